@@ -1,0 +1,87 @@
+//! The one error type of the domain crate. Every message is Vietnamese and names the
+//! value at fault, because it reaches the person who typed it.
+
+use crate::code::{ClusterCode, IndicatorCode, UnitCode};
+use crate::number::NumberError;
+
+/// What can be wrong with domain input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A code with characters outside `A-Z 0-9 - _`.
+    #[error(
+        "«{code}» không phải là {kind} hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')"
+    )]
+    InvalidCode {
+        /// Which kind of code ("mã đơn vị", …).
+        kind: &'static str,
+        /// The text given.
+        code: String,
+    },
+    /// A period code that is not DHIS2's.
+    #[error("«{0}» không phải là kỳ báo cáo hợp lệ (ví dụ: 2022, 2022S1, 2022Q3, 202207)")]
+    InvalidPeriod(String),
+    /// A number that cannot be read.
+    #[error(transparent)]
+    Number(#[from] NumberError),
+    /// A field outside its allowed values.
+    #[error("«{value}» không hợp lệ cho {field}: cần {expected}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// The text given.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
+    /// A value of the wrong kind for its indicator.
+    #[error("giá trị «{value}» không hợp lệ: {reason}")]
+    InvalidValue {
+        /// The text given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A unit whose parent does not exist.
+    #[error("đơn vị {unit} có đơn vị cấp trên {parent} không tồn tại")]
+    UnknownParent {
+        /// The unit.
+        unit: UnitCode,
+        /// Its missing parent.
+        parent: UnitCode,
+    },
+    /// Units that are each other's ancestors.
+    #[error("đơn vị {0} nằm trong một vòng lặp cấp trên – cấp dưới")]
+    UnitCycle(UnitCode),
+    /// A cluster that breaks a rule.
+    #[error("cụm {cluster}: {reason}")]
+    InvalidCluster {
+        /// The cluster.
+        cluster: ClusterCode,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// An indicator that breaks a rule.
+    #[error("chỉ tiêu {indicator}: {reason}")]
+    InvalidIndicator {
+        /// The indicator.
+        indicator: IndicatorCode,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A formula that cannot be parsed.
+    #[error("công thức «{formula}»: {reason}")]
+    Formula {
+        /// The formula as written.
+        formula: String,
+        /// What is wrong and where.
+        reason: String,
+    },
+    /// A validation rule that cannot be parsed.
+    #[error("quy tắc «{rule}»: {reason}")]
+    InvalidRule {
+        /// The rule as written.
+        rule: String,
+        /// What is wrong.
+        reason: String,
+    },
+}

@@ -1,0 +1,641 @@
+//! Reading the project's CSV formats — units, clusters, indicators, validation rules and
+//! long-format values (`unit,indicator,period,value[,comment]`) — into checked domain
+//! values. Every bad row is reported with its line number, column and reason in
+//! Vietnamese ("dòng 3, cột value: …"); a file with any bad row yields no rows at all,
+//! so the caller can keep imports all-or-nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::cluster::Cluster;
+use crate::code::{ClusterCode, IndicatorCode, UnitCode};
+use crate::error::Error;
+use crate::formula::Formula;
+use crate::indicator::{Aggregation, Catalog, Indicator, ValueType};
+use crate::period::Period;
+use crate::rule::ValidationRule;
+use crate::text::nfc;
+use crate::unit::{Unit, UnitTree};
+use crate::value::{DataValue, Value};
+
+/// One rejected row: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line in the file, 1-based; the header is line 1.
+    pub line: u64,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// What is wrong, in Vietnamese.
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "dòng {}, cột {}: {}", self.line, column, self.reason),
+            None => write!(f, "dòng {}: {}", self.line, self.reason),
+        }
+    }
+}
+
+/// A row that was read, with the line it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line<T> {
+    /// Line in the file, 1-based.
+    pub line: u64,
+    /// The row.
+    pub row: T,
+}
+
+/// A values row before its value is read: reading needs the indicator's value type,
+/// which only the catalog knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawValue {
+    /// The unit code.
+    pub unit: UnitCode,
+    /// The indicator code.
+    pub indicator: IndicatorCode,
+    /// The period.
+    pub period: Period,
+    /// The value as typed.
+    pub value: String,
+    /// An optional note.
+    pub comment: Option<String>,
+}
+
+/// A CSV file with named columns, read row by row with errors collected, not thrown.
+struct Sheet {
+    headers: HashMap<String, usize>,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+fn read_sheet(text: &str, required: &[&str]) -> Result<Sheet, Vec<RowError>> {
+    // A UTF-8 byte-order mark is what Excel writes; it is not part of the first header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: HashMap<String, usize> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_ascii_lowercase(), i))
+            .collect(),
+        Err(e) => return Err(vec![csv_error(1, &e)]),
+    };
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|c| !headers.contains_key(*c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![RowError {
+            line: 1,
+            column: None,
+            reason: format!(
+                "thiếu cột {} trong dòng tiêu đề (cần có: {})",
+                quote_all(&missing),
+                required.join(",")
+            ),
+        }]);
+    }
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if r.iter().all(str::is_empty) {
+                    continue;
+                }
+                records.push((line, r));
+            }
+            Err(e) => errors.push(csv_error(e.position().map_or(0, |p| p.line()), &e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Sheet { headers, records })
+    } else {
+        Err(errors)
+    }
+}
+
+fn quote_all(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("«{n}»"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn csv_error(line: u64, e: &csv::Error) -> RowError {
+    let reason = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "tệp không phải UTF-8 (hãy lưu tệp CSV với bảng mã UTF-8)".to_owned()
+        }
+        _ => format!("không đọc được dòng CSV ({e})"),
+    };
+    RowError {
+        line,
+        column: None,
+        reason,
+    }
+}
+
+/// Reads one row's fields, remembering the first error per field.
+struct RowReader<'a> {
+    sheet: &'a Sheet,
+    record: &'a csv::StringRecord,
+    line: u64,
+    errors: Vec<RowError>,
+}
+
+impl<'a> RowReader<'a> {
+    fn text(&self, column: &str) -> &'a str {
+        self.sheet
+            .headers
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    fn optional(&self, column: &str) -> Option<String> {
+        Some(nfc(self.text(column))).filter(|s| !s.is_empty())
+    }
+
+    fn fail(&mut self, column: &str, reason: String) {
+        self.errors.push(RowError {
+            line: self.line,
+            column: Some(column.to_owned()),
+            reason,
+        });
+    }
+
+    fn required(&mut self, column: &str) -> Option<String> {
+        let value = self.optional(column);
+        if value.is_none() {
+            self.fail(column, "không được để trống".into());
+        }
+        value
+    }
+
+    fn parse<T>(&mut self, column: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Option<T> {
+        let raw = self.required(column)?;
+        match parse(&raw) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(column, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn parse_optional<T>(
+        &mut self,
+        column: &str,
+        parse: impl Fn(&str) -> Result<T, Error>,
+    ) -> Option<T> {
+        let raw = self.optional(column)?;
+        match parse(&raw) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(column, e.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Runs `read` on every row; returns the rows when all were good, else every error.
+fn read_rows<T>(
+    text: &str,
+    required: &[&str],
+    read: impl Fn(&mut RowReader<'_>) -> Option<T>,
+) -> Result<Vec<Line<T>>, Vec<RowError>> {
+    let sheet = read_sheet(text, required)?;
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (line, record) in &sheet.records {
+        let mut reader = RowReader {
+            sheet: &sheet,
+            record,
+            line: *line,
+            errors: Vec::new(),
+        };
+        let row = read(&mut reader);
+        match row {
+            Some(row) if reader.errors.is_empty() => rows.push(Line { line: *line, row }),
+            _ => errors.extend(reader.errors),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .map_err(|_| Error::InvalidField {
+            field: "ngày",
+            value: raw.to_owned(),
+            expected: "ngày dạng 25/7/2022 hoặc 2022-07-25",
+        })
+}
+
+/// Reads `units.csv`: `code,name,kind,parent[,valid_from,valid_to]`, and checks the tree
+/// it forms together with the units already known (`existing`).
+pub fn read_units(text: &str, existing: &UnitTree) -> Result<Vec<Line<Unit>>, Vec<RowError>> {
+    let rows = read_rows(text, &["code", "name", "kind", "parent"], |r| {
+        let code = r.parse("code", UnitCode::parse);
+        let name = r.required("name");
+        let kind = r.required("kind");
+        let parent = r.parse_optional("parent", UnitCode::parse);
+        let valid_from = r.parse_optional("valid_from", parse_date);
+        let valid_to = r.parse_optional("valid_to", parse_date);
+        if let (Some(from), Some(to)) = (valid_from, valid_to) {
+            if to < from {
+                r.fail("valid_to", "ngày kết thúc trước ngày bắt đầu".into());
+            }
+        }
+        Some(Unit {
+            code: code?,
+            name: name?,
+            kind: kind?,
+            parent,
+            valid_from,
+            valid_to,
+        })
+    })?;
+    let mut errors = duplicates(&rows, |u| u.code.to_string());
+    let mut merged: BTreeMap<UnitCode, Unit> = existing
+        .units()
+        .map(|u| (u.code.clone(), u.clone()))
+        .collect();
+    for Line { row, .. } in &rows {
+        merged.insert(row.code.clone(), row.clone());
+    }
+    for Line { line, row } in &rows {
+        if let Some(parent) = &row.parent {
+            if !merged.contains_key(parent) {
+                errors.push(RowError {
+                    line: *line,
+                    column: Some("parent".into()),
+                    reason: format!(
+                        "đơn vị cấp trên {parent} không có trong tệp hay trong cơ sở dữ liệu"
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        if let Err(e) = UnitTree::new(merged.into_values()) {
+            errors.push(RowError {
+                line: 1,
+                column: Some("parent".into()),
+                reason: e.to_string(),
+            });
+        }
+    }
+    finish(rows, errors)
+}
+
+/// Reads `clusters.csv`: `code,name,year,members,host[,chair,deputy]`, members separated
+/// by `;`, every unit known to `units`.
+pub fn read_clusters(text: &str, units: &UnitTree) -> Result<Vec<Line<Cluster>>, Vec<RowError>> {
+    let rows = read_rows(text, &["code", "name", "year", "members"], |r| {
+        let code = r.parse("code", ClusterCode::parse);
+        let name = r.required("name");
+        let year = r.parse("year", |s| {
+            s.parse::<i32>()
+                .ok()
+                .filter(|y| (1945..=2100).contains(y))
+                .ok_or_else(|| Error::InvalidField {
+                    field: "năm",
+                    value: s.to_owned(),
+                    expected: "năm có 4 chữ số, ví dụ 2022",
+                })
+        });
+        let members = r.parse("members", |s| {
+            s.split(';')
+                .filter(|m| !m.trim().is_empty())
+                .map(UnitCode::parse)
+                .collect()
+        });
+        let unit_or_fail = |r: &mut RowReader<'_>, column: &str| {
+            let code = r.parse_optional(column, UnitCode::parse)?;
+            if units.get(&code).is_none() {
+                r.fail(
+                    column,
+                    format!("đơn vị {code} không có trong danh mục đơn vị"),
+                );
+            }
+            Some(code)
+        };
+        let host = unit_or_fail(r, "host");
+        let chair = unit_or_fail(r, "chair");
+        let deputy = unit_or_fail(r, "deputy");
+        let members: Vec<UnitCode> = members?;
+        for member in &members {
+            if units.get(member).is_none() {
+                r.fail(
+                    "members",
+                    format!("đơn vị {member} không có trong danh mục đơn vị"),
+                );
+            }
+        }
+        let cluster = Cluster {
+            code: code?,
+            name: name?,
+            year: year?,
+            members,
+            chair,
+            deputy,
+            host,
+        };
+        match cluster.validated() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                r.fail("members", e.to_string());
+                None
+            }
+        }
+    })?;
+    let errors = duplicates(&rows, |c| format!("{} năm {}", c.code, c.year));
+    finish(rows, errors)
+}
+
+/// Reads `indicators.csv`: `code,name,measure,value_type,aggregation,formula,group`,
+/// and checks the whole catalog (the file together with `existing`).
+pub fn read_indicators(
+    text: &str,
+    existing: &Catalog,
+) -> Result<Vec<Line<Indicator>>, Vec<RowError>> {
+    let rows = read_rows(
+        text,
+        &[
+            "code",
+            "name",
+            "measure",
+            "value_type",
+            "aggregation",
+            "group",
+        ],
+        |r| {
+            let code = r.parse("code", IndicatorCode::parse);
+            let name = r.required("name");
+            let measure = r.required("measure");
+            let value_type = r.parse("value_type", ValueType::parse);
+            let aggregation = r.parse("aggregation", Aggregation::parse);
+            let formula = r.parse_optional("formula", Formula::parse);
+            let group = r.required("group");
+            let indicator = Indicator {
+                code: code?,
+                name: name?,
+                measure: measure?,
+                value_type: value_type?,
+                aggregation: aggregation?,
+                formula,
+                group: group?,
+            };
+            match indicator.validated() {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    r.fail("aggregation", e.to_string());
+                    None
+                }
+            }
+        },
+    )?;
+    let mut errors = duplicates(&rows, |i| i.code.to_string());
+    if errors.is_empty() {
+        let mut merged: Vec<Indicator> = existing.indicators().to_vec();
+        for Line { row, .. } in &rows {
+            match merged.iter_mut().find(|i| i.code == row.code) {
+                Some(slot) => *slot = row.clone(),
+                None => merged.push(row.clone()),
+            }
+        }
+        if let Err(e) = Catalog::new(merged) {
+            let line = rows
+                .iter()
+                .find(|l| {
+                    e.to_string()
+                        .starts_with(&format!("chỉ tiêu {}:", l.row.code))
+                })
+                .map_or(1, |l| l.line);
+            errors.push(RowError {
+                line,
+                column: Some("formula".into()),
+                reason: e.to_string(),
+            });
+        }
+    }
+    finish(rows, errors)
+}
+
+/// Reads `rules.csv`: `rule[,message]`, every indicator known to `catalog`.
+pub fn read_rules(
+    text: &str,
+    catalog: &Catalog,
+) -> Result<Vec<Line<ValidationRule>>, Vec<RowError>> {
+    let rows = read_rows(text, &["rule"], |r| {
+        let message = r.optional("message");
+        let rule = r.parse("rule", |s| ValidationRule::parse(s, message.clone()))?;
+        for code in rule.references() {
+            if catalog.get(code).is_none() {
+                r.fail(
+                    "rule",
+                    format!("chỉ tiêu {code} không có trong danh mục chỉ tiêu"),
+                );
+            }
+        }
+        Some(rule)
+    })?;
+    finish(rows, Vec::new())
+}
+
+/// Reads the long-format values file: `unit,indicator,period,value[,comment]`. Values
+/// stay text until [`resolve_values`] reads them against the catalog.
+pub fn read_values(text: &str) -> Result<Vec<Line<RawValue>>, Vec<RowError>> {
+    let rows = read_rows(text, &["unit", "indicator", "period", "value"], |r| {
+        let unit = r.parse("unit", UnitCode::parse);
+        let indicator = r.parse("indicator", IndicatorCode::parse);
+        let period = r.parse("period", Period::parse);
+        let value = r.required("value");
+        Some(RawValue {
+            unit: unit?,
+            indicator: indicator?,
+            period: period?,
+            value: value?,
+            comment: r.optional("comment"),
+        })
+    })?;
+    let errors = duplicates(&rows, |v| {
+        format!("{}/{}/{}", v.unit, v.indicator, v.period)
+    });
+    finish(rows, errors)
+}
+
+/// Reads each raw value against its indicator and unit: the unit and indicator exist,
+/// the unit exists during the period, the indicator is reported (not computed), and the
+/// value is of the indicator's type.
+pub fn resolve_values(
+    rows: Vec<Line<RawValue>>,
+    catalog: &Catalog,
+    units: &UnitTree,
+) -> Result<Vec<Line<DataValue>>, Vec<RowError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for Line { line, row } in rows {
+        let fail = |column: &str, reason: String| RowError {
+            line,
+            column: Some(column.to_owned()),
+            reason,
+        };
+        match units.get(&row.unit) {
+            None => errors.push(fail(
+                "unit",
+                format!("đơn vị {} không có trong danh mục đơn vị", row.unit),
+            )),
+            Some(u)
+                if !(u.is_active_on(row.period.start()) || u.is_active_on(row.period.end())) =>
+            {
+                errors.push(fail(
+                    "unit",
+                    format!(
+                        "đơn vị {} không hoạt động trong kỳ {}",
+                        row.unit,
+                        row.period.label_vi()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        let Some(indicator) = catalog.get(&row.indicator) else {
+            errors.push(fail(
+                "indicator",
+                format!(
+                    "chỉ tiêu {} không có trong danh mục chỉ tiêu",
+                    row.indicator
+                ),
+            ));
+            continue;
+        };
+        if indicator.is_computed() {
+            errors.push(fail(
+                "indicator",
+                format!(
+                    "chỉ tiêu {} được tính theo công thức {}, không nhập trực tiếp",
+                    row.indicator,
+                    indicator.formula.as_ref().map_or("", |f| f.source())
+                ),
+            ));
+            continue;
+        }
+        match Value::parse(&row.value, indicator.value_type) {
+            Ok(value) => out.push(Line {
+                line,
+                row: DataValue {
+                    unit: row.unit,
+                    indicator: row.indicator,
+                    period: row.period,
+                    value,
+                    comment: row.comment,
+                },
+            }),
+            Err(e) => errors.push(fail("value", format!("{} ({})", e, indicator.name))),
+        }
+    }
+    finish(out, errors)
+}
+
+/// Checks the validation rules for every (unit, period) the new values touch, on the new
+/// values laid over the stored ones (`stored`). A violation is reported on the line of
+/// one of the new values it involves.
+pub fn check_rules(
+    new: &[Line<DataValue>],
+    stored: &[DataValue],
+    rules: &[ValidationRule],
+) -> Vec<RowError> {
+    type Key = (UnitCode, Period);
+    let mut figures: BTreeMap<Key, BTreeMap<IndicatorCode, (f64, Option<u64>)>> = BTreeMap::new();
+    for v in stored {
+        if let Some(x) = v.value.as_f64() {
+            figures
+                .entry((v.unit.clone(), v.period))
+                .or_default()
+                .insert(v.indicator.clone(), (x, None));
+        }
+    }
+    let mut touched: Vec<Key> = Vec::new();
+    for Line { line, row } in new {
+        let key = (row.unit.clone(), row.period);
+        if !touched.contains(&key) {
+            touched.push(key.clone());
+        }
+        if let Some(x) = row.value.as_f64() {
+            figures
+                .entry(key)
+                .or_default()
+                .insert(row.indicator.clone(), (x, Some(*line)));
+        }
+    }
+    let mut errors = Vec::new();
+    for key in touched {
+        let Some(values) = figures.get(&key) else {
+            continue;
+        };
+        for rule in rules {
+            let Some(violation) = rule.check(&|code| values.get(code).map(|(x, _)| *x)) else {
+                continue;
+            };
+            let line = violation
+                .indicators
+                .iter()
+                .filter_map(|c| values.get(c).and_then(|(_, l)| *l))
+                .max()
+                .unwrap_or(1);
+            errors.push(RowError {
+                line,
+                column: Some("value".into()),
+                reason: format!("đơn vị {}, kỳ {}: {}", key.0, key.1, violation.message),
+            });
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    errors
+}
+
+fn duplicates<T>(rows: &[Line<T>], key: impl Fn(&T) -> String) -> Vec<RowError> {
+    let mut first_seen: HashMap<String, u64> = HashMap::new();
+    let mut errors = Vec::new();
+    for Line { line, row } in rows {
+        let k = key(row);
+        match first_seen.get(&k) {
+            Some(first) => errors.push(RowError {
+                line: *line,
+                column: None,
+                reason: format!("{k} trùng với dòng {first}"),
+            }),
+            None => {
+                first_seen.insert(k, *line);
+            }
+        }
+    }
+    errors
+}
+
+fn finish<T>(rows: Vec<Line<T>>, mut errors: Vec<RowError>) -> Result<Vec<Line<T>>, Vec<RowError>> {
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}

@@ -1,0 +1,29 @@
+//! The domain of thidua — the emulation-and-commendation work (thi đua – khen thưởng) of
+//! the Vietnam Fatherland Front — as types and pure functions: units in a tree, clusters,
+//! reporting periods, indicators and their formulas and validation rules, the rollup of
+//! reported figures, and Vietnamese text and numbers. Nothing here does I/O; the store,
+//! the web server and the CLI build on it.
+
+pub mod cluster;
+pub mod code;
+pub mod error;
+pub mod formula;
+pub mod import;
+pub mod indicator;
+pub mod number;
+pub mod period;
+pub mod rollup;
+pub mod rule;
+pub mod text;
+pub mod unit;
+pub mod value;
+
+pub use cluster::Cluster;
+pub use code::{ClusterCode, IndicatorCode, UnitCode};
+pub use error::Error;
+pub use formula::Formula;
+pub use indicator::{Aggregation, Catalog, Indicator, ValueType};
+pub use period::Period;
+pub use rule::ValidationRule;
+pub use unit::{Unit, UnitTree};
+pub use value::{DataValue, Value};

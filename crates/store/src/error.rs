@@ -1,0 +1,46 @@
+//! The one error type of the storage crate.
+
+use thidua_core::import::RowError;
+
+/// What can go wrong when reading or writing the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("không tìm thấy {what} «{key}»")]
+    NotFound {
+        /// What was looked for ("cụm thi đua", "đơn vị"…).
+        what: &'static str,
+        /// Its key as given.
+        key: String,
+    },
+    /// An import refused whole; each row error says where and why.
+    #[error("{}", rejected_message(.0))]
+    Rejected(Vec<RowError>),
+    /// The database URL names a backend we do not have.
+    #[error("địa chỉ cơ sở dữ liệu «{0}» không được hỗ trợ: dùng sqlite://tệp.db hoặc postgres://người-dùng@máy/cơ-sở-dữ-liệu")]
+    UnsupportedUrl(String),
+    /// Stored data that no longer parses — a bug or a hand edit of the database.
+    #[error("dữ liệu trong cơ sở dữ liệu không hợp lệ: {0}")]
+    Corrupt(String),
+    /// A domain rule refused the data.
+    #[error(transparent)]
+    Domain(#[from] thidua_core::Error),
+    /// The database itself failed.
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn rejected_message(errors: &[RowError]) -> String {
+    let mut out = format!("tệp bị từ chối, không dòng nào được ghi ({} lỗi):", errors.len());
+    for e in errors {
+        out.push_str("\n  ");
+        out.push_str(&e.to_string());
+    }
+    out
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(what.to_string())
+    }
+}

@@ -1,0 +1,253 @@
+//! Imports of the CSV formats (units, clusters, indicators, rules, values). Each import
+//! runs in one transaction: the file is read and checked against what the database
+//! already holds, and either every row is written or none is. Importing the same file
+//! again replaces what it wrote before.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{Any, Transaction};
+use thidua_core::import::{self, Line, RowError};
+use thidua_core::text::search_key;
+use thidua_core::{DataValue, Period, Unit, Value};
+
+use crate::error::StoreError;
+use crate::store::{Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree};
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Rows written (inserted or replaced).
+    pub rows: usize,
+}
+
+fn rejected(errors: Vec<RowError>) -> StoreError {
+    StoreError::Rejected(errors)
+}
+
+impl Store {
+    /// Imports `units.csv`.
+    pub async fn import_units_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let existing = load_unit_tree(&mut *tx).await?;
+        let rows = import::read_units(text, &existing).map_err(rejected)?;
+        let mut ids = id_map(&mut *tx, Table::Unit).await?;
+        for unit in parents_first(&rows) {
+            let parent_id = unit.parent.as_ref().and_then(|p| ids.get(p.as_str()).copied());
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO unit (code, name, search_key, kind, parent_id, valid_from, valid_to)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
+                     kind = excluded.kind, parent_id = excluded.parent_id,
+                     valid_from = excluded.valid_from, valid_to = excluded.valid_to
+                 RETURNING id",
+            )
+            .bind(unit.code.as_str())
+            .bind(&unit.name)
+            .bind(search_key(&unit.name))
+            .bind(&unit.kind)
+            .bind(parent_id)
+            .bind(unit.valid_from.map(|d| d.to_string()))
+            .bind(unit.valid_to.map(|d| d.to_string()))
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.insert(unit.code.to_string(), id);
+        }
+        tx.commit().await?;
+        Ok(ImportSummary { rows: rows.len() })
+    }
+
+    /// Imports `clusters.csv`; a cluster's membership for that year is replaced whole.
+    pub async fn import_clusters_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let units = load_unit_tree(&mut *tx).await?;
+        let rows = import::read_clusters(text, &units).map_err(rejected)?;
+        let ids = id_map(&mut *tx, Table::Unit).await?;
+        let id_of = |code: &Option<thidua_core::UnitCode>| code.as_ref().and_then(|c| ids.get(c.as_str()).copied());
+        for Line { row: cluster, .. } in &rows {
+            let cluster_id: i64 = sqlx::query_scalar(
+                "INSERT INTO cluster (code, year, name, search_key, chair_id, deputy_id, host_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (code, year) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
+                     chair_id = excluded.chair_id, deputy_id = excluded.deputy_id, host_id = excluded.host_id
+                 RETURNING id",
+            )
+            .bind(cluster.code.as_str())
+            .bind(i64::from(cluster.year))
+            .bind(&cluster.name)
+            .bind(search_key(&cluster.name))
+            .bind(id_of(&cluster.chair))
+            .bind(id_of(&cluster.deputy))
+            .bind(id_of(&cluster.host))
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM cluster_member WHERE cluster_id = $1").bind(cluster_id).execute(&mut *tx).await?;
+            for (position, member) in cluster.members.iter().enumerate() {
+                let unit_id = ids.get(member.as_str()).copied().ok_or_else(|| StoreError::corrupt(member))?;
+                sqlx::query("INSERT INTO cluster_member (cluster_id, unit_id, position) VALUES ($1, $2, $3)")
+                    .bind(cluster_id)
+                    .bind(unit_id)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ImportSummary { rows: rows.len() })
+    }
+
+    /// Imports `indicators.csv`; known codes are updated in place and keep their order.
+    pub async fn import_indicators_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let existing = load_catalog(&mut *tx).await?;
+        let rows = import::read_indicators(text, &existing).map_err(rejected)?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM indicator").fetch_one(&mut *tx).await?;
+        let mut next_position = last.unwrap_or(0) + 1;
+        for Line { row: ind, .. } in &rows {
+            sqlx::query(
+                "INSERT INTO indicator (code, name, search_key, measure, value_type, aggregation, formula, group_name, position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
+                     measure = excluded.measure, value_type = excluded.value_type, aggregation = excluded.aggregation,
+                     formula = excluded.formula, group_name = excluded.group_name",
+            )
+            .bind(ind.code.as_str())
+            .bind(&ind.name)
+            .bind(search_key(&ind.name))
+            .bind(&ind.measure)
+            .bind(ind.value_type.as_str())
+            .bind(ind.aggregation.as_str())
+            .bind(ind.formula.as_ref().map(|f| f.source().to_owned()))
+            .bind(&ind.group)
+            .bind(next_position)
+            .execute(&mut *tx)
+            .await?;
+            next_position += 1;
+        }
+        tx.commit().await?;
+        Ok(ImportSummary { rows: rows.len() })
+    }
+
+    /// Imports `rules.csv` (validation rules between indicators).
+    pub async fn import_rules_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let catalog = load_catalog(&mut *tx).await?;
+        let rows = import::read_rules(text, &catalog).map_err(rejected)?;
+        for Line { row: rule, .. } in &rows {
+            sqlx::query(
+                "INSERT INTO validation_rule (rule, message) VALUES ($1, $2)
+                 ON CONFLICT (rule) DO UPDATE SET message = excluded.message",
+            )
+            .bind(rule.source())
+            .bind(rule.message.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ImportSummary { rows: rows.len() })
+    }
+
+    /// Imports a long-format values file. Each value is read against its indicator's
+    /// type, and the validation rules are checked on the imported values laid over the
+    /// stored ones; any error refuses the whole file.
+    pub async fn import_values_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
+        let raw = import::read_values(text).map_err(rejected)?;
+        let mut tx = self.pool().begin().await?;
+        let catalog = load_catalog(&mut *tx).await?;
+        let units = load_unit_tree(&mut *tx).await?;
+        let rules = load_rules(&mut *tx).await?;
+        let rows = import::resolve_values(raw, &catalog, &units).map_err(rejected)?;
+        let stored = stored_values_for(&mut tx, &rows).await?;
+        let violations = import::check_rules(&rows, &stored, &rules);
+        if !violations.is_empty() {
+            return Err(rejected(violations));
+        }
+        write_values(&mut tx, rows.iter().map(|l| &l.row)).await?;
+        tx.commit().await?;
+        Ok(ImportSummary { rows: rows.len() })
+    }
+}
+
+/// The stored values of the (unit, period) pairs an import touches.
+async fn stored_values_for(tx: &mut Transaction<'static, Any>, rows: &[Line<DataValue>]) -> Result<Vec<DataValue>, StoreError> {
+    let periods: BTreeSet<Period> = rows.iter().map(|l| l.row.period).collect();
+    let pairs: BTreeSet<(&str, Period)> = rows.iter().map(|l| (l.row.unit.as_str(), l.row.period)).collect();
+    let mut out = Vec::new();
+    for period in periods {
+        let found = sqlx::query(
+            "SELECT u.code AS unit, i.code AS indicator, v.period, v.value_int, v.value_real, v.value_text, v.comment
+             FROM data_value v JOIN unit u ON u.id = v.unit_id JOIN indicator i ON i.id = v.indicator_id
+             WHERE v.period = $1",
+        )
+        .bind(period.code())
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in &found {
+            let value = data_value_from_row(row)?;
+            if pairs.contains(&(value.unit.as_str(), value.period)) {
+                out.push(value);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes values, replacing any stored for the same unit, indicator and period.
+pub(crate) async fn write_values<'a>(tx: &mut Transaction<'static, Any>, values: impl Iterator<Item = &'a DataValue>) -> Result<usize, StoreError> {
+    let units: BTreeMap<String, i64> = id_map(&mut **tx, Table::Unit).await?;
+    let indicators: BTreeMap<String, i64> = id_map(&mut **tx, Table::Indicator).await?;
+    let now = chrono::Utc::now().to_rfc3339();
+    let mut written = 0;
+    for v in values {
+        let unit_id = units.get(v.unit.as_str()).ok_or_else(|| StoreError::NotFound { what: "đơn vị", key: v.unit.to_string() })?;
+        let indicator_id = indicators
+            .get(v.indicator.as_str())
+            .ok_or_else(|| StoreError::NotFound { what: "chỉ tiêu", key: v.indicator.to_string() })?;
+        let (int, real, text) = match &v.value {
+            Value::Whole(n) => (Some(*n), None, None),
+            Value::Decimal(x) => (None, Some(*x), None),
+            Value::Text(t) => (None, None, Some(t.clone())),
+        };
+        sqlx::query(
+            "INSERT INTO data_value (unit_id, indicator_id, period, period_start, period_end, value_int, value_real, value_text, comment, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (unit_id, indicator_id, period) DO UPDATE SET value_int = excluded.value_int,
+                 value_real = excluded.value_real, value_text = excluded.value_text,
+                 comment = excluded.comment, updated_at = excluded.updated_at",
+        )
+        .bind(*unit_id)
+        .bind(*indicator_id)
+        .bind(v.period.code())
+        .bind(v.period.start().to_string())
+        .bind(v.period.end().to_string())
+        .bind(int)
+        .bind(real)
+        .bind(text)
+        .bind(v.comment.clone())
+        .bind(&now)
+        .execute(&mut **tx)
+        .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// The file's units ordered so that a parent given in the same file comes before its
+/// children (the tree was already checked for cycles, so depth is finite).
+fn parents_first(rows: &[Line<Unit>]) -> Vec<&Unit> {
+    let in_file: BTreeMap<&str, &Unit> = rows.iter().map(|l| (l.row.code.as_str(), &l.row)).collect();
+    let depth = |unit: &Unit| {
+        let mut d = 0usize;
+        let mut current = unit.parent.as_ref().and_then(|p| in_file.get(p.as_str()));
+        while let Some(parent) = current {
+            d += 1;
+            if d > in_file.len() {
+                break;
+            }
+            current = parent.parent.as_ref().and_then(|p| in_file.get(p.as_str()));
+        }
+        d
+    };
+    let mut units: Vec<&Unit> = rows.iter().map(|l| &l.row).collect();
+    units.sort_by_key(|u| depth(u));
+    units
+}

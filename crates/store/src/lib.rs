@@ -1,0 +1,17 @@
+//! Persistence for thidua: one storage API, [`Store`], that speaks the domain (import a
+//! catalog, record values, roll a cluster up) over SQLite — the embedded default — or
+//! PostgreSQL, chosen once at start from the database URL. Each backend has its own
+//! migrations; the queries themselves are written once, in SQL both backends accept.
+
+mod error;
+mod import;
+mod migrate;
+mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+mod url;
+
+pub use error::StoreError;
+pub use import::ImportSummary;
+pub use store::{Backend, SearchHit, Store};
+pub use url::DatabaseUrl;

@@ -1,0 +1,61 @@
+//! Schema migrations, one list per backend, applied in order inside a transaction each.
+//! We keep our own small runner instead of sqlx's `migrate!` macro so the build does not
+//! need sqlx's macro crate, and because the two backends need two folders anyway.
+
+use sqlx::AnyPool;
+
+use crate::error::StoreError;
+use crate::store::Backend;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "catalog_and_values",
+    sqlite: include_str!("../migrations/sqlite/0001_catalog_and_values.sql"),
+    postgres: include_str!("../migrations/postgres/0001_catalog_and_values.sql"),
+}];
+
+/// Brings the schema up to date; a no-op when it already is.
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migration (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .execute(pool)
+    .await?;
+    for migration in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        // Taking the row lock first makes two processes starting at once apply each
+        // migration once: the loser waits, then sees the row.
+        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migration WHERE version = $1")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if applied.is_some() {
+            continue;
+        }
+        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
