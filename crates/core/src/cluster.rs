@@ -100,10 +100,7 @@ mod tests {
 
     #[test]
     fn a_chair_from_outside_the_cluster_is_refused() {
-        let err = cluster(&["A", "B"], Some("C"))
-            .validated()
-            .err()
-            .map(|e| e.to_string());
+        let err = cluster(&["A", "B"], Some("C")).validated().err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
             Some("cụm HN-CUM2: cụm trưởng C không phải là thành viên của cụm")

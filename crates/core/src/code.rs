@@ -115,9 +115,7 @@ mod tests {
         let err = IndicatorCode::parse("abc").err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some(
-                "«abc» không phải là mã chỉ tiêu hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')"
-            )
+            Some("«abc» không phải là mã chỉ tiêu hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')")
         );
     }
 }

@@ -8,9 +8,7 @@ use crate::number::NumberError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// A code with characters outside `A-Z 0-9 - _`.
-    #[error(
-        "«{code}» không phải là {kind} hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')"
-    )]
+    #[error("«{code}» không phải là {kind} hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')")]
     InvalidCode {
         /// Which kind of code ("mã đơn vị", …).
         kind: &'static str,

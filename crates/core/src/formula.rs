@@ -128,11 +128,7 @@ impl Parser<'_> {
     }
 
     fn skip_spaces(&mut self) {
-        while self
-            .chars
-            .get(self.pos)
-            .is_some_and(|(_, c)| c.is_whitespace())
-        {
+        while self.chars.get(self.pos).is_some_and(|(_, c)| c.is_whitespace()) {
             self.pos += 1;
         }
     }
@@ -192,9 +188,7 @@ impl Parser<'_> {
                 let text = self.take_while(|c| c.is_alphanumeric() || c == '_');
                 IndicatorCode::parse(&text)
                     .map(Expr::Indicator)
-                    .map_err(|_| {
-                        self.error(at, format!("«{text}» không phải là mã chỉ tiêu hợp lệ"))
-                    })
+                    .map_err(|_| self.error(at, format!("«{text}» không phải là mã chỉ tiêu hợp lệ")))
             }
             other => Err(self.error(at, format!("ký tự «{other}» không mong đợi"))),
         }
@@ -256,20 +250,14 @@ mod tests {
 
     #[test]
     fn the_formula_lists_the_indicators_it_reads() {
-        let f =
-            Formula::parse("100 * TANG_HOA_TANG / TANG_SO_DAM").unwrap_or_else(|e| panic!("{e}"));
+        let f = Formula::parse("100 * TANG_HOA_TANG / TANG_SO_DAM").unwrap_or_else(|e| panic!("{e}"));
         let refs: Vec<&str> = f.references().into_iter().map(|c| c.as_str()).collect();
         assert_eq!(refs, ["TANG_HOA_TANG", "TANG_SO_DAM"]);
     }
 
     #[test]
     fn syntax_errors_say_where_and_what() {
-        let msg = |f: &str| {
-            Formula::parse(f)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
+        let msg = |f: &str| Formula::parse(f).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
             msg("100 * (A / B"),
             "công thức «100 * (A / B»: vị trí 7: thiếu dấu «)» đóng ngoặc"
@@ -278,10 +266,7 @@ mod tests {
             msg("100 *"),
             "công thức «100 *»: vị trí 6: công thức kết thúc khi còn thiếu toán hạng"
         );
-        assert_eq!(
-            msg("A % B"),
-            "công thức «A % B»: vị trí 3: ký tự «%» không mong đợi"
-        );
+        assert_eq!(msg("A % B"), "công thức «A % B»: vị trí 3: ký tự «%» không mong đợi");
         assert_eq!(
             msg("tang_so_dam"),
             "công thức «tang_so_dam»: vị trí 1: «tang_so_dam» không phải là mã chỉ tiêu hợp lệ"

@@ -86,11 +86,7 @@ fn read_sheet(text: &str, required: &[&str]) -> Result<Sheet, Vec<RowError>> {
             .collect(),
         Err(e) => return Err(vec![csv_error(1, &e)]),
     };
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|c| !headers.contains_key(*c))
-        .collect();
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
     if !missing.is_empty() {
         return Err(vec![RowError {
             line: 1,
@@ -124,18 +120,12 @@ fn read_sheet(text: &str, required: &[&str]) -> Result<Sheet, Vec<RowError>> {
 }
 
 fn quote_all(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("«{n}»"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("«{n}»")).collect::<Vec<_>>().join(", ")
 }
 
 fn csv_error(line: u64, e: &csv::Error) -> RowError {
     let reason = match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => {
-            "tệp không phải UTF-8 (hãy lưu tệp CSV với bảng mã UTF-8)".to_owned()
-        }
+        csv::ErrorKind::Utf8 { .. } => "tệp không phải UTF-8 (hãy lưu tệp CSV với bảng mã UTF-8)".to_owned(),
         _ => format!("không đọc được dòng CSV ({e})"),
     };
     RowError {
@@ -193,11 +183,7 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn parse_optional<T>(
-        &mut self,
-        column: &str,
-        parse: impl Fn(&str) -> Result<T, Error>,
-    ) -> Option<T> {
+    fn parse_optional<T>(&mut self, column: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Option<T> {
         let raw = self.optional(column)?;
         match parse(&raw) {
             Ok(v) => Some(v),
@@ -215,6 +201,17 @@ fn read_rows<T>(
     required: &[&str],
     read: impl Fn(&mut RowReader<'_>) -> Option<T>,
 ) -> Result<Vec<Line<T>>, Vec<RowError>> {
+    let (rows, errors) = read_rows_partial(text, required, read)?;
+    finish(rows, errors)
+}
+
+/// Like [`read_rows`], but keeps the good rows beside the errors, so later checks can
+/// still run on them and one attempt reports every problem in the file.
+fn read_rows_partial<T>(
+    text: &str,
+    required: &[&str],
+    read: impl Fn(&mut RowReader<'_>) -> Option<T>,
+) -> Result<(Vec<Line<T>>, Vec<RowError>), Vec<RowError>> {
     let sheet = read_sheet(text, required)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -231,11 +228,7 @@ fn read_rows<T>(
             _ => errors.extend(reader.errors),
         }
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    Ok((rows, errors))
 }
 
 fn parse_date(raw: &str) -> Result<NaiveDate, Error> {
@@ -273,10 +266,7 @@ pub fn read_units(text: &str, existing: &UnitTree) -> Result<Vec<Line<Unit>>, Ve
         })
     })?;
     let mut errors = duplicates(&rows, |u| u.code.to_string());
-    let mut merged: BTreeMap<UnitCode, Unit> = existing
-        .units()
-        .map(|u| (u.code.clone(), u.clone()))
-        .collect();
+    let mut merged: BTreeMap<UnitCode, Unit> = existing.units().map(|u| (u.code.clone(), u.clone())).collect();
     for Line { row, .. } in &rows {
         merged.insert(row.code.clone(), row.clone());
     }
@@ -286,9 +276,7 @@ pub fn read_units(text: &str, existing: &UnitTree) -> Result<Vec<Line<Unit>>, Ve
                 errors.push(RowError {
                     line: *line,
                     column: Some("parent".into()),
-                    reason: format!(
-                        "đơn vị cấp trên {parent} không có trong tệp hay trong cơ sở dữ liệu"
-                    ),
+                    reason: format!("đơn vị cấp trên {parent} không có trong tệp hay trong cơ sở dữ liệu"),
                 });
             }
         }
@@ -330,10 +318,7 @@ pub fn read_clusters(text: &str, units: &UnitTree) -> Result<Vec<Line<Cluster>>,
         let unit_or_fail = |r: &mut RowReader<'_>, column: &str| {
             let code = r.parse_optional(column, UnitCode::parse)?;
             if units.get(&code).is_none() {
-                r.fail(
-                    column,
-                    format!("đơn vị {code} không có trong danh mục đơn vị"),
-                );
+                r.fail(column, format!("đơn vị {code} không có trong danh mục đơn vị"));
             }
             Some(code)
         };
@@ -343,10 +328,7 @@ pub fn read_clusters(text: &str, units: &UnitTree) -> Result<Vec<Line<Cluster>>,
         let members: Vec<UnitCode> = members?;
         for member in &members {
             if units.get(member).is_none() {
-                r.fail(
-                    "members",
-                    format!("đơn vị {member} không có trong danh mục đơn vị"),
-                );
+                r.fail("members", format!("đơn vị {member} không có trong danh mục đơn vị"));
             }
         }
         let cluster = Cluster {
@@ -372,20 +354,10 @@ pub fn read_clusters(text: &str, units: &UnitTree) -> Result<Vec<Line<Cluster>>,
 
 /// Reads `indicators.csv`: `code,name,measure,value_type,aggregation,formula,group`,
 /// and checks the whole catalog (the file together with `existing`).
-pub fn read_indicators(
-    text: &str,
-    existing: &Catalog,
-) -> Result<Vec<Line<Indicator>>, Vec<RowError>> {
+pub fn read_indicators(text: &str, existing: &Catalog) -> Result<Vec<Line<Indicator>>, Vec<RowError>> {
     let rows = read_rows(
         text,
-        &[
-            "code",
-            "name",
-            "measure",
-            "value_type",
-            "aggregation",
-            "group",
-        ],
+        &["code", "name", "measure", "value_type", "aggregation", "group"],
         |r| {
             let code = r.parse("code", IndicatorCode::parse);
             let name = r.required("name");
@@ -424,10 +396,7 @@ pub fn read_indicators(
         if let Err(e) = Catalog::new(merged) {
             let line = rows
                 .iter()
-                .find(|l| {
-                    e.to_string()
-                        .starts_with(&format!("chỉ tiêu {}:", l.row.code))
-                })
+                .find(|l| e.to_string().starts_with(&format!("chỉ tiêu {}:", l.row.code)))
                 .map_or(1, |l| l.line);
             errors.push(RowError {
                 line,
@@ -440,19 +409,13 @@ pub fn read_indicators(
 }
 
 /// Reads `rules.csv`: `rule[,message]`, every indicator known to `catalog`.
-pub fn read_rules(
-    text: &str,
-    catalog: &Catalog,
-) -> Result<Vec<Line<ValidationRule>>, Vec<RowError>> {
+pub fn read_rules(text: &str, catalog: &Catalog) -> Result<Vec<Line<ValidationRule>>, Vec<RowError>> {
     let rows = read_rows(text, &["rule"], |r| {
         let message = r.optional("message");
         let rule = r.parse("rule", |s| ValidationRule::parse(s, message.clone()))?;
         for code in rule.references() {
             if catalog.get(code).is_none() {
-                r.fail(
-                    "rule",
-                    format!("chỉ tiêu {code} không có trong danh mục chỉ tiêu"),
-                );
+                r.fail("rule", format!("chỉ tiêu {code} không có trong danh mục chỉ tiêu"));
             }
         }
         Some(rule)
@@ -460,10 +423,12 @@ pub fn read_rules(
     finish(rows, Vec::new())
 }
 
-/// Reads the long-format values file: `unit,indicator,period,value[,comment]`. Values
-/// stay text until [`resolve_values`] reads them against the catalog.
-pub fn read_values(text: &str) -> Result<Vec<Line<RawValue>>, Vec<RowError>> {
-    let rows = read_rows(text, &["unit", "indicator", "period", "value"], |r| {
+/// Reads the long-format values file — `unit,indicator,period,value[,comment]` — and
+/// each value against its indicator and unit: the unit and indicator exist, the unit
+/// exists during the period, the indicator is reported (not computed), and the value is
+/// of the indicator's type. Every problem of every row is reported at once.
+pub fn read_values(text: &str, catalog: &Catalog, units: &UnitTree) -> Result<Vec<Line<DataValue>>, Vec<RowError>> {
+    let (rows, mut errors) = read_rows_partial(text, &["unit", "indicator", "period", "value"], |r| {
         let unit = r.parse("unit", UnitCode::parse);
         let indicator = r.parse("indicator", IndicatorCode::parse);
         let period = r.parse("period", Period::parse);
@@ -476,16 +441,21 @@ pub fn read_values(text: &str) -> Result<Vec<Line<RawValue>>, Vec<RowError>> {
             comment: r.optional("comment"),
         })
     })?;
-    let errors = duplicates(&rows, |v| {
+    errors.extend(duplicates(&rows, |v| {
         format!("{}/{}/{}", v.unit, v.indicator, v.period)
-    });
-    finish(rows, errors)
+    }));
+    let resolved = match resolve_values(rows, catalog, units) {
+        Ok(resolved) => resolved,
+        Err(more) => {
+            errors.extend(more);
+            Vec::new()
+        }
+    };
+    finish(resolved, errors)
 }
 
-/// Reads each raw value against its indicator and unit: the unit and indicator exist,
-/// the unit exists during the period, the indicator is reported (not computed), and the
-/// value is of the indicator's type.
-pub fn resolve_values(
+/// Reads each raw value against its indicator and unit (see [`read_values`]).
+fn resolve_values(
     rows: Vec<Line<RawValue>>,
     catalog: &Catalog,
     units: &UnitTree,
@@ -503,27 +473,16 @@ pub fn resolve_values(
                 "unit",
                 format!("đơn vị {} không có trong danh mục đơn vị", row.unit),
             )),
-            Some(u)
-                if !(u.is_active_on(row.period.start()) || u.is_active_on(row.period.end())) =>
-            {
-                errors.push(fail(
-                    "unit",
-                    format!(
-                        "đơn vị {} không hoạt động trong kỳ {}",
-                        row.unit,
-                        row.period.label_vi()
-                    ),
-                ))
-            }
+            Some(u) if !(u.is_active_on(row.period.start()) || u.is_active_on(row.period.end())) => errors.push(fail(
+                "unit",
+                format!("đơn vị {} không hoạt động trong kỳ {}", row.unit, row.period.label_vi()),
+            )),
             Some(_) => {}
         }
         let Some(indicator) = catalog.get(&row.indicator) else {
             errors.push(fail(
                 "indicator",
-                format!(
-                    "chỉ tiêu {} không có trong danh mục chỉ tiêu",
-                    row.indicator
-                ),
+                format!("chỉ tiêu {} không có trong danh mục chỉ tiêu", row.indicator),
             ));
             continue;
         };
@@ -558,11 +517,7 @@ pub fn resolve_values(
 /// Checks the validation rules for every (unit, period) the new values touch, on the new
 /// values laid over the stored ones (`stored`). A violation is reported on the line of
 /// one of the new values it involves.
-pub fn check_rules(
-    new: &[Line<DataValue>],
-    stored: &[DataValue],
-    rules: &[ValidationRule],
-) -> Vec<RowError> {
+pub fn check_rules(new: &[Line<DataValue>], stored: &[DataValue], rules: &[ValidationRule]) -> Vec<RowError> {
     type Key = (UnitCode, Period);
     let mut figures: BTreeMap<Key, BTreeMap<IndicatorCode, (f64, Option<u64>)>> = BTreeMap::new();
     for v in stored {

@@ -193,9 +193,7 @@ impl Catalog {
                     None => {
                         return Err(Error::InvalidIndicator {
                             indicator: ind.code.clone(),
-                            reason: format!(
-                                "công thức «{formula}» dùng chỉ tiêu {reference} không có trong danh mục"
-                            ),
+                            reason: format!("công thức «{formula}» dùng chỉ tiêu {reference} không có trong danh mục"),
                         });
                     }
                     Some(used) if used.is_computed() => {
@@ -209,9 +207,7 @@ impl Catalog {
                     Some(used) if used.value_type == ValueType::Text => {
                         return Err(Error::InvalidIndicator {
                             indicator: ind.code.clone(),
-                            reason: format!(
-                                "công thức «{formula}» dùng chỉ tiêu văn bản {reference}"
-                            ),
+                            reason: format!("công thức «{formula}» dùng chỉ tiêu văn bản {reference}"),
                         });
                     }
                     Some(_) => {}
@@ -258,11 +254,7 @@ impl Catalog {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn indicator(
-        code: &str,
-        aggregation: Aggregation,
-        formula: Option<&str>,
-    ) -> Indicator {
+    pub(crate) fn indicator(code: &str, aggregation: Aggregation, formula: Option<&str>) -> Indicator {
         Indicator {
             code: IndicatorCode::parse(code).unwrap_or_else(|e| panic!("{e}")),
             name: format!("Chỉ tiêu {code}"),
@@ -298,24 +290,14 @@ pub(crate) mod tests {
         .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some(
-                "chỉ tiêu R: công thức «100 * A / TANG_SO_DAM» dùng chỉ tiêu TANG_SO_DAM không có trong danh mục"
-            )
+            Some("chỉ tiêu R: công thức «100 * A / TANG_SO_DAM» dùng chỉ tiêu TANG_SO_DAM không có trong danh mục")
         );
     }
 
     #[test]
     fn a_ratio_without_formula_is_refused() {
-        assert!(
-            indicator("R", Aggregation::Ratio, None)
-                .validated()
-                .is_err()
-        );
-        assert!(
-            indicator("R", Aggregation::Sum, Some("A"))
-                .validated()
-                .is_err()
-        );
+        assert!(indicator("R", Aggregation::Ratio, None).validated().is_err());
+        assert!(indicator("R", Aggregation::Sum, Some("A")).validated().is_err());
     }
 
     #[test]

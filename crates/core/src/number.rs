@@ -23,9 +23,7 @@ pub enum NumberError {
     #[error("«{0}» không phải là số")]
     Invalid(String),
     /// Digits are there but the dots and commas do not follow the Vietnamese convention.
-    #[error(
-        "«{0}» không phải là số hợp lệ: dấu chấm (.) ngăn cách hàng nghìn, dấu phẩy (,) ngăn cách phần thập phân"
-    )]
+    #[error("«{0}» không phải là số hợp lệ: dấu chấm (.) ngăn cách hàng nghìn, dấu phẩy (,) ngăn cách phần thập phân")]
     Separators(String),
     /// The number has more digits than can be held exactly.
     #[error("«{0}»: số quá lớn")]
@@ -111,13 +109,7 @@ const CURRENCY_SUFFIXES: [&str; 4] = ["đồng", "vnđ", "vnd", "đ"];
 
 /// Unit words and their powers of ten. "tỉ" is a common spelling of "tỷ", and "ngàn" the
 /// southern word for "nghìn".
-const UNIT_SUFFIXES: [(&str, u32); 5] = [
-    ("tỷ", 9),
-    ("tỉ", 9),
-    ("triệu", 6),
-    ("nghìn", 3),
-    ("ngàn", 3),
-];
+const UNIT_SUFFIXES: [(&str, u32); 5] = [("tỷ", 9), ("tỉ", 9), ("triệu", 6), ("nghìn", 3), ("ngàn", 3)];
 
 /// Reads a number as a Vietnamese user types it.
 ///
@@ -167,15 +159,10 @@ pub fn parse_number(s: &str) -> Result<Decimal, NumberError> {
         (false, body)
     };
 
-    if body.is_empty()
-        || !body
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    {
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
         return Err(invalid());
     }
-    let (int_digits, frac_digits) =
-        split_digits(body).ok_or_else(|| NumberError::Separators(shown.clone()))?;
+    let (int_digits, frac_digits) = split_digits(body).ok_or_else(|| NumberError::Separators(shown.clone()))?;
 
     let too_large = || NumberError::TooLarge(shown.clone());
     // Trailing zeros of the fraction add nothing but could overflow the mantissa.
@@ -245,11 +232,7 @@ fn group_thousands(digits: &str) -> String {
 pub fn format_integer(n: i64) -> String {
     // `unsigned_abs` because `-i64::MIN` does not fit an i64.
     let grouped = group_thousands(&n.unsigned_abs().to_string());
-    if n < 0 {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
+    if n < 0 { format!("-{grouped}") } else { grouped }
 }
 
 /// Adds one unit in the last place to a string of ASCII digits, carrying as needed
@@ -317,11 +300,7 @@ pub fn format_decimal(x: f64, decimals: usize) -> String {
     let digits = format!("{digits:0>width$}", width = decimals + 1);
     let (int_digits, frac_digits) = digits.split_at(digits.len() - decimals);
     let int_digits = int_digits.trim_start_matches('0');
-    let int_digits = if int_digits.is_empty() {
-        "0"
-    } else {
-        int_digits
-    };
+    let int_digits = if int_digits.is_empty() { "0" } else { int_digits };
 
     let mut out = String::new();
     if x < 0.0 && digits.bytes().any(|b| b != b'0') {
@@ -448,10 +427,7 @@ mod tests {
             parse_number("1,5\u{a0}ty\u{309} \u{111}o\u{302}\u{300}ng"),
             int(1_500_000_000)
         );
-        assert_eq!(
-            parse_number("9.223.372.036 tỷ"),
-            int(9_223_372_036_000_000_000)
-        );
+        assert_eq!(parse_number("9.223.372.036 tỷ"), int(9_223_372_036_000_000_000));
     }
 
     #[test]
@@ -470,15 +446,9 @@ mod tests {
             "1e5",
             "0x10",
         ] {
-            assert_eq!(
-                parse_number(bad),
-                Err(NumberError::Invalid(bad.to_string())),
-                "{bad}"
-            );
+            assert_eq!(parse_number(bad), Err(NumberError::Invalid(bad.to_string())), "{bad}");
         }
-        for bad in [
-            "1.2.3", "12.34,5", "1,2,3", "1,", ",5", "1.", ".5", "1.084.5", "1,2.3",
-        ] {
+        for bad in ["1.2.3", "12.34,5", "1,2,3", "1,", ",5", "1.", ".5", "1.084.5", "1,2.3"] {
             assert_eq!(
                 parse_number(bad),
                 Err(NumberError::Separators(bad.to_string())),
@@ -496,16 +466,10 @@ mod tests {
         let msg = |s: &str| parse_number(s).err().map(|e| e.to_string());
         assert_eq!(msg("abc").as_deref(), Some("«abc» không phải là số"));
         assert_eq!(msg("  ").as_deref(), Some("số trống"));
-        assert_eq!(
-            msg(&"9".repeat(40)),
-            Some(format!("«{}»: số quá lớn", "9".repeat(40)))
-        );
+        assert_eq!(msg(&"9".repeat(40)), Some(format!("«{}»: số quá lớn", "9".repeat(40))));
         assert!(msg("1.2.3").is_some_and(|m| m.starts_with("«1.2.3»")));
         // The message shows the tidied input, not the raw whitespace.
-        assert_eq!(
-            msg("  a\u{a0} b ").as_deref(),
-            Some("«a b» không phải là số")
-        );
+        assert_eq!(msg("  a\u{a0} b ").as_deref(), Some("«a b» không phải là số"));
     }
 
     #[test]

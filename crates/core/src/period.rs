@@ -69,9 +69,7 @@ impl Period {
             [] => Ok(Period::Year(year)),
             [b'S', ..] => Ok(Period::HalfYear(year, sub(&rest[1..], 2)?)),
             [b'Q', ..] => Ok(Period::Quarter(year, sub(&rest[1..], 4)?)),
-            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
-                Ok(Period::Month(year, sub(rest, 12)?))
-            }
+            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => Ok(Period::Month(year, sub(rest, 12)?)),
             _ => Err(invalid()),
         }
     }
@@ -89,10 +87,7 @@ impl Period {
     /// The year the period falls in.
     pub fn year(&self) -> i32 {
         match *self {
-            Period::Year(y)
-            | Period::HalfYear(y, _)
-            | Period::Quarter(y, _)
-            | Period::Month(y, _) => y,
+            Period::Year(y) | Period::HalfYear(y, _) | Period::Quarter(y, _) | Period::Month(y, _) => y,
         }
     }
 
@@ -238,8 +233,7 @@ mod tests {
     #[test]
     fn malformed_codes_are_refused() {
         for bad in [
-            "", "22", "2022S3", "2022Q0", "202213", "2022H1", "2022S", "abcd", "20220701",
-            "2022-07",
+            "", "22", "2022S3", "2022Q0", "202213", "2022H1", "2022S", "abcd", "20220701", "2022-07",
         ] {
             assert!(Period::parse(bad).is_err(), "{bad:?}");
         }

@@ -59,26 +59,15 @@ fn combine(aggregation: Aggregation, values: &[&Value]) -> Option<Value> {
         Aggregation::Sum | Aggregation::Last if all_whole => {
             let total: i128 = values
                 .iter()
-                .map(|v| {
-                    if let Value::Whole(n) = v {
-                        i128::from(*n)
-                    } else {
-                        0
-                    }
-                })
+                .map(|v| if let Value::Whole(n) = v { i128::from(*n) } else { 0 })
                 .sum();
             Some(i64::try_from(total).map_or(Value::Decimal(total as f64), Value::Whole))
         }
         Aggregation::Sum | Aggregation::Last => Some(Value::Decimal(numbers.iter().sum())),
-        Aggregation::Average => Some(Value::Decimal(
-            numbers.iter().sum::<f64>() / numbers.len() as f64,
-        )),
+        Aggregation::Average => Some(Value::Decimal(numbers.iter().sum::<f64>() / numbers.len() as f64)),
         Aggregation::Min | Aggregation::Max => {
             let pick = |a: &&&Value, b: &&&Value| {
-                let (x, y) = (
-                    a.as_f64().unwrap_or(f64::NAN),
-                    b.as_f64().unwrap_or(f64::NAN),
-                );
+                let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
                 x.total_cmp(&y)
             };
             let chosen = if aggregation == Aggregation::Min {
@@ -201,11 +190,7 @@ impl ClusterRollup {
         let mut out: Vec<(&Unit, f64)> = self
             .members
             .iter()
-            .filter_map(|(u, f)| {
-                f.number(indicator)
-                    .filter(|x| *x >= threshold)
-                    .map(|x| (u, x))
-            })
+            .filter_map(|(u, f)| f.number(indicator).filter(|x| *x >= threshold).map(|x| (u, x)))
             .collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
         out
@@ -266,11 +251,7 @@ mod tests {
         Catalog::new(vec![
             indicator("DEATHS", Aggregation::Sum, None),
             indicator("CREMATIONS", Aggregation::Sum, None),
-            indicator(
-                "RATE",
-                Aggregation::Ratio,
-                Some("100 * CREMATIONS / DEATHS"),
-            ),
+            indicator("RATE", Aggregation::Ratio, Some("100 * CREMATIONS / DEATHS")),
             stock,
         ])
         .unwrap_or_else(|e| panic!("{e}"))
@@ -309,10 +290,7 @@ mod tests {
 
     #[test]
     fn a_rate_over_no_deaths_has_no_value() {
-        let values = [
-            dv("A", "DEATHS", "2022S1", 0),
-            dv("A", "CREMATIONS", "2022S1", 0),
-        ];
+        let values = [dv("A", "DEATHS", "2022S1", 0), dv("A", "CREMATIONS", "2022S1", 0)];
         let figures = unit_figures(&catalog(), &tree(), &code("A"), code("2022S1"), &values);
         assert_eq!(figures.get(&code("RATE")), None);
         assert_eq!(figures.get(&code("DEATHS")), Some(&Value::Whole(0)));
@@ -344,10 +322,7 @@ mod tests {
 
     #[test]
     fn a_value_reported_for_the_whole_year_is_not_added_to_its_own_half_years() {
-        let values = [
-            dv("A", "DEATHS", "2022", 20),
-            dv("A", "DEATHS", "2022S1", 5),
-        ];
+        let values = [dv("A", "DEATHS", "2022", 20), dv("A", "DEATHS", "2022S1", 5)];
         let figures = unit_figures(&catalog(), &tree(), &code("A"), code("2022"), &values);
         assert_eq!(figures.get(&code("DEATHS")), Some(&Value::Whole(20)));
     }

@@ -176,8 +176,8 @@ mod tests {
     #[test]
     fn vietnamese_alphabet_order() {
         let alphabet = [
-            "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "g", "h", "i", "k", "l", "m", "n", "o",
-            "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "x", "y",
+            "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "g", "h", "i", "k", "l", "m", "n", "o", "ô", "ơ", "p", "q",
+            "r", "s", "t", "u", "ư", "v", "x", "y",
         ];
         let mut shuffled = alphabet;
         shuffled.reverse();
@@ -197,10 +197,7 @@ mod tests {
         assert_eq!(c.compare("Ăn", "Anh"), Ordering::Greater);
         assert_eq!(c.compare("Đông", "Dung"), Ordering::Greater);
         assert_eq!(c.compare("an", "An"), Ordering::Less);
-        assert_eq!(
-            c.compare("Hà Đông", "Ha\u{300} \u{110}o\u{302}ng"),
-            Ordering::Equal
-        );
+        assert_eq!(c.compare("Hà Đông", "Ha\u{300} \u{110}o\u{302}ng"), Ordering::Equal);
         assert_eq!(c.compare("", "a"), Ordering::Less);
     }
 
@@ -255,9 +252,9 @@ mod tests {
         proptest::collection::vec(
             prop_oneof![
                 proptest::sample::select(vec![
-                    "a", "Ă", "â", "Đ", "đ", "ê", "Ô", "ơ", "Ư", "ữ", "Ỵ", "ệ", " ", "  ", "\t",
-                    "\u{a0}", "\u{300}", "\u{301}", "\u{303}", "\u{309}", "\u{323}", "\u{302}",
-                    "\u{306}", "\u{31b}", "İ", "ß", "Σ", "\u{212b}", "x",
+                    "a", "Ă", "â", "Đ", "đ", "ê", "Ô", "ơ", "Ư", "ữ", "Ỵ", "ệ", " ", "  ", "\t", "\u{a0}", "\u{300}",
+                    "\u{301}", "\u{303}", "\u{309}", "\u{323}", "\u{302}", "\u{306}", "\u{31b}", "İ", "ß", "Σ",
+                    "\u{212b}", "x",
                 ])
                 .prop_map(str::to_string),
                 any::<char>().prop_map(String::from),

@@ -36,11 +36,7 @@ impl Unit {
 
     /// The short name people use: "Ủy ban MTTQ Việt Nam quận Hà Đông" → "quận Hà Đông".
     pub fn short_name(&self) -> &str {
-        const PREFIXES: [&str; 3] = [
-            "Ủy ban MTTQ Việt Nam ",
-            "Ủy ban Mặt trận Tổ quốc Việt Nam ",
-            "UBMTTQ ",
-        ];
+        const PREFIXES: [&str; 3] = ["Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ "];
         PREFIXES
             .iter()
             .find_map(|prefix| self.name.strip_prefix(prefix))
@@ -58,8 +54,7 @@ pub struct UnitTree {
 impl UnitTree {
     /// Builds the tree, refusing unknown parents and cycles.
     pub fn new(units: impl IntoIterator<Item = Unit>) -> Result<Self, Error> {
-        let units: BTreeMap<UnitCode, Unit> =
-            units.into_iter().map(|u| (u.code.clone(), u)).collect();
+        let units: BTreeMap<UnitCode, Unit> = units.into_iter().map(|u| (u.code.clone(), u)).collect();
         let mut children: BTreeMap<UnitCode, Vec<UnitCode>> = BTreeMap::new();
         for unit in units.values() {
             if let Some(parent) = &unit.parent {
@@ -69,10 +64,7 @@ impl UnitTree {
                         parent: parent.clone(),
                     });
                 }
-                children
-                    .entry(parent.clone())
-                    .or_default()
-                    .push(unit.code.clone());
+                children.entry(parent.clone()).or_default().push(unit.code.clone());
             }
         }
         let tree = UnitTree { units, children };
@@ -178,11 +170,7 @@ mod tests {
             unit("TX", Some("HN")),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
-        let sub: Vec<&str> = tree
-            .subtree(&code("HD"))
-            .into_iter()
-            .map(|c| c.as_str())
-            .collect();
+        let sub: Vec<&str> = tree.subtree(&code("HD")).into_iter().map(|c| c.as_str()).collect();
         assert_eq!(sub, ["HD", "P1"]);
         assert_eq!(tree.subtree(&code("HN")).len(), 4);
         assert_eq!(
@@ -196,13 +184,8 @@ mod tests {
 
     #[test]
     fn an_unknown_parent_is_refused() {
-        let err = UnitTree::new([unit("HD", Some("XX"))])
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            err.as_deref(),
-            Some("đơn vị HD có đơn vị cấp trên XX không tồn tại")
-        );
+        let err = UnitTree::new([unit("HD", Some("XX"))]).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("đơn vị HD có đơn vị cấp trên XX không tồn tại"));
     }
 
     #[test]

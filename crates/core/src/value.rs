@@ -108,10 +108,7 @@ mod tests {
 
     #[test]
     fn counts_and_money_are_read_vietnamese_style() {
-        assert_eq!(
-            Value::parse("1.084", ValueType::Integer).ok(),
-            Some(Value::Whole(1084))
-        );
+        assert_eq!(Value::parse("1.084", ValueType::Integer).ok(), Some(Value::Whole(1084)));
         assert_eq!(
             Value::parse("10.266.500.000", ValueType::Money).ok(),
             Some(Value::Whole(10_266_500_000))
@@ -124,11 +121,7 @@ mod tests {
 
     #[test]
     fn a_count_must_be_whole_and_not_negative() {
-        let msg = |raw: &str| {
-            Value::parse(raw, ValueType::Integer)
-                .err()
-                .map(|e| e.to_string())
-        };
+        let msg = |raw: &str| Value::parse(raw, ValueType::Integer).err().map(|e| e.to_string());
         assert_eq!(
             msg("1,5").as_deref(),
             Some("giá trị «1,5» không hợp lệ: phải là số nguyên")

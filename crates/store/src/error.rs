@@ -17,7 +17,9 @@ pub enum StoreError {
     #[error("{}", rejected_message(.0))]
     Rejected(Vec<RowError>),
     /// The database URL names a backend we do not have.
-    #[error("địa chỉ cơ sở dữ liệu «{0}» không được hỗ trợ: dùng sqlite://tệp.db hoặc postgres://người-dùng@máy/cơ-sở-dữ-liệu")]
+    #[error(
+        "địa chỉ cơ sở dữ liệu «{0}» không được hỗ trợ: dùng sqlite://tệp.db hoặc postgres://người-dùng@máy/cơ-sở-dữ-liệu"
+    )]
     UnsupportedUrl(String),
     /// Stored data that no longer parses — a bug or a hand edit of the database.
     #[error("dữ liệu trong cơ sở dữ liệu không hợp lệ: {0}")]

@@ -80,9 +80,15 @@ impl Store {
             .bind(id_of(&cluster.host))
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM cluster_member WHERE cluster_id = $1").bind(cluster_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM cluster_member WHERE cluster_id = $1")
+                .bind(cluster_id)
+                .execute(&mut *tx)
+                .await?;
             for (position, member) in cluster.members.iter().enumerate() {
-                let unit_id = ids.get(member.as_str()).copied().ok_or_else(|| StoreError::corrupt(member))?;
+                let unit_id = ids
+                    .get(member.as_str())
+                    .copied()
+                    .ok_or_else(|| StoreError::corrupt(member))?;
                 sqlx::query("INSERT INTO cluster_member (cluster_id, unit_id, position) VALUES ($1, $2, $3)")
                     .bind(cluster_id)
                     .bind(unit_id)
@@ -100,7 +106,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let existing = load_catalog(&mut *tx).await?;
         let rows = import::read_indicators(text, &existing).map_err(rejected)?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM indicator").fetch_one(&mut *tx).await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM indicator")
+            .fetch_one(&mut *tx)
+            .await?;
         let mut next_position = last.unwrap_or(0) + 1;
         for Line { row: ind, .. } in &rows {
             sqlx::query(
@@ -150,12 +158,11 @@ impl Store {
     /// type, and the validation rules are checked on the imported values laid over the
     /// stored ones; any error refuses the whole file.
     pub async fn import_values_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let raw = import::read_values(text).map_err(rejected)?;
         let mut tx = self.pool().begin().await?;
         let catalog = load_catalog(&mut *tx).await?;
         let units = load_unit_tree(&mut *tx).await?;
         let rules = load_rules(&mut *tx).await?;
-        let rows = import::resolve_values(raw, &catalog, &units).map_err(rejected)?;
+        let rows = import::read_values(text, &catalog, &units).map_err(rejected)?;
         let stored = stored_values_for(&mut tx, &rows).await?;
         let violations = import::check_rules(&rows, &stored, &rules);
         if !violations.is_empty() {
@@ -168,7 +175,10 @@ impl Store {
 }
 
 /// The stored values of the (unit, period) pairs an import touches.
-async fn stored_values_for(tx: &mut Transaction<'static, Any>, rows: &[Line<DataValue>]) -> Result<Vec<DataValue>, StoreError> {
+async fn stored_values_for(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[Line<DataValue>],
+) -> Result<Vec<DataValue>, StoreError> {
     let periods: BTreeSet<Period> = rows.iter().map(|l| l.row.period).collect();
     let pairs: BTreeSet<(&str, Period)> = rows.iter().map(|l| (l.row.unit.as_str(), l.row.period)).collect();
     let mut out = Vec::new();
@@ -192,16 +202,25 @@ async fn stored_values_for(tx: &mut Transaction<'static, Any>, rows: &[Line<Data
 }
 
 /// Writes values, replacing any stored for the same unit, indicator and period.
-pub(crate) async fn write_values<'a>(tx: &mut Transaction<'static, Any>, values: impl Iterator<Item = &'a DataValue>) -> Result<usize, StoreError> {
+pub(crate) async fn write_values<'a>(
+    tx: &mut Transaction<'static, Any>,
+    values: impl Iterator<Item = &'a DataValue>,
+) -> Result<usize, StoreError> {
     let units: BTreeMap<String, i64> = id_map(&mut **tx, Table::Unit).await?;
     let indicators: BTreeMap<String, i64> = id_map(&mut **tx, Table::Indicator).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let mut written = 0;
     for v in values {
-        let unit_id = units.get(v.unit.as_str()).ok_or_else(|| StoreError::NotFound { what: "đơn vị", key: v.unit.to_string() })?;
+        let unit_id = units.get(v.unit.as_str()).ok_or_else(|| StoreError::NotFound {
+            what: "đơn vị",
+            key: v.unit.to_string(),
+        })?;
         let indicator_id = indicators
             .get(v.indicator.as_str())
-            .ok_or_else(|| StoreError::NotFound { what: "chỉ tiêu", key: v.indicator.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "chỉ tiêu",
+                key: v.indicator.to_string(),
+            })?;
         let (int, real, text) = match &v.value {
             Value::Whole(n) => (Some(*n), None, None),
             Value::Decimal(x) => (None, Some(*x), None),

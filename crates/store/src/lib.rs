@@ -3,6 +3,7 @@
 //! PostgreSQL, chosen once at start from the database URL. Each backend has its own
 //! migrations; the queries themselves are written once, in SQL both backends accept.
 
+mod demo;
 mod error;
 mod import;
 mod migrate;
@@ -11,6 +12,7 @@ mod store;
 pub mod testing;
 mod url;
 
+pub use demo::DEMO_FILES;
 pub use error::StoreError;
 pub use import::ImportSummary;
 pub use store::{Backend, SearchHit, Store};

@@ -36,7 +36,7 @@ pub struct Store {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Eq, serde_like::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SearchHit {
     /// `unit`, `indicator` or `cluster`.
     pub kind: &'static str,
@@ -44,11 +44,6 @@ pub struct SearchHit {
     pub code: String,
     /// Its Vietnamese name.
     pub name: String,
-}
-
-/// serde is not a dependency of the store; this keeps the derive list honest.
-mod serde_like {
-    pub use std::fmt::Debug as Serialize;
 }
 
 impl Store {
@@ -162,7 +157,10 @@ impl Store {
             code: parse_stored(ClusterCode::parse(&row.try_get::<String, _>("code")?))?,
             name: row.try_get("name")?,
             year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(StoreError::corrupt)?,
-            members: members.iter().map(|m| parse_stored(UnitCode::parse(m))).collect::<Result<_, _>>()?,
+            members: members
+                .iter()
+                .map(|m| parse_stored(UnitCode::parse(m)))
+                .collect::<Result<_, _>>()?,
             chair: unit_code(row.try_get("chair")?)?,
             deputy: unit_code(row.try_get("deputy")?)?,
             host: unit_code(row.try_get("host")?)?,
@@ -171,7 +169,11 @@ impl Store {
 
     /// The values of every unit in the cluster's member subtrees, for periods inside
     /// `period`.
-    pub async fn cluster_values(&self, cluster: &Cluster, period: Period) -> Result<Vec<thidua_core::DataValue>, StoreError> {
+    pub async fn cluster_values(
+        &self,
+        cluster: &Cluster,
+        period: Period,
+    ) -> Result<Vec<thidua_core::DataValue>, StoreError> {
         let rows = sqlx::query(
             "WITH RECURSIVE sub(id) AS (
                  SELECT m.unit_id FROM cluster_member m JOIN cluster c ON c.id = m.cluster_id
@@ -196,7 +198,11 @@ impl Store {
     }
 
     /// The values of `unit` and every unit below it, for periods inside `period`.
-    pub async fn subtree_values(&self, unit: &UnitCode, period: Period) -> Result<Vec<thidua_core::DataValue>, StoreError> {
+    pub async fn subtree_values(
+        &self,
+        unit: &UnitCode,
+        period: Period,
+    ) -> Result<Vec<thidua_core::DataValue>, StoreError> {
         let rows = sqlx::query(
             "WITH RECURSIVE sub(id) AS (
                  SELECT id FROM unit WHERE code = $1
@@ -222,13 +228,15 @@ impl Store {
     /// taken as constituted in the period's year.
     pub async fn rollup_cluster(&self, code: &ClusterCode, period: Period) -> Result<ClusterRollup, StoreError> {
         let cluster = self.cluster(code, period.year()).await?;
-        let (catalog, tree, values) = tokio::try_join!(self.catalog(), self.unit_tree(), self.cluster_values(&cluster, period))?;
+        let (catalog, tree, values) =
+            tokio::try_join!(self.catalog(), self.unit_tree(), self.cluster_values(&cluster, period))?;
         Ok(rollup::rollup_cluster(&catalog, &tree, &cluster, period, &values))
     }
 
     /// One unit's figures (over its subtree) for a period.
     pub async fn rollup_unit(&self, code: &UnitCode, period: Period) -> Result<(Unit, Figures), StoreError> {
-        let (catalog, tree, values) = tokio::try_join!(self.catalog(), self.unit_tree(), self.subtree_values(code, period))?;
+        let (catalog, tree, values) =
+            tokio::try_join!(self.catalog(), self.unit_tree(), self.subtree_values(code, period))?;
         let unit = tree.get(code).cloned().ok_or_else(|| StoreError::NotFound {
             what: "đơn vị",
             key: code.to_string(),
@@ -274,9 +282,18 @@ impl Store {
         let pattern = format!("%{}%", first.replace('%', "").replace('_', ""));
         let mut hits = Vec::new();
         for (kind, sql) in [
-            ("cluster", "SELECT DISTINCT code, name FROM cluster WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY code"),
-            ("unit", "SELECT code, name FROM unit WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY code"),
-            ("indicator", "SELECT code, name FROM indicator WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY position"),
+            (
+                "cluster",
+                "SELECT DISTINCT code, name FROM cluster WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY code",
+            ),
+            (
+                "unit",
+                "SELECT code, name FROM unit WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY code",
+            ),
+            (
+                "indicator",
+                "SELECT code, name FROM indicator WHERE search_key LIKE $1 OR lower(code) LIKE $1 ORDER BY position",
+            ),
         ] {
             let rows = sqlx::query(sql).bind(&pattern).fetch_all(&self.pool).await?;
             for row in rows {
@@ -319,7 +336,8 @@ pub(crate) fn data_value_from_row(row: &AnyRow) -> Result<thidua_core::DataValue
 }
 
 fn parse_date(text: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
-    text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(StoreError::corrupt)).transpose()
+    text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(StoreError::corrupt))
+        .transpose()
 }
 
 pub(crate) async fn load_unit_tree<'e, E>(executor: E) -> Result<UnitTree, StoreError>
@@ -338,7 +356,10 @@ where
             code: parse_stored(UnitCode::parse(&row.try_get::<String, _>("code")?))?,
             name: row.try_get("name")?,
             kind: row.try_get("kind")?,
-            parent: row.try_get::<Option<String>, _>("parent")?.map(|p| parse_stored(UnitCode::parse(&p))).transpose()?,
+            parent: row
+                .try_get::<Option<String>, _>("parent")?
+                .map(|p| parse_stored(UnitCode::parse(&p)))
+                .transpose()?,
             valid_from: parse_date(row.try_get("valid_from")?)?,
             valid_to: parse_date(row.try_get("valid_to")?)?,
         });
@@ -363,7 +384,10 @@ where
             measure: row.try_get("measure")?,
             value_type: parse_stored(ValueType::parse(&row.try_get::<String, _>("value_type")?))?,
             aggregation: parse_stored(Aggregation::parse(&row.try_get::<String, _>("aggregation")?))?,
-            formula: row.try_get::<Option<String>, _>("formula")?.map(|f| parse_stored(Formula::parse(&f))).transpose()?,
+            formula: row
+                .try_get::<Option<String>, _>("formula")?
+                .map(|f| parse_stored(Formula::parse(&f)))
+                .transpose()?,
             group: row.try_get("group_name")?,
         });
     }
@@ -374,9 +398,16 @@ pub(crate) async fn load_rules<'e, E>(executor: E) -> Result<Vec<ValidationRule>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query("SELECT rule, message FROM validation_rule ORDER BY id").fetch_all(executor).await?;
+    let rows = sqlx::query("SELECT rule, message FROM validation_rule ORDER BY id")
+        .fetch_all(executor)
+        .await?;
     rows.iter()
-        .map(|row| Ok(parse_stored(ValidationRule::parse(&row.try_get::<String, _>("rule")?, row.try_get("message")?))?))
+        .map(|row| {
+            Ok(parse_stored(ValidationRule::parse(
+                &row.try_get::<String, _>("rule")?,
+                row.try_get("message")?,
+            ))?)
+        })
         .collect()
 }
 
@@ -390,7 +421,9 @@ where
         Table::Indicator => "SELECT code, id FROM indicator",
     };
     let rows = sqlx::query(sql).fetch_all(executor).await?;
-    rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("id")?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("code")?, r.try_get("id")?)))
+        .collect()
 }
 
 /// Tables whose rows are looked up by code.

@@ -22,7 +22,10 @@ impl DatabaseUrl {
                 backend: Backend::Postgres,
             });
         }
-        let path = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")).unwrap_or(raw);
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
         if path.is_empty() || path.contains("://") {
             return Err(StoreError::UnsupportedUrl(raw.to_owned()));
         }
@@ -32,7 +35,10 @@ impl DatabaseUrl {
         } else {
             format!("sqlite:{path}?mode=rwc")
         };
-        Ok(DatabaseUrl { url, backend: Backend::Sqlite })
+        Ok(DatabaseUrl {
+            url,
+            backend: Backend::Sqlite,
+        })
     }
 
     /// The backend the URL selects.
@@ -90,7 +96,10 @@ mod tests {
 
     #[test]
     fn an_unknown_scheme_is_a_clear_error() {
-        let err = DatabaseUrl::parse("mysql://root@localhost/x").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = DatabaseUrl::parse("mysql://root@localhost/x")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("không được hỗ trợ"), "{err}");
     }
 }
