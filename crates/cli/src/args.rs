@@ -1,0 +1,87 @@
+//! The command line, as clap types: one place says what every command accepts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// thidua — phần mềm thi đua – khen thưởng của Mặt trận Tổ quốc Việt Nam.
+#[derive(Debug, Parser)]
+#[command(name = "thidua", version, about)]
+pub struct Args {
+    /// Cơ sở dữ liệu: sqlite://tệp.db (mặc định, tạo mới khi chưa có) hoặc postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_DB",
+        default_value = "sqlite://thidua.db",
+        hide_env_values = true
+    )]
+    pub db: String,
+
+    /// Lệnh cần chạy.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Nhập danh mục hoặc số liệu từ tệp CSV (cả tệp hoặc không dòng nào).
+    Import {
+        /// Loại tệp.
+        kind: ImportKind,
+        /// Đường dẫn tệp CSV (UTF-8).
+        file: PathBuf,
+    },
+    /// Tổng hợp số liệu của một cụm thi đua (hoặc một đơn vị) trong một kỳ.
+    Rollup {
+        /// Mã cụm thi đua, ví dụ HN-CUM2.
+        #[arg(long, conflicts_with = "unit", required_unless_present = "unit")]
+        cluster: Option<String>,
+        /// Mã đơn vị: tổng hợp đơn vị và các đơn vị trực thuộc.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Kỳ báo cáo: 2022, 2022S1, 2022Q3, 202207.
+        #[arg(long)]
+        period: String,
+        /// table: bảng cho người đọc; csv: unit,indicator,period,value cho chương trình.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022.
+    Demo,
+    /// Chạy máy chủ web.
+    Serve {
+        /// Địa chỉ lắng nghe.
+        #[arg(long, env = "THIDUA_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Nạp dữ liệu mẫu trước khi chạy.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+/// Which CSV format a file is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    /// units.csv: code,name,kind,parent[,valid_from,valid_to]
+    Units,
+    /// clusters.csv: code,name,year,members,host[,chair,deputy]
+    Clusters,
+    /// indicators.csv: code,name,measure,value_type,aggregation,formula,group
+    Indicators,
+    /// rules.csv: rule[,message]
+    Rules,
+    /// values.csv: unit,indicator,period,value[,comment]
+    Values,
+}
+
+/// Output format of `rollup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns, Vietnamese number style.
+    Table,
+    /// unit,indicator,period,value with plain numbers.
+    Csv,
+}

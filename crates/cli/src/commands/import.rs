@@ -1,0 +1,28 @@
+//! `thidua import KIND FILE`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use thidua_store::Store;
+
+use crate::args::ImportKind;
+
+pub async fn run(store: &Store, kind: ImportKind, file: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow::anyhow!(
+            "tệp {} không phải UTF-8 (hãy lưu tệp CSV với bảng mã UTF-8)",
+            file.display()
+        )
+    })?;
+    let summary = match kind {
+        ImportKind::Units => store.import_units_csv(&text).await,
+        ImportKind::Clusters => store.import_clusters_csv(&text).await,
+        ImportKind::Indicators => store.import_indicators_csv(&text).await,
+        ImportKind::Rules => store.import_rules_csv(&text).await,
+        ImportKind::Values => store.import_values_csv(&text).await,
+    }
+    .with_context(|| format!("nhập {} thất bại", file.display()))?;
+    println!("Đã nhập {} dòng từ {}.", summary.rows, file.display());
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The commands: each opens the database (creating and migrating it as needed) and does
+//! one thing.
+
+mod import;
+mod rollup;
+mod serve;
+
+use anyhow::Context;
+use thidua_store::{DatabaseUrl, Store};
+
+use crate::args::{Args, Command};
+
+/// Runs the command the arguments name.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    init_logging(matches!(args.command, Command::Serve { .. }));
+    let url = DatabaseUrl::parse(&args.db)?;
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("không mở được cơ sở dữ liệu {url}"))?;
+    let result = match args.command {
+        Command::Import { kind, file } => import::run(&store, kind, &file).await,
+        Command::Rollup {
+            cluster,
+            unit,
+            period,
+            format,
+        } => rollup::run(&store, cluster.as_deref(), unit.as_deref(), &period, format).await,
+        Command::Demo => {
+            store.load_demo().await?;
+            println!("Đã nạp dữ liệu mẫu Cụm thi đua số 2 (HN-CUM2), 6 tháng đầu năm 2022 vào {url}.");
+            Ok(())
+        }
+        Command::Serve { addr, demo } => serve::run(&store, &url, addr, demo).await,
+    };
+    store.close().await;
+    result
+}
+
+fn init_logging(serving: bool) {
+    let default = if serving { "info,tower_http=info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

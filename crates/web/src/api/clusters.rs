@@ -1,0 +1,82 @@
+//! `/api/v1/clusters` — the clusters and their rollups.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::pages::PeriodQuery;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clusters", get(list_clusters))
+        .route("/clusters/{code}/rollup", get(cluster_rollup))
+}
+
+/// Every cluster of every year, newest first.
+#[utoipa::path(get, path = "/api/v1/clusters", responses((status = 200, body = Vec<ClusterDto>)))]
+pub(super) async fn list_clusters(State(state): State<AppState>) -> Result<Json<Vec<ClusterDto>>, ApiError> {
+    let clusters = state.store.clusters().await?;
+    Ok(Json(clusters.iter().map(ClusterDto::from).collect()))
+}
+
+/// A cluster's rollup for a period.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ClusterRollupDto {
+    /// The cluster as constituted in the period's year.
+    cluster: ClusterDto,
+    /// DHIS2 period code.
+    period: String,
+    /// The period's Vietnamese name, e.g. "6 tháng đầu năm 2022".
+    period_label: String,
+    /// The catalog, in order.
+    indicators: Vec<IndicatorDto>,
+    /// Each member's figures (over its subtree).
+    members: Vec<UnitFiguresDto>,
+    /// The cluster's totals, formula indicators computed on them.
+    total: Vec<super::FigureDto>,
+}
+
+/// Each member's figures and the cluster's total for a period (`?period=2022S1`;
+/// without it, the latest period with data).
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters/{code}/rollup",
+    params(
+        ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2"),
+        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207")
+    ),
+    responses(
+        (status = 200, body = ClusterRollupDto),
+        (status = 400, description = "Bad period code", body = ErrorBody),
+        (status = 404, description = "Unknown cluster or year", body = ErrorBody)
+    )
+)]
+pub(super) async fn cluster_rollup(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<ClusterRollupDto>, ApiError> {
+    let (cluster, period, _) = crate::pages::resolve_cluster(&state, &code, query.period.as_deref()).await?;
+    let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
+    Ok(Json(ClusterRollupDto {
+        cluster: ClusterDto::from(&cluster),
+        period: period.code(),
+        period_label: period.label_vi(),
+        indicators: catalog.indicators().iter().map(IndicatorDto::from).collect(),
+        members: rollup
+            .members
+            .iter()
+            .map(|(u, f)| UnitFiguresDto {
+                unit: u.code.to_string(),
+                name: u.name.clone(),
+                figures: figures_dto(&catalog, f),
+            })
+            .collect(),
+        total: figures_dto(&catalog, &rollup.total),
+    }))
+}

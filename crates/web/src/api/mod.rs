@@ -1,0 +1,168 @@
+//! The JSON API under `/api/v1/`, for programs. Every route is described in the OpenAPI
+//! document served at `/api/v1/openapi.json`; errors answer `{"error": {status, message}}`.
+
+mod clusters;
+mod search;
+mod units;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use thidua_core::rollup::Figures;
+use thidua_core::{Catalog, Indicator, Value};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::error::{ErrorBody, ErrorDetail};
+use crate::view::format_value;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "thidua API",
+        description = "Số liệu thi đua – khen thưởng của các cụm, khối thi đua MTTQ: danh mục, tổng hợp theo đơn vị và theo cụm.",
+        version = "1"
+    ),
+    paths(
+        clusters::list_clusters,
+        clusters::cluster_rollup,
+        units::unit_rollup,
+        search::search,
+    ),
+    components(schemas(
+        ClusterDto,
+        IndicatorDto,
+        FigureDto,
+        UnitFiguresDto,
+        clusters::ClusterRollupDto,
+        units::UnitRollupDto,
+        search::SearchHitDto,
+        ErrorBody,
+        ErrorDetail
+    ))
+)]
+struct ApiDoc;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .merge(clusters::router())
+        .merge(units::router())
+        .merge(search::router())
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// A cluster as constituted for one year.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ClusterDto {
+    /// Cluster code, e.g. `HN-CUM2`.
+    code: String,
+    /// Vietnamese name.
+    name: String,
+    /// The year of this membership.
+    year: i32,
+    /// Member unit codes, in the cluster's order.
+    members: Vec<String>,
+    /// Chair unit (cụm trưởng).
+    chair: Option<String>,
+    /// Deputy unit (cụm phó).
+    deputy: Option<String>,
+    /// Host of the conference (đơn vị đăng cai).
+    host: Option<String>,
+}
+
+impl From<&thidua_core::Cluster> for ClusterDto {
+    fn from(c: &thidua_core::Cluster) -> Self {
+        let code = |u: &Option<thidua_core::UnitCode>| u.as_ref().map(ToString::to_string);
+        ClusterDto {
+            code: c.code.to_string(),
+            name: c.name.clone(),
+            year: c.year,
+            members: c.members.iter().map(ToString::to_string).collect(),
+            chair: code(&c.chair),
+            deputy: code(&c.deputy),
+            host: code(&c.host),
+        }
+    }
+}
+
+/// An indicator of the catalog.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IndicatorDto {
+    /// Code, e.g. `TY_LE_HOA_TANG`.
+    code: String,
+    /// Vietnamese name.
+    name: String,
+    /// Measure: cuộc, vụ, đồng, %…
+    measure: String,
+    /// integer, money, percent, number or text.
+    value_type: String,
+    /// sum, average, min, max, last or ratio.
+    aggregation: String,
+    /// The formula of a ratio indicator.
+    formula: Option<String>,
+    /// Its group (movement or campaign).
+    group: String,
+}
+
+impl From<&Indicator> for IndicatorDto {
+    fn from(i: &Indicator) -> Self {
+        IndicatorDto {
+            code: i.code.to_string(),
+            name: i.name.clone(),
+            measure: i.measure.clone(),
+            value_type: i.value_type.as_str().to_owned(),
+            aggregation: i.aggregation.as_str().to_owned(),
+            formula: i.formula.as_ref().map(|f| f.source().to_owned()),
+            group: i.group.clone(),
+        }
+    }
+}
+
+/// One figure: the value for programs and the same value as Vietnamese readers write it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FigureDto {
+    /// Indicator code.
+    indicator: String,
+    /// The value: a number (text for text indicators).
+    #[schema(value_type = f64)]
+    value: serde_json::Value,
+    /// The value in Vietnamese style, e.g. `1.084` or `85,01`.
+    display: String,
+}
+
+/// A unit's figures.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitFiguresDto {
+    /// Unit code.
+    unit: String,
+    /// Unit name.
+    name: String,
+    /// One entry per indicator with data.
+    figures: Vec<FigureDto>,
+}
+
+/// The figures in catalog order, computed ones included; indicators without data left out.
+pub(crate) fn figures_dto(catalog: &Catalog, figures: &Figures) -> Vec<FigureDto> {
+    catalog
+        .indicators()
+        .iter()
+        .filter_map(|i| {
+            let value = figures.get(&i.code)?;
+            let json = match value {
+                Value::Whole(n) => serde_json::Value::from(*n),
+                // Formula values to 2 decimals, as in the CSV export.
+                Value::Decimal(x) => serde_json::Value::from((x * 100.0).round() / 100.0),
+                Value::Text(t) => serde_json::Value::from(t.clone()),
+            };
+            Some(FigureDto {
+                indicator: i.code.to_string(),
+                value: json,
+                display: format_value(i, Some(value)),
+            })
+        })
+        .collect()
+}

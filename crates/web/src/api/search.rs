@@ -1,0 +1,54 @@
+//! `/api/v1/search` — units, clusters and indicators by name, without diacritics.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/search", get(search))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SearchQuery {
+    q: String,
+}
+
+/// One search result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SearchHitDto {
+    /// `unit`, `cluster` or `indicator`.
+    kind: String,
+    /// Its code.
+    code: String,
+    /// Its name.
+    name: String,
+}
+
+/// Finds what matches every word of `q`, ignoring case and diacritics ("ha dong" finds
+/// "Hà Đông").
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(("q" = String, Query, description = "Words to find, with or without diacritics")),
+    responses((status = 200, body = Vec<SearchHitDto>))
+)]
+pub(super) async fn search(
+    State(state): State<AppState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
+    let hits = state.store.search(&query.q, 100).await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|h| SearchHitDto {
+                kind: h.kind.to_owned(),
+                code: h.code,
+                name: h.name,
+            })
+            .collect(),
+    ))
+}

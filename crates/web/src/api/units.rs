@@ -1,0 +1,65 @@
+//! `/api/v1/units` — a unit's rollup over its subtree.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use thidua_core::{Period, UnitCode};
+use utoipa::ToSchema;
+
+use super::{UnitFiguresDto, figures_dto};
+use crate::AppState;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::pages::PeriodQuery;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/units/{code}/rollup", get(unit_rollup))
+}
+
+/// A unit's figures for a period.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitRollupDto {
+    /// DHIS2 period code.
+    period: String,
+    /// The period's Vietnamese name.
+    period_label: String,
+    /// The unit and its figures (the unit and every unit below it).
+    unit: UnitFiguresDto,
+}
+
+/// The figures of a unit and everything below it, for a period.
+#[utoipa::path(
+    get,
+    path = "/api/v1/units/{code}/rollup",
+    params(
+        ("code" = String, Path, description = "Unit code, e.g. HN-HADONG"),
+        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207")
+    ),
+    responses(
+        (status = 200, body = UnitRollupDto),
+        (status = 400, description = "Missing or bad period code", body = ErrorBody),
+        (status = 404, description = "Unknown unit", body = ErrorBody)
+    )
+)]
+pub(super) async fn unit_rollup(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<UnitRollupDto>, ApiError> {
+    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound(format!("không tìm thấy đơn vị «{code}»")))?;
+    let period = query
+        .period
+        .as_deref()
+        .ok_or_else(|| AppError::BadRequest("thiếu tham số period (ví dụ: ?period=2022S1)".into()))
+        .and_then(|p| Period::parse(p).map_err(AppError::from))?;
+    let ((unit, figures), catalog) = tokio::try_join!(state.store.rollup_unit(&code, period), state.store.catalog())?;
+    Ok(Json(UnitRollupDto {
+        period: period.code(),
+        period_label: period.label_vi(),
+        unit: UnitFiguresDto {
+            unit: unit.code.to_string(),
+            name: unit.name.clone(),
+            figures: figures_dto(&catalog, &figures),
+        },
+    }))
+}

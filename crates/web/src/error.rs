@@ -1,0 +1,129 @@
+//! Errors of request handling, mapped to responses in one place. People get a page in
+//! Vietnamese, programs a JSON body `{"error": {"status": …, "message": …}}`; a server
+//! fault tells neither anything more than that it happened — the detail goes to the log.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use thidua_store::StoreError;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request itself is wrong (a bad period code, …).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Something broke on our side.
+    #[error("lỗi máy chủ")]
+    Internal(String),
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user may read.
+    fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => {
+                "Đã có lỗi ở máy chủ. Vui lòng thử lại sau; nếu lỗi còn, hãy báo quản trị viên.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "request failed");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
+            StoreError::Rejected(_) | StoreError::Domain(_) => AppError::BadRequest(e.to_string()),
+            StoreError::UnsupportedUrl(_) | StoreError::Corrupt(_) | StoreError::Database(_) => {
+                AppError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<thidua_core::Error> for AppError {
+    fn from(e: thidua_core::Error) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    query: String,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let page = ErrorPage {
+            title: format!("Lỗi {}", status.as_u16()),
+            query: String::new(),
+            status: status.as_u16(),
+            message: self.public_message(),
+        };
+        (status, page).into_response()
+    }
+}
+
+/// The same errors, answered as JSON for the API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong, in Vietnamese.
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let status = self.0.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                status: status.as_u16(),
+                message: self.0.public_message(),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,78 @@
+//! The thidua web server: server-rendered Vietnamese pages for people (clusters, units,
+//! search) and a JSON API under `/api/v1/` for programs, described by an OpenAPI
+//! document. [`router`] builds the application without a socket, so most tests drive it
+//! directly; [`launch`] serves it on a listener until told to stop.
+
+mod api;
+mod error;
+mod pages;
+mod view;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use thidua_core::text::Collator;
+use thidua_store::Store;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Vietnamese collation, built once.
+    pub collator: Arc<Collator>,
+}
+
+impl AppState {
+    /// State over an opened store.
+    pub fn new(store: Store) -> Self {
+        AppState {
+            store,
+            collator: Arc::new(Collator::new()),
+        }
+    }
+}
+
+/// The whole application: pages, API, static assets, and the headers every response
+/// carries.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            // Everything the pages use is served from here: nothing loads from elsewhere.
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes the
+/// requests in flight.
+pub async fn launch(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
