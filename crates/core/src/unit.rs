@@ -34,6 +34,19 @@ impl Unit {
         self.valid_from.is_none_or(|from| from <= day) && self.valid_to.is_none_or(|to| day <= to)
     }
 
+    /// The level in Vietnamese for the level codes the catalogs use (`city`, `district`,
+    /// `ward`, …); any other level is shown as written, since levels are data.
+    pub fn kind_label(&self) -> &str {
+        match self.kind.as_str() {
+            "central" => "Trung ương",
+            "province" | "city" => "tỉnh, thành phố",
+            "district" => "quận, huyện, thị xã",
+            "ward" | "commune" => "phường, xã, thị trấn",
+            "residential" | "area" => "khu dân cư",
+            other => other,
+        }
+    }
+
     /// The short name people use: "Ủy ban MTTQ Việt Nam quận Hà Đông" → "quận Hà Đông".
     pub fn short_name(&self) -> &str {
         const PREFIXES: [&str; 3] = ["Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ "];

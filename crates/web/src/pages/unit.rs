@@ -69,7 +69,7 @@ async fn unit_page(
         query: String::new(),
         code: code.to_string(),
         name: unit.name.clone(),
-        kind: unit.kind.clone(),
+        kind: unit.kind_label().to_owned(),
         ancestors: tree
             .ancestors(&code)
             .iter()
