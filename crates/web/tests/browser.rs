@@ -1,0 +1,211 @@
+//! The pages in a real browser: headless Chromium driven through chromedriver, against
+//! the real server on a port of its own. Without Chromium the tests are skipped, except
+//! under `CI=true`, where a missing browser is a failure (`.ci/run` installs it).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use thidua_store::testing::TestDatabase;
+use thidua_web::{AppState, launch};
+use tokio::sync::oneshot;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The server with the demo loaded, and a browser pointed at it.
+struct Session {
+    base: String,
+    client: Client,
+    driver: Child,
+    stop: Option<oneshot::Sender<()>>,
+    _db: TestDatabase,
+    _profile: std::path::PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+impl Session {
+    async fn start() -> Option<Session> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "chromium and chromium-driver are required under CI=true"
+            );
+            eprintln!("skipped: chromium or chromedriver is not installed");
+            return None;
+        }
+        let db = TestDatabase::sqlite();
+        let store = db.store().await;
+        store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(launch(AppState::new(store), listener, async {
+            let _ = stopped.await;
+        }));
+
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting chromedriver: {e}"));
+        let profile = std::env::temp_dir().join(format!("thidua-chromium-{port}"));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,1600", format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        // chromedriver takes a moment to listen; retry the session for up to 30 s.
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..60 {
+            let builder = ClientBuilder::rustls().map(|mut b| {
+                b.capabilities(caps.clone());
+                b
+            });
+            match builder {
+                Ok(b) => match b.connect(&url).await {
+                    Ok(client) => {
+                        return Some(Session {
+                            base,
+                            client,
+                            driver,
+                            stop: Some(stop),
+                            _db: db,
+                            _profile: profile,
+                        });
+                    }
+                    Err(e) => last_error = e.to_string(),
+                },
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("could not start a browser session: {last_error}");
+    }
+
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("opening {path}: {e}"));
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        let element = self
+            .client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        element.text().await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self._profile);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_cluster_page_shows_1_084_campaign_sessions_and_an_85_01_percent_cremation_rate() {
+    let Some(session) = Session::start().await else { return };
+
+    session.open("/clusters/HN-CUM2?period=2022S1").await;
+    let main = session.text_of("main").await;
+
+    assert!(main.contains("Cụm thi đua số 2"), "{main}");
+    assert!(main.contains("1.084"), "{main}");
+    assert!(main.contains("85,01"), "{main}");
+    assert!(
+        main.contains("10.266.500.000") && main.contains("trên 10 tỷ đồng"),
+        "{main}"
+    );
+    assert!(main.contains("quận Hà Đông"));
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_district() {
+    let Some(session) = Session::start().await else { return };
+
+    session.open("/").await;
+    let input = session
+        .client
+        .find(Locator::Css("header form.search input[name=q]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    input.send_keys("Hà Đông").await.unwrap_or_else(|e| panic!("{e}"));
+    session
+        .client
+        .find(Locator::Css("header form.search button"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let results = session.text_of("ul.hits").await;
+    assert!(results.contains("Ủy ban MTTQ Việt Nam quận Hà Đông"), "{results}");
+
+    session
+        .client
+        .find(Locator::LinkText("Ủy ban MTTQ Việt Nam quận Hà Đông"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = session.text_of("main").await;
+    assert!(page.contains("2.350.000.000") && page.contains("98,14"), "{page}");
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn choosing_the_whole_year_in_the_period_selector_shows_the_year_s_figures() {
+    let Some(session) = Session::start().await else { return };
+
+    session.open("/clusters/HN-CUM2?period=2022S1").await;
+    let select = session
+        .client
+        .find(Locator::Css("select#period"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    select.select_by_value("2022").await.unwrap_or_else(|e| panic!("{e}"));
+    session
+        .client
+        .find(Locator::Css("form.period button"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let title = session.text_of("h2.period-title").await;
+    assert_eq!(title, "Số liệu Năm 2022");
+    let current = session.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(current.as_str().ends_with("period=2022"), "{current}");
+    assert!(session.text_of("main").await.contains("1.084"));
+    session.finish().await;
+}
