@@ -1,0 +1,291 @@
+//! The `thidua` command as a newcomer runs it: import the catalog CSVs, roll a cluster
+//! up, see bad files refused whole — on SQLite and PostgreSQL, each test with a database
+//! of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use thidua_store::Backend;
+use thidua_store::testing::TestDatabase;
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(thidua_store::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(thidua_store::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both_backends!(
+    importing_the_demo_csvs_and_rolling_up_gives_the_review_s_totals,
+    the_rollup_table_is_in_vietnamese_number_style,
+    a_bad_values_file_is_refused_whole_with_every_bad_line_named,
+    another_cluster_from_csvs_of_the_same_shape_rolls_up_correctly,
+    the_demo_command_loads_the_cluster_and_can_run_twice,
+);
+
+fn demo_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo").join(name)
+}
+
+fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_thidua"))
+        .arg("--db")
+        .arg(&db.url_text)
+        .args(args)
+        .env_remove("THIDUA_DB")
+        .output()
+        .unwrap_or_else(|e| panic!("running thidua: {e}"))
+}
+
+fn ok(output: Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "thidua failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn import_demo_catalog(db: &TestDatabase) {
+    for (kind, file) in [
+        ("units", "units.csv"),
+        ("indicators", "indicators.csv"),
+        ("rules", "rules.csv"),
+        ("clusters", "clusters.csv"),
+    ] {
+        let path = demo_file(file);
+        ok(thidua(db, &["import", kind, path.to_str().unwrap_or_default()]));
+    }
+}
+
+fn write_temp(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("thidua-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+async fn importing_the_demo_csvs_and_rolling_up_gives_the_review_s_totals(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    import_demo_catalog(&db);
+    let values = demo_file("values.csv");
+    let said = ok(thidua(&db, &["import", "values", values.to_str().unwrap_or_default()]));
+    assert!(said.contains("Đã nhập 96 dòng"), "{said}");
+
+    let csv = ok(thidua(
+        &db,
+        &[
+            "rollup",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "csv",
+        ],
+    ));
+
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "unit,indicator,period,value");
+    // 6 members × 17 indicators (16 reported, 1 computed) plus 17 cluster rows.
+    assert_eq!(lines.len(), 1 + 6 * 17 + 17);
+    for expected in [
+        "HN-CUM2,TY_LE_HOA_TANG,2022S1,85.01",
+        "HN-CUM2,QUY_BIEN_DAO,2022S1,10266500000",
+        "HN-CUM2,QUY_VI_NGUOI_NGHEO,2022S1,1221500000",
+        "HN-CUM2,HV_TUYEN_TRUYEN,2022S1,1084",
+        "HN-CUM2,HV_HOI_CHO,2022S1,12",
+        "HN-CUM2,HV_CHUYEN_HANG,2022S1,20",
+        "HN-CUM2,PB_PHAN_BIEN,2022S1,39",
+        "HN-CUM2,DT_DOI_THOAI,2022S1,63",
+        "HN-CUM2,TTND_GIAM_SAT,2022S1,354",
+        "HN-CUM2,TTND_PHAT_HIEN,2022S1,59",
+        "HN-CUM2,TTND_KIEN_NGHI,2022S1,59",
+        "HN-CUM2,TTND_DA_GIAI_QUYET,2022S1,56",
+        "HN-CUM2,GSDTCD_CONG_TRINH,2022S1,189",
+        "HN-CUM2,GSDTCD_VI_PHAM,2022S1,5",
+        "HN-CUM2,GSDTCD_KHAC_PHUC,2022S1,5",
+        "HN-CAUGIAY,TY_LE_HOA_TANG,2022S1,98.69",
+        "HN-TAYHO,TY_LE_HOA_TANG,2022S1,98.68",
+        "HN-HADONG,TY_LE_HOA_TANG,2022S1,98.14",
+    ] {
+        assert!(lines.contains(&expected), "{expected} missing from:\n{csv}");
+    }
+}
+
+async fn the_rollup_table_is_in_vietnamese_number_style(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+
+    let table = ok(thidua(&db, &["rollup", "--cluster", "HN-CUM2", "--period", "2022S1"]));
+
+    assert!(
+        table.starts_with("Cụm thi đua số 2 (HN-CUM2) — 6 tháng đầu năm 2022"),
+        "{table}"
+    );
+    let line = |start: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("Tỷ lệ hỏa táng").trim_end().ends_with("85,01"), "{table}");
+    assert!(
+        line("Ủng hộ Quỹ \"Vì biển").trim_end().ends_with("10.266.500.000"),
+        "{table}"
+    );
+    assert!(line("Số cuộc tuyên truyền").trim_end().ends_with("1.084"), "{table}");
+    // Columns line up: every row of a group is as wide as its header.
+    let group: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("Vận động ủng hộ"))
+        .skip(1)
+        .take(4)
+        .collect();
+    let widths: Vec<usize> = group.iter().map(|l| l.chars().count()).collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{group:#?}");
+}
+
+async fn a_bad_values_file_is_refused_whole_with_every_bad_line_named(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    let bad = write_temp(
+        &format!("bad-{backend:?}.csv"),
+        "unit,indicator,period,value\n\
+         HN-TAYHO,HV_HOI_CHO,2022S2,4\n\
+         HN-TAYHO,HV_HOI_CHO,2022S2,5\n\
+         HN-TAYHO,TTND_PHAT_HIEN,2022S2,\"1.451.619.000\"\n\
+         HN-TAYHO,QUY_BIEN_DAO,2022S2,mười triệu\n\
+         HN-TAYHO,,2022S2,3\n",
+    );
+
+    let output = thidua(&db, &["import", "values", bad.to_str().unwrap_or_default()]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("không dòng nào được ghi"), "{stderr}");
+    assert!(
+        stderr.contains("dòng 3: HN-TAYHO/HV_HOI_CHO/2022S2 trùng với dòng 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("dòng 5, cột value: «mười triệu» không phải là số"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("dòng 6, cột indicator: không được để trống"),
+        "{stderr}"
+    );
+    let csv = ok(thidua(
+        &db,
+        &["rollup", "--unit", "HN-TAYHO", "--period", "2022S2", "--format", "csv"],
+    ));
+    assert_eq!(
+        csv.trim(),
+        "unit,indicator,period,value",
+        "nothing of the refused file may be written"
+    );
+    let _ = std::fs::remove_file(bad);
+}
+
+async fn another_cluster_from_csvs_of_the_same_shape_rolls_up_correctly(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    let files = [
+        (
+            "units",
+            "code,name,kind,parent\n\
+             DN,Ủy ban MTTQ Việt Nam thành phố Đà Nẵng,city,\n\
+             DN-HAICHAU,Ủy ban MTTQ Việt Nam quận Hải Châu,district,DN\n\
+             DN-SONTRA,Ủy ban MTTQ Việt Nam quận Sơn Trà,district,DN\n\
+             DN-LIENCHIEU,Ủy ban MTTQ Việt Nam quận Liên Chiểu,district,DN\n",
+        ),
+        ("indicators", include_str!("../../../data/demo/indicators.csv")),
+        ("rules", include_str!("../../../data/demo/rules.csv")),
+        (
+            "clusters",
+            "code,name,year,members,host,chair,deputy\n\
+             DN-CUM1,Cụm thi đua số 1 Đà Nẵng,2023,DN-HAICHAU;DN-SONTRA;DN-LIENCHIEU,DN-SONTRA,DN-SONTRA,DN-HAICHAU\n",
+        ),
+        (
+            "values",
+            "unit,indicator,period,value,comment\n\
+             DN-HAICHAU,TANG_SO_DAM,2023S1,300,\n\
+             DN-HAICHAU,TANG_HOA_TANG,2023S1,150,\n\
+             DN-SONTRA,TANG_SO_DAM,2023S1,200,\n\
+             DN-SONTRA,TANG_HOA_TANG,2023S1,50,\n\
+             DN-LIENCHIEU,TANG_SO_DAM,2023S1,0,không có số liệu tử vong\n\
+             DN-LIENCHIEU,TANG_HOA_TANG,2023S1,0,\n\
+             DN-HAICHAU,QUY_VI_NGUOI_NGHEO,2023S1,\"1,2 tỷ\",\n\
+             DN-SONTRA,QUY_VI_NGUOI_NGHEO,2023S1,\"350.500.000\",\n",
+        ),
+    ];
+    for (kind, text) in files {
+        let path = write_temp(&format!("{kind}-{backend:?}.csv"), text);
+        ok(thidua(&db, &["import", kind, path.to_str().unwrap_or_default()]));
+        let _ = std::fs::remove_file(path);
+    }
+
+    let csv = ok(thidua(
+        &db,
+        &[
+            "rollup",
+            "--cluster",
+            "DN-CUM1",
+            "--period",
+            "2023S1",
+            "--format",
+            "csv",
+        ],
+    ));
+
+    for expected in [
+        "DN-CUM1,TANG_SO_DAM,2023S1,500",
+        "DN-CUM1,TANG_HOA_TANG,2023S1,200",
+        "DN-CUM1,TY_LE_HOA_TANG,2023S1,40.00",
+        "DN-HAICHAU,TY_LE_HOA_TANG,2023S1,50.00",
+        "DN-SONTRA,TY_LE_HOA_TANG,2023S1,25.00",
+        "DN-CUM1,QUY_VI_NGUOI_NGHEO,2023S1,1550500000",
+    ] {
+        assert!(csv.lines().any(|l| l == expected), "{expected} missing from:\n{csv}");
+    }
+    // Liên Chiểu had no deaths: its rate has no value rather than a division by zero.
+    assert!(!csv.contains("DN-LIENCHIEU,TY_LE_HOA_TANG"), "{csv}");
+}
+
+async fn the_demo_command_loads_the_cluster_and_can_run_twice(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+
+    ok(thidua(&db, &["demo"]));
+    ok(thidua(&db, &["demo"]));
+
+    let csv = ok(thidua(
+        &db,
+        &[
+            "rollup",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert!(csv.lines().any(|l| l == "HN-CUM2,HV_TUYEN_TRUYEN,2022S1,1084"), "{csv}");
+}
