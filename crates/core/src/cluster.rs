@@ -49,13 +49,13 @@ impl Cluster {
             ("cụm phó", &self.deputy),
             ("đơn vị đăng cai", &self.host),
         ] {
-            if let Some(unit) = unit {
-                if !self.members.contains(unit) {
-                    return Err(Error::InvalidCluster {
-                        cluster: self.code.clone(),
-                        reason: format!("{role} {unit} không phải là thành viên của cụm"),
-                    });
-                }
+            if let Some(unit) = unit
+                && !self.members.contains(unit)
+            {
+                return Err(Error::InvalidCluster {
+                    cluster: self.code.clone(),
+                    reason: format!("{role} {unit} không phải là thành viên của cụm"),
+                });
             }
         }
         if self.chair.is_some() && self.chair == self.deputy {

@@ -205,13 +205,16 @@ fn read_rows<T>(
     finish(rows, errors)
 }
 
+/// Rows that were read, beside the errors of those that were not.
+type Partial<T> = (Vec<Line<T>>, Vec<RowError>);
+
 /// Like [`read_rows`], but keeps the good rows beside the errors, so later checks can
 /// still run on them and one attempt reports every problem in the file.
 fn read_rows_partial<T>(
     text: &str,
     required: &[&str],
     read: impl Fn(&mut RowReader<'_>) -> Option<T>,
-) -> Result<(Vec<Line<T>>, Vec<RowError>), Vec<RowError>> {
+) -> Result<Partial<T>, Vec<RowError>> {
     let sheet = read_sheet(text, required)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -251,10 +254,10 @@ pub fn read_units(text: &str, existing: &UnitTree) -> Result<Vec<Line<Unit>>, Ve
         let parent = r.parse_optional("parent", UnitCode::parse);
         let valid_from = r.parse_optional("valid_from", parse_date);
         let valid_to = r.parse_optional("valid_to", parse_date);
-        if let (Some(from), Some(to)) = (valid_from, valid_to) {
-            if to < from {
-                r.fail("valid_to", "ngày kết thúc trước ngày bắt đầu".into());
-            }
+        if let (Some(from), Some(to)) = (valid_from, valid_to)
+            && to < from
+        {
+            r.fail("valid_to", "ngày kết thúc trước ngày bắt đầu".into());
         }
         Some(Unit {
             code: code?,
@@ -271,24 +274,24 @@ pub fn read_units(text: &str, existing: &UnitTree) -> Result<Vec<Line<Unit>>, Ve
         merged.insert(row.code.clone(), row.clone());
     }
     for Line { line, row } in &rows {
-        if let Some(parent) = &row.parent {
-            if !merged.contains_key(parent) {
-                errors.push(RowError {
-                    line: *line,
-                    column: Some("parent".into()),
-                    reason: format!("đơn vị cấp trên {parent} không có trong tệp hay trong cơ sở dữ liệu"),
-                });
-            }
-        }
-    }
-    if errors.is_empty() {
-        if let Err(e) = UnitTree::new(merged.into_values()) {
+        if let Some(parent) = &row.parent
+            && !merged.contains_key(parent)
+        {
             errors.push(RowError {
-                line: 1,
+                line: *line,
                 column: Some("parent".into()),
-                reason: e.to_string(),
+                reason: format!("đơn vị cấp trên {parent} không có trong tệp hay trong cơ sở dữ liệu"),
             });
         }
+    }
+    if errors.is_empty()
+        && let Err(e) = UnitTree::new(merged.into_values())
+    {
+        errors.push(RowError {
+            line: 1,
+            column: Some("parent".into()),
+            reason: e.to_string(),
+        });
     }
     finish(rows, errors)
 }

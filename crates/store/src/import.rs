@@ -109,8 +109,8 @@ impl Store {
         let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM indicator")
             .fetch_one(&mut *tx)
             .await?;
-        let mut next_position = last.unwrap_or(0) + 1;
-        for Line { row: ind, .. } in &rows {
+        // New indicators go after the existing ones, in file order; known ones keep their place.
+        for (position, Line { row: ind, .. }) in (last.unwrap_or(0) + 1..).zip(rows.iter()) {
             sqlx::query(
                 "INSERT INTO indicator (code, name, search_key, measure, value_type, aggregation, formula, group_name, position)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -126,10 +126,9 @@ impl Store {
             .bind(ind.aggregation.as_str())
             .bind(ind.formula.as_ref().map(|f| f.source().to_owned()))
             .bind(&ind.group)
-            .bind(next_position)
+            .bind(position)
             .execute(&mut *tx)
             .await?;
-            next_position += 1;
         }
         tx.commit().await?;
         Ok(ImportSummary { rows: rows.len() })

@@ -279,7 +279,7 @@ impl Store {
             return Ok(Vec::new());
         };
         // The longest word narrows the scan in SQL; the rest are checked here.
-        let pattern = format!("%{}%", first.replace('%', "").replace('_', ""));
+        let pattern = format!("%{}%", first.replace(['%', '_'], ""));
         let mut hits = Vec::new();
         for (kind, sql) in [
             (
@@ -403,10 +403,10 @@ where
         .await?;
     rows.iter()
         .map(|row| {
-            Ok(parse_stored(ValidationRule::parse(
+            parse_stored(ValidationRule::parse(
                 &row.try_get::<String, _>("rule")?,
                 row.try_get("message")?,
-            ))?)
+            ))
         })
         .collect()
 }
