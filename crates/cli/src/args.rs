@@ -51,6 +51,8 @@ pub enum Command {
     },
     /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022.
     Demo,
+    /// Đo tốc độ: nhập và tổng hợp một bộ số liệu tổng hợp lớn, so với SQL thuần và DuckDB.
+    Bench(BenchArgs),
     /// Chạy máy chủ web.
     Serve {
         /// Địa chỉ lắng nghe.
@@ -84,4 +86,36 @@ pub enum Format {
     Table,
     /// unit,indicator,period,value with plain numbers.
     Csv,
+}
+
+/// Options of `thidua bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Backend to measure, on a fresh database made for the run and dropped after it.
+    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
+    pub backend: BenchBackend,
+    /// Districts under the city (each one a cluster member).
+    #[arg(long, default_value_t = 30)]
+    pub districts: usize,
+    /// Wards under each district.
+    #[arg(long, default_value_t = 20)]
+    pub wards: usize,
+    /// Reported indicators (summed integers); one ratio indicator is added.
+    #[arg(long, default_value_t = 40)]
+    pub indicators: usize,
+    /// How many times each rollup is timed; the median is reported.
+    #[arg(long, default_value_t = 10)]
+    pub repeat: usize,
+    /// The Python that runs the DuckDB reference (needs `pip install duckdb`).
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+}
+
+/// Backends `bench` can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchBackend {
+    /// A SQLite file in the temporary folder.
+    Sqlite,
+    /// A new database on THIDUA_TEST_POSTGRES (default postgres://postgres@127.0.0.1:5432/test).
+    Postgres,
 }

@@ -597,3 +597,127 @@ fn finish<T>(rows: Vec<Line<T>>, mut errors: Vec<RowError>) -> Result<Vec<Line<T
         Err(errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        let text = "code,name,measure,value_type,aggregation,formula,group\n\
+                    A,Số cuộc,cuộc,integer,sum,,Nhóm\n\
+                    M,Số tiền,đồng,money,sum,,Nhóm\n\
+                    R,Tỷ lệ,%,percent,ratio,100 * A / M,Nhóm\n";
+        let rows = read_indicators(text, &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn units() -> UnitTree {
+        let text = "code,name,kind,parent\nHN,Thành phố,city,\nHD,Hà Đông,district,HN\n";
+        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn messages(errors: Vec<RowError>) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_missing_column_is_named_on_the_header_line() {
+        let errors = read_values("unit,indicator,value\nHD,A,1\n", &catalog(), &units())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            messages(errors),
+            ["dòng 1: thiếu cột «period» trong dòng tiêu đề (cần có: unit,indicator,period,value)"]
+        );
+    }
+
+    #[test]
+    fn an_excel_byte_order_mark_and_decomposed_text_are_accepted() {
+        let text = "\u{feff}code,name,kind,parent\nHD2,Ha\u{300} \u{110}o\u{302}ng 2,district,\n";
+        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(rows[0].row.name, "Hà Đông 2");
+    }
+
+    #[test]
+    fn vietnamese_style_values_are_read_by_the_indicator_s_type() {
+        let text = "unit,indicator,period,value\nHD,A,2022S1,\"1.084\"\nHD,M,2022S1,\"1,2 tỷ\"\n";
+        let rows = read_values(text, &catalog(), &units()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(rows[0].row.value, Value::Whole(1084));
+        assert_eq!(rows[1].row.value, Value::Whole(1_200_000_000));
+        assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_in_one_go() {
+        let text =
+            "unit,indicator,period,value\nHD,A,2022S1,1\nHD,R,2022S1,5\nXX,A,2022S1,1\nHD,A,2022X,1\nHD,A,2022S1,2\n";
+        let errors = messages(read_values(text, &catalog(), &units()).err().unwrap_or_default());
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(errors[0].starts_with("dòng 3, cột indicator: chỉ tiêu R được tính theo công thức"));
+        assert_eq!(errors[1], "dòng 4, cột unit: đơn vị XX không có trong danh mục đơn vị");
+        assert!(errors[2].starts_with("dòng 5, cột period:"));
+        assert_eq!(errors[3], "dòng 6: HD/A/2022S1 trùng với dòng 2");
+    }
+
+    #[test]
+    fn a_unit_closed_before_the_period_cannot_report_for_it() {
+        let text =
+            "code,name,kind,parent,valid_from,valid_to\nHN,Thành phố,city,,,\nOLD,Quận cũ,district,HN,,30/6/2025\n";
+        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let tree = UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
+        let errors = messages(
+            read_values("unit,indicator,period,value\nOLD,A,2025S2,1\n", &catalog(), &tree)
+                .err()
+                .unwrap_or_default(),
+        );
+        assert_eq!(
+            errors,
+            ["dòng 2, cột unit: đơn vị OLD không hoạt động trong kỳ 6 tháng cuối năm 2025"]
+        );
+    }
+
+    #[test]
+    fn a_parent_missing_from_file_and_database_is_refused() {
+        let errors = messages(
+            read_units("code,name,kind,parent\nP1,Phường,ward,NOWHERE\n", &UnitTree::default())
+                .err()
+                .unwrap_or_default(),
+        );
+        assert_eq!(
+            errors,
+            ["dòng 2, cột parent: đơn vị cấp trên NOWHERE không có trong tệp hay trong cơ sở dữ liệu"]
+        );
+    }
+
+    #[test]
+    fn a_formula_over_an_unknown_indicator_is_refused_on_its_line() {
+        let text = "code,name,measure,value_type,aggregation,formula,group\nR2,Tỷ lệ,%,percent,ratio,100 * A / TANG_SO_DAM,Nhóm\n";
+        let errors = messages(read_indicators(text, &catalog()).err().unwrap_or_default());
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("dòng 2, cột formula: chỉ tiêu R2: công thức"),
+            "{errors:?}"
+        );
+        assert!(errors[0].contains("TANG_SO_DAM không có trong danh mục"));
+    }
+
+    #[test]
+    fn rule_violations_point_at_the_new_line_involved() {
+        let rules = [ValidationRule::parse("A <= M", None).unwrap_or_else(|e| panic!("{e}"))];
+        let rows = read_values("unit,indicator,period,value\nHD,A,2022S1,50\n", &catalog(), &units())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let stored = [DataValue {
+            unit: UnitCode::parse("HD").unwrap_or_else(|e| panic!("{e}")),
+            indicator: IndicatorCode::parse("M").unwrap_or_else(|e| panic!("{e}")),
+            period: Period::HalfYear(2022, 1),
+            value: Value::Whole(10),
+            comment: None,
+        }];
+        let errors = messages(check_rules(&rows, &stored, &rules));
+        assert_eq!(
+            errors,
+            ["dòng 2, cột value: đơn vị HD, kỳ 2022S1: A = 50 không được lớn hơn M = 10"]
+        );
+    }
+}

@@ -9,7 +9,7 @@
 //!    adds up too, averages average), and formula indicators are computed last, on the
 //!    combined figures — never by averaging the units' rates.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -81,18 +81,17 @@ fn combine(aggregation: Aggregation, values: &[&Value]) -> Option<Value> {
     }
 }
 
+/// Each unit's figure per indicator, after step 1.
+pub type PerUnit = HashMap<UnitCode, HashMap<IndicatorCode, Value>>;
+
 /// Step 1: each unit's figure per indicator for `period`, from values of any period
 /// inside it.
-pub fn over_time<'a>(
-    catalog: &Catalog,
-    period: Period,
-    values: impl IntoIterator<Item = &'a DataValue>,
-) -> BTreeMap<(UnitCode, IndicatorCode), Value> {
-    let mut by_cell: BTreeMap<(&UnitCode, &IndicatorCode), Vec<&DataValue>> = BTreeMap::new();
+pub fn over_time<'a>(catalog: &Catalog, period: Period, values: impl IntoIterator<Item = &'a DataValue>) -> PerUnit {
+    let mut by_cell: HashMap<(&UnitCode, &IndicatorCode), Vec<&DataValue>> = HashMap::new();
     for v in values.into_iter().filter(|v| period.contains(&v.period)) {
         by_cell.entry((&v.unit, &v.indicator)).or_default().push(v);
     }
-    let mut out = BTreeMap::new();
+    let mut out = PerUnit::new();
     for ((unit, code), mut cell) in by_cell {
         let Some(indicator) = catalog.get(code) else {
             continue;
@@ -118,7 +117,7 @@ pub fn over_time<'a>(
             )
         };
         if let Some(value) = combined {
-            out.insert((unit.clone(), code.clone()), value);
+            out.entry(unit.clone()).or_default().insert(code.clone(), value);
         }
     }
     out
@@ -126,21 +125,20 @@ pub fn over_time<'a>(
 
 /// Step 2: the figures of a set of units, from their per-unit figures, with formula
 /// indicators computed on the combined values.
-pub fn across_units(
-    catalog: &Catalog,
-    per_unit: &BTreeMap<(UnitCode, IndicatorCode), Value>,
-    units: &BTreeSet<&UnitCode>,
-) -> Figures {
+pub fn across_units(catalog: &Catalog, per_unit: &PerUnit, units: &BTreeSet<&UnitCode>) -> Figures {
+    // Gather by walking the units once, rather than looking every (unit, indicator) up.
+    let mut gathered: HashMap<&IndicatorCode, Vec<&Value>> = HashMap::new();
+    for figures in units.iter().filter_map(|u| per_unit.get(*u)) {
+        for (code, value) in figures {
+            gathered.entry(code).or_default().push(value);
+        }
+    }
     let mut figures = BTreeMap::new();
     for indicator in catalog.indicators().iter().filter(|i| !i.is_computed()) {
-        let values: Vec<&Value> = units
-            .iter()
-            .filter_map(|u| per_unit.get(&((*u).clone(), indicator.code.clone())))
-            .collect();
-        if values.is_empty() {
+        let Some(values) = gathered.get(&indicator.code) else {
             continue;
-        }
-        if let Some(v) = combine(indicator.aggregation, &values) {
+        };
+        if let Some(v) = combine(indicator.aggregation, values) {
             figures.insert(indicator.code.clone(), v);
         }
     }

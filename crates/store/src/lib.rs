@@ -7,6 +7,7 @@ mod demo;
 mod error;
 mod import;
 mod migrate;
+mod reference;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -15,5 +16,6 @@ mod url;
 pub use demo::DEMO_FILES;
 pub use error::StoreError;
 pub use import::ImportSummary;
+pub use reference::MemberSums;
 pub use store::{Backend, SearchHit, Store};
 pub use url::DatabaseUrl;

@@ -118,6 +118,19 @@ impl Session {
         element.text().await.unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
+    /// Waits (up to 10 s) until the browser has navigated to a URL ending with `part`,
+    /// so that what is read next is the new page, not the one being left.
+    async fn wait_for_url(&self, part: &str) {
+        for _ in 0..100 {
+            let current = self.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+            if current.as_str().ends_with(part) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser never reached a URL ending with {part}");
+    }
+
     async fn finish(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -177,6 +190,7 @@ async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_dist
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    session.wait_for_url("/units/HN-HADONG").await;
     let page = session.text_of("main").await;
     assert!(page.contains("2.350.000.000") && page.contains("98,14"), "{page}");
     session.finish().await;
@@ -201,11 +215,12 @@ async fn choosing_the_whole_year_in_the_period_selector_shows_the_year_s_figures
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    session.wait_for_url("period=2022").await;
+    let current = session.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(current.as_str().ends_with("period=2022"), "{current}");
 
     let title = session.text_of("h2.period-title").await;
     assert_eq!(title, "Số liệu Năm 2022");
-    let current = session.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(current.as_str().ends_with("period=2022"), "{current}");
     assert!(session.text_of("main").await.contains("1.084"));
     session.finish().await;
 }

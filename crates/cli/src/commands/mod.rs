@@ -1,6 +1,7 @@
 //! The commands: each opens the database (creating and migrating it as needed) and does
 //! one thing.
 
+mod bench;
 mod import;
 mod rollup;
 mod serve;
@@ -13,6 +14,10 @@ use crate::args::{Args, Command};
 /// Runs the command the arguments name.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     init_logging(matches!(args.command, Command::Serve { .. }));
+    if let Command::Bench(bench) = &args.command {
+        // The benchmark makes and drops its own database; it never touches --db.
+        return bench::run(bench).await;
+    }
     let url = DatabaseUrl::parse(&args.db)?;
     let store = Store::connect(&url)
         .await
@@ -31,6 +36,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { addr, demo } => serve::run(&store, &url, addr, demo).await,
+        Command::Bench(_) => Ok(()),
     };
     store.close().await;
     result
