@@ -82,4 +82,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The user may not do this.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The action does not fit the submission's state or the reporting window.
+    #[error("{0}")]
+    InvalidTransition(String),
 }

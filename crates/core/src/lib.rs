@@ -4,6 +4,7 @@
 //! reported figures, and Vietnamese text and numbers. Nothing here does I/O; the store,
 //! the web server and the CLI build on it.
 
+pub mod access;
 pub mod cluster;
 pub mod code;
 pub mod error;
@@ -17,7 +18,9 @@ pub mod rule;
 pub mod text;
 pub mod unit;
 pub mod value;
+pub mod workflow;
 
+pub use access::{Access, Principal, Role};
 pub use cluster::Cluster;
 pub use code::{ClusterCode, IndicatorCode, UnitCode};
 pub use error::Error;

@@ -1,0 +1,361 @@
+//! Quyền truy cập — who may see and do what, decided from a user's place in the unit tree
+//! and the clusters their unit belongs to or chairs. Every page and API call asks these
+//! functions; they are pure, so the whole matrix of roles × actions is tested here.
+//!
+//! - an officer (cán bộ thi đua) enters and submits their own unit's form, and sees the
+//!   accepted figures of their unit, the units below it, and their cluster peers;
+//! - a chair (cụm trưởng) is an officer of the chair unit who also reviews the
+//!   submissions of the members of the clusters that unit chairs, in that year;
+//! - an upper-level officer (Ban Thường trực) sees and reviews everything below their
+//!   unit and can reopen an accepted form;
+//! - an admin does everything, including managing accounts.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Cluster;
+use crate::code::UnitCode;
+use crate::error::Error;
+use crate::period::Period;
+use crate::unit::UnitTree;
+
+/// Vai trò — a user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Cán bộ thi đua — enters one unit's figures.
+    Officer,
+    /// Cụm trưởng — an officer of a chair unit, who also reviews the cluster's members.
+    Chair,
+    /// Cấp trên (Ban Thường trực) — sees and reviews a whole subtree.
+    Upper,
+    /// Quản trị — everything, including accounts.
+    Admin,
+}
+
+impl Role {
+    /// Parses the stored and typed spelling (`officer`, `chair`, `upper`, `admin`).
+    pub fn parse(raw: &str) -> Result<Role, Error> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "officer" => Ok(Role::Officer),
+            "chair" => Ok(Role::Chair),
+            "upper" => Ok(Role::Upper),
+            "admin" => Ok(Role::Admin),
+            _ => Err(Error::InvalidField {
+                field: "vai trò",
+                value: raw.to_owned(),
+                expected: "officer, chair, upper hoặc admin",
+            }),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Chair => "chair",
+            Role::Upper => "upper",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The Vietnamese name shown to people.
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            Role::Officer => "Cán bộ thi đua",
+            Role::Chair => "Cụm trưởng",
+            Role::Upper => "Cấp trên",
+            Role::Admin => "Quản trị",
+        }
+    }
+
+    /// Whether the role is tied to a unit (every role but admin).
+    pub fn needs_unit(&self) -> bool {
+        *self != Role::Admin
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in user, as the access rules see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The account id.
+    pub user_id: i64,
+    /// The login name.
+    pub username: String,
+    /// The role.
+    pub role: Role,
+    /// The unit the account belongs to; `None` only for admins.
+    pub unit: Option<UnitCode>,
+}
+
+/// The access rules for one principal, over the current tree and clusters.
+pub struct Access<'a> {
+    principal: &'a Principal,
+    tree: &'a UnitTree,
+    clusters: &'a [Cluster],
+}
+
+impl<'a> Access<'a> {
+    /// Rules for `principal`.
+    pub fn new(principal: &'a Principal, tree: &'a UnitTree, clusters: &'a [Cluster]) -> Self {
+        Access {
+            principal,
+            tree,
+            clusters,
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        self.principal.role == Role::Admin
+    }
+
+    fn own_unit(&self) -> Option<&UnitCode> {
+        self.principal.unit.as_ref()
+    }
+
+    /// Whether `unit` is `root` or lies below it.
+    fn within(&self, root: &UnitCode, unit: &UnitCode) -> bool {
+        root == unit || self.tree.ancestors(unit).iter().any(|a| &a.code == root)
+    }
+
+    fn within_own_subtree(&self, unit: &UnitCode) -> bool {
+        self.own_unit().is_some_and(|own| self.within(own, unit))
+    }
+
+    /// Clusters the user's unit belongs to (any year).
+    fn own_clusters(&self) -> impl Iterator<Item = &Cluster> {
+        self.clusters
+            .iter()
+            .filter(|c| self.own_unit().is_some_and(|own| c.has_member(own)))
+    }
+
+    /// Whether the user may see the accepted figures of `unit` (and the units below it).
+    pub fn can_view_unit(&self, unit: &UnitCode) -> bool {
+        if self.is_admin() || self.within_own_subtree(unit) {
+            return true;
+        }
+        // Cluster peers see each other's accepted figures: they are reviewed together.
+        self.principal.role != Role::Upper
+            && self
+                .own_clusters()
+                .any(|c| c.members.iter().any(|m| self.within(m, unit)))
+    }
+
+    /// Whether the user may see a cluster's page (its members' accepted figures).
+    pub fn can_view_cluster(&self, cluster: &Cluster) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Upper => cluster.members.iter().all(|m| self.within_own_subtree(m)),
+            Role::Officer | Role::Chair => self.own_unit().is_some_and(|own| cluster.has_member(own)),
+        }
+    }
+
+    /// Whether the user may enter and submit `unit`'s form (their own unit only).
+    pub fn can_enter(&self, unit: &UnitCode) -> bool {
+        matches!(self.principal.role, Role::Officer | Role::Chair) && self.own_unit() == Some(unit)
+    }
+
+    /// Whether the user may accept or return `unit`'s submission for `period`: the chair
+    /// of a cluster the unit belongs to in that year, the upper level above it, an admin.
+    pub fn can_review(&self, unit: &UnitCode, period: Period) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Upper => self.within_own_subtree(unit),
+            Role::Chair => self.chaired_clusters(period.year()).any(|c| c.has_member(unit)),
+            Role::Officer => false,
+        }
+    }
+
+    /// Clusters the user's unit chairs in `year`, when the user is a chair.
+    pub fn chaired_clusters(&self, year: i32) -> impl Iterator<Item = &Cluster> {
+        self.clusters.iter().filter(move |c| {
+            self.principal.role == Role::Chair
+                && c.year == year
+                && c.chair.is_some()
+                && c.chair.as_ref() == self.own_unit()
+        })
+    }
+
+    /// Whether the user may see `unit`'s submission for `period` in the state it is in:
+    /// its own officers always; reviewers once it has been submitted.
+    pub fn can_read_submission(&self, unit: &UnitCode, period: Period, is_draft: bool) -> bool {
+        self.can_enter(unit) || (!is_draft && self.can_review(unit, period))
+    }
+
+    /// Whether the user may reopen an accepted form of `unit`.
+    pub fn can_reopen(&self, unit: &UnitCode) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Upper => self.within_own_subtree(unit),
+            Role::Officer | Role::Chair => false,
+        }
+    }
+
+    /// Whether the user may manage accounts.
+    pub fn can_administer(&self) -> bool {
+        self.is_admin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::Unit;
+
+    fn code(c: &str) -> UnitCode {
+        UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Hà Nội with three districts; Hà Đông has a ward. Cluster 2 (2022) holds Hà Đông and
+    /// Cầu Giấy, chaired by Hà Đông; Tây Hồ is in another cluster.
+    fn world() -> (UnitTree, Vec<Cluster>) {
+        let unit = |c: &str, parent: Option<&str>| Unit {
+            code: code(c),
+            name: c.to_owned(),
+            kind: "district".into(),
+            parent: parent.map(code),
+            valid_from: None,
+            valid_to: None,
+        };
+        let tree = UnitTree::new([
+            unit("HN", None),
+            unit("HD", Some("HN")),
+            unit("HD-P1", Some("HD")),
+            unit("CG", Some("HN")),
+            unit("TH", Some("HN")),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let cluster = |c: &str, members: &[&str], chair: &str| Cluster {
+            code: crate::ClusterCode::parse(c).unwrap_or_else(|e| panic!("{e}")),
+            name: c.to_owned(),
+            year: 2022,
+            members: members.iter().map(|m| code(m)).collect(),
+            chair: Some(code(chair)),
+            deputy: None,
+            host: None,
+        };
+        (
+            tree,
+            vec![cluster("CUM2", &["HD", "CG"], "HD"), cluster("CUM3", &["TH"], "TH")],
+        )
+    }
+
+    fn who(role: Role, unit: Option<&str>) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            role,
+            unit: unit.map(code),
+        }
+    }
+
+    const S1: Period = Period::HalfYear(2022, 1);
+
+    #[test]
+    fn an_officer_enters_only_their_own_unit() {
+        let (tree, clusters) = world();
+        let p = who(Role::Officer, Some("HD"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(access.can_enter(&code("HD")));
+        for other in ["CG", "HD-P1", "TH", "HN"] {
+            assert!(!access.can_enter(&code(other)), "{other}");
+        }
+    }
+
+    #[test]
+    fn an_officer_of_ha_dong_cannot_read_cau_giay_s_draft_or_review_it() {
+        let (tree, clusters) = world();
+        let p = who(Role::Officer, Some("HD"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(!access.can_read_submission(&code("CG"), S1, true));
+        assert!(!access.can_read_submission(&code("CG"), S1, false));
+        assert!(!access.can_review(&code("CG"), S1));
+        assert!(access.can_read_submission(&code("HD"), S1, true));
+    }
+
+    #[test]
+    fn cluster_peers_see_each_other_s_accepted_figures_but_not_other_clusters() {
+        let (tree, clusters) = world();
+        let p = who(Role::Officer, Some("HD"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(access.can_view_unit(&code("CG")));
+        assert!(access.can_view_unit(&code("HD-P1")));
+        assert!(!access.can_view_unit(&code("TH")));
+        assert!(!access.can_view_unit(&code("HN")));
+        assert!(access.can_view_cluster(&clusters[0]));
+        assert!(!access.can_view_cluster(&clusters[1]));
+    }
+
+    #[test]
+    fn the_chair_reviews_the_members_of_the_cluster_it_chairs_in_that_year_only() {
+        let (tree, clusters) = world();
+        let p = who(Role::Chair, Some("HD"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(access.can_review(&code("CG"), S1));
+        assert!(access.can_review(&code("HD"), S1));
+        assert!(!access.can_review(&code("TH"), S1));
+        assert!(
+            !access.can_review(&code("CG"), Period::HalfYear(2023, 1)),
+            "chairs rotate yearly"
+        );
+        assert!(
+            !access.can_read_submission(&code("CG"), S1, true),
+            "drafts stay private"
+        );
+        assert!(access.can_read_submission(&code("CG"), S1, false));
+        assert!(access.can_enter(&code("HD")) && !access.can_enter(&code("CG")));
+        assert!(!access.can_reopen(&code("CG")));
+    }
+
+    #[test]
+    fn a_chair_role_on_a_unit_that_chairs_nothing_reviews_nothing() {
+        let (tree, clusters) = world();
+        let p = who(Role::Chair, Some("CG"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(!access.can_review(&code("HD"), S1));
+    }
+
+    #[test]
+    fn the_upper_level_sees_reviews_and_reopens_its_subtree() {
+        let (tree, clusters) = world();
+        let p = who(Role::Upper, Some("HD"));
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(access.can_view_unit(&code("HD-P1")) && access.can_review(&code("HD-P1"), S1));
+        assert!(access.can_reopen(&code("HD-P1")));
+        assert!(!access.can_view_unit(&code("CG")) && !access.can_review(&code("CG"), S1));
+        assert!(!access.can_enter(&code("HD")));
+        assert!(
+            !access.can_view_cluster(&clusters[0]),
+            "half the cluster is outside the subtree"
+        );
+        let city = who(Role::Upper, Some("HN"));
+        let access = Access::new(&city, &tree, &clusters);
+        assert!(access.can_view_cluster(&clusters[0]) && access.can_view_cluster(&clusters[1]));
+    }
+
+    #[test]
+    fn an_admin_may_do_everything_but_enter_a_unit_s_figures() {
+        let (tree, clusters) = world();
+        let p = who(Role::Admin, None);
+        let access = Access::new(&p, &tree, &clusters);
+        assert!(access.can_administer() && access.can_view_unit(&code("TH")) && access.can_review(&code("TH"), S1));
+        assert!(!access.can_enter(&code("TH")));
+        let officer = who(Role::Officer, Some("HD"));
+        assert!(!Access::new(&officer, &tree, &clusters).can_administer());
+    }
+
+    #[test]
+    fn roles_parse_from_their_stored_spelling() {
+        for role in [Role::Officer, Role::Chair, Role::Upper, Role::Admin] {
+            assert_eq!(Role::parse(role.as_str()).ok(), Some(role));
+        }
+        assert!(Role::parse("root").is_err());
+    }
+}
