@@ -140,27 +140,28 @@ impl ValidationRule {
         self.sides.iter().flat_map(|s| s.references()).collect()
     }
 
-    /// Checks the rule against one unit's values for one period. `None` when it holds
-    /// or cannot be checked yet (an operand is missing).
+    /// Checks the rule against one unit's values for one period. Each comparison of the
+    /// chain is checked when both its sides can be computed, so `A <= B <= C` still
+    /// checks `B <= C` while `A` is not reported. `None` when nothing checkable is broken.
     pub fn check(&self, lookup: &dyn Fn(&IndicatorCode) -> Option<f64>) -> Option<Violation> {
-        let values: Option<Vec<f64>> = self.sides.iter().map(|s| s.evaluate(lookup)).collect();
-        let values = values?;
+        let values: Vec<Option<f64>> = self.sides.iter().map(|s| s.evaluate(lookup)).collect();
         for (i, cmp) in self.comparisons.iter().enumerate() {
-            let (a, b) = (values[i], values[i + 1]);
+            let (Some(a), Some(b)) = (values[i], values[i + 1]) else {
+                continue;
+            };
             if !cmp.holds(a, b) {
-                let side = |k: usize| {
-                    let f = &self.sides[k];
-                    format!("{} = {}", f.source(), format_decimal_trimmed(values[k], 2))
-                };
-                let generated = format!("{} {} {}", side(i), cmp.phrase(), side(i + 1));
+                let side = |k: usize, x: f64| format!("{} = {}", self.sides[k].source(), format_decimal_trimmed(x, 2));
+                let generated = format!("{} {} {}", side(i, a), cmp.phrase(), side(i + 1, b));
                 let message = match &self.message {
                     Some(custom) => format!("{custom} ({generated})"),
                     None => generated,
                 };
+                let mut indicators: Vec<IndicatorCode> = self.sides[i].references().into_iter().cloned().collect();
+                indicators.extend(self.sides[i + 1].references().into_iter().cloned());
                 return Some(Violation {
                     rule: self.source.clone(),
                     message,
-                    indicators: self.references().into_iter().cloned().collect(),
+                    indicators,
                 });
             }
         }
@@ -242,6 +243,14 @@ mod tests {
     #[test]
     fn a_rule_with_a_missing_operand_is_not_checked_yet() {
         assert_eq!(check(TTND, &[("TTND_DA_GIAI_QUYET", 12.0)]), None);
+    }
+
+    #[test]
+    fn the_links_of_a_chain_whose_sides_are_reported_are_checked() {
+        assert_eq!(
+            check(TTND, &[("TTND_KIEN_NGHI", 5.0), ("TTND_PHAT_HIEN", 2.0)]).as_deref(),
+            Some("TTND_KIEN_NGHI = 5 không được lớn hơn TTND_PHAT_HIEN = 2")
+        );
     }
 
     #[test]

@@ -27,6 +27,18 @@ pub enum StoreError {
     /// A domain rule refused the data.
     #[error(transparent)]
     Domain(#[from] thidua_core::Error),
+    /// Wrong user name or password — deliberately not saying which.
+    #[error("tên đăng nhập hoặc mật khẩu không đúng")]
+    LoginFailed,
+    /// Too many wrong passwords: the account waits before the next try.
+    #[error("tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần; hãy thử lại sau {minutes} phút")]
+    AccountLocked {
+        /// Minutes left.
+        minutes: i64,
+    },
+    /// Someone else changed the record since it was read (optimistic versioning).
+    #[error("{0}")]
+    Conflict(String),
     /// The database itself failed.
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),

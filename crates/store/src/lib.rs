@@ -3,6 +3,7 @@
 //! PostgreSQL, chosen once at start from the database URL. Each backend has its own
 //! migrations; the queries themselves are written once, in SQL both backends accept.
 
+mod accounts;
 mod demo;
 mod error;
 mod import;
@@ -12,10 +13,13 @@ mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod url;
+mod workflow;
 
+pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
 pub use demo::DEMO_FILES;
 pub use error::StoreError;
 pub use import::ImportSummary;
 pub use reference::MemberSums;
 pub use store::{Backend, SearchHit, Store};
 pub use url::DatabaseUrl;
+pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission, check_form};

@@ -14,12 +14,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog_and_values",
-    sqlite: include_str!("../migrations/sqlite/0001_catalog_and_values.sql"),
-    postgres: include_str!("../migrations/postgres/0001_catalog_and_values.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog_and_values",
+        sqlite: include_str!("../migrations/sqlite/0001_catalog_and_values.sql"),
+        postgres: include_str!("../migrations/postgres/0001_catalog_and_values.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts_workflow_audit",
+        sqlite: include_str!("../migrations/sqlite/0002_accounts_workflow_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0002_accounts_workflow_audit.sql"),
+    },
+];
 
 /// Brings the schema up to date; a no-op when it already is.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

@@ -19,6 +19,15 @@ pub enum AppError {
     /// The request itself is wrong (a bad period code, …).
     #[error("{0}")]
     BadRequest(String),
+    /// Not signed in: pages send people to the login page.
+    #[error("hãy đăng nhập để tiếp tục")]
+    Unauthorized,
+    /// Signed in, but this is outside the user's part of the hierarchy.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The action clashes with the current state (a stale form, a wrong step).
+    #[error("{0}")]
+    Conflict(String),
     /// Something broke on our side.
     #[error("lỗi máy chủ")]
     Internal(String),
@@ -29,6 +38,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,7 +66,14 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
-            StoreError::Rejected(_) | StoreError::Domain(_) => AppError::BadRequest(e.to_string()),
+            StoreError::Domain(thidua_core::Error::NotAllowed(m)) => AppError::Forbidden(m),
+            StoreError::Domain(thidua_core::Error::InvalidTransition(m)) | StoreError::Conflict(m) => {
+                AppError::Conflict(m)
+            }
+            StoreError::Rejected(_)
+            | StoreError::Domain(_)
+            | StoreError::LoginFailed
+            | StoreError::AccountLocked { .. } => AppError::BadRequest(e.to_string()),
             StoreError::UnsupportedUrl(_) | StoreError::Corrupt(_) | StoreError::Database(_) => {
                 AppError::Internal(e.to_string())
             }
@@ -64,7 +83,7 @@ impl From<StoreError> for AppError {
 
 impl From<thidua_core::Error> for AppError {
     fn from(e: thidua_core::Error) -> Self {
-        AppError::BadRequest(e.to_string())
+        AppError::from(StoreError::Domain(e))
     }
 }
 
