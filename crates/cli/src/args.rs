@@ -49,8 +49,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022.
+    /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022, và các tài khoản mẫu.
     Demo,
+    /// Quản lý tài khoản người dùng.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Đo tốc độ: nhập và tổng hợp một bộ số liệu tổng hợp lớn, so với SQL thuần và DuckDB.
     Bench(BenchArgs),
     /// Chạy máy chủ web.
@@ -118,4 +121,41 @@ pub enum BenchBackend {
     Sqlite,
     /// A new database on THIDUA_TEST_POSTGRES (default postgres://postgres@127.0.0.1:5432/test).
     Postgres,
+}
+
+/// `thidua user …`: accounts. Passwords are read from standard input (one line), never
+/// from the command line, where other users of the machine could see them.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Tạo tài khoản.
+    Add {
+        /// Tên đăng nhập (chữ thường không dấu, chữ số, '.', '-', '_').
+        username: String,
+        /// Họ tên hiển thị.
+        #[arg(long)]
+        name: String,
+        /// Vai trò: officer (cán bộ thi đua), chair (cụm trưởng), upper (cấp trên), admin.
+        #[arg(long)]
+        role: String,
+        /// Mã đơn vị của tài khoản (mọi vai trò trừ admin).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Đặt lại mật khẩu (mọi phiên đăng nhập của tài khoản kết thúc).
+    Passwd {
+        /// Tên đăng nhập.
+        username: String,
+    },
+    /// Khóa tài khoản.
+    Disable {
+        /// Tên đăng nhập.
+        username: String,
+    },
+    /// Mở khóa tài khoản.
+    Enable {
+        /// Tên đăng nhập.
+        username: String,
+    },
+    /// Liệt kê tài khoản.
+    List,
 }

@@ -213,6 +213,11 @@ impl From<Period> for String {
     }
 }
 
+/// A date as Vietnamese documents write it: "25/7/2022" (no leading zeros).
+pub fn format_date_vi(date: NaiveDate) -> String {
+    format!("{}/{}/{}", date.day(), date.month(), date.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +242,12 @@ mod tests {
         ] {
             assert!(Period::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn dates_are_written_day_month_year_without_leading_zeros() {
+        let date = NaiveDate::from_ymd_opt(2022, 7, 5).unwrap_or_default();
+        assert_eq!(format_date_vi(date), "5/7/2022");
     }
 
     #[test]

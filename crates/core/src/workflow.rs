@@ -3,7 +3,7 @@
 //! window has closed; the upper level can reopen. The rules are pure: the store asks
 //! them before it writes anything.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -80,13 +80,13 @@ pub struct ReportingWindow {
 }
 
 impl ReportingWindow {
-    /// The usual window: entry opens on the period's last month and closes 15 days
-    /// after the period ends, locking 10 days later.
+    /// The usual window: entry is open during the period, due 15 days after it ends, and
+    /// locks 10 days after that.
     pub fn default_for(period: Period) -> Self {
         let end = period.end();
         ReportingWindow {
             period,
-            opens_on: end.with_day0(0).unwrap_or(end),
+            opens_on: period.start(),
             deadline: end.checked_add_days(Days::new(15)).unwrap_or(end),
             lock_after_days: 10,
         }
@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn the_default_window_closes_two_weeks_after_the_half_year() {
         let window = ReportingWindow::default_for(Period::HalfYear(2022, 1));
-        assert_eq!(window.opens_on.to_string(), "2022-06-01");
+        assert_eq!(window.opens_on.to_string(), "2022-01-01");
         assert_eq!(window.deadline.to_string(), "2022-07-15");
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
         assert!(window.is_open_on(day("2022-07-20")) && !window.is_late(day("2022-07-15")));

@@ -26,3 +26,83 @@ impl Store {
         Ok(())
     }
 }
+
+/// The password of every demo account — printed by `thidua serve --demo`; never use the
+/// demo accounts on a real installation.
+pub const DEMO_PASSWORD: &str = "thidua-demo";
+
+/// The demo's accounts: (login, name, role, unit).
+pub const DEMO_ACCOUNTS: [(&str, &str, thidua_core::Role, Option<&str>); 9] = {
+    use thidua_core::Role::{Admin, Chair, Officer, Upper};
+    [
+        ("admin", "Quản trị hệ thống", Admin, None),
+        ("thanhpho", "Ban Thường trực Ủy ban MTTQ Thành phố", Upper, Some("HN")),
+        (
+            "cumtruong",
+            "Cụm trưởng (Ủy ban MTTQ quận Hà Đông)",
+            Chair,
+            Some("HN-HADONG"),
+        ),
+        ("hadong", "Cán bộ thi đua quận Hà Đông", Officer, Some("HN-HADONG")),
+        (
+            "thanhxuan",
+            "Cán bộ thi đua quận Thanh Xuân",
+            Officer,
+            Some("HN-THANHXUAN"),
+        ),
+        ("caugiay", "Cán bộ thi đua quận Cầu Giấy", Officer, Some("HN-CAUGIAY")),
+        ("tayho", "Cán bộ thi đua quận Tây Hồ", Officer, Some("HN-TAYHO")),
+        (
+            "bactuliem",
+            "Cán bộ thi đua quận Bắc Từ Liêm",
+            Officer,
+            Some("HN-BACTULIEM"),
+        ),
+        (
+            "namtuliem",
+            "Cán bộ thi đua quận Nam Từ Liêm",
+            Officer,
+            Some("HN-NAMTULIEM"),
+        ),
+    ]
+};
+
+impl Store {
+    /// Makes the demo usable for the reporting workflow today: the demo accounts (when
+    /// missing) and Cụm thi đua số 2 constituted for `year` with the 2022 membership and
+    /// chair (when missing), so officers can enter the current half-year and the chair
+    /// can review it.
+    pub async fn prepare_demo_workflow(&self, year: i32) -> Result<(), StoreError> {
+        for (username, name, role, unit) in DEMO_ACCOUNTS {
+            if self.user(username).await.is_ok() {
+                continue;
+            }
+            let unit = unit.map(thidua_core::UnitCode::parse).transpose()?;
+            self.create_user(crate::NewUser {
+                username: username.into(),
+                display_name: name.into(),
+                password: DEMO_PASSWORD.into(),
+                role,
+                unit,
+            })
+            .await?;
+        }
+        let code = thidua_core::ClusterCode::parse("HN-CUM2")?;
+        if !self.cluster_years(&code).await?.contains(&year) {
+            let c = self.cluster(&code, 2022).await?;
+            let list = |u: &Option<thidua_core::UnitCode>| u.as_ref().map(ToString::to_string).unwrap_or_default();
+            let members: Vec<String> = c.members.iter().map(ToString::to_string).collect();
+            let csv = format!(
+                "code,name,year,members,host,chair,deputy\n{},{},{year},{},{},{},{}\n",
+                c.code,
+                c.name,
+                members.join(";"),
+                list(&c.host),
+                list(&c.chair),
+                list(&c.deputy)
+            );
+            self.import_clusters_csv(&csv).await?;
+        }
+        Ok(())
+    }
+}

@@ -16,7 +16,7 @@ mod url;
 mod workflow;
 
 pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
-pub use demo::DEMO_FILES;
+pub use demo::{DEMO_ACCOUNTS, DEMO_FILES, DEMO_PASSWORD};
 pub use error::StoreError;
 pub use import::ImportSummary;
 pub use reference::MemberSums;

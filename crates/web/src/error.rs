@@ -19,9 +19,12 @@ pub enum AppError {
     /// The request itself is wrong (a bad period code, …).
     #[error("{0}")]
     BadRequest(String),
-    /// Not signed in: pages send people to the login page.
+    /// Not signed in: pages send people to the login page, then back to `next`.
     #[error("hãy đăng nhập để tiếp tục")]
-    Unauthorized,
+    Unauthorized {
+        /// Where to return after login.
+        next: String,
+    },
     /// Signed in, but this is outside the user's part of the hierarchy.
     #[error("{0}")]
     Forbidden(String),
@@ -38,7 +41,7 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -92,6 +95,7 @@ impl From<thidua_core::Error> for AppError {
 struct ErrorPage {
     title: String,
     query: String,
+    me: Option<crate::auth::Me>,
     status: u16,
     message: String,
 }
@@ -99,10 +103,14 @@ struct ErrorPage {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
+        if let AppError::Unauthorized { next } = &self {
+            return axum::response::Redirect::to(&format!("/login?next={}", percent_encode(next))).into_response();
+        }
         let status = self.status();
         let page = ErrorPage {
             title: format!("Lỗi {}", status.as_u16()),
             query: String::new(),
+            me: None,
             status: status.as_u16(),
             message: self.public_message(),
         };
@@ -145,4 +153,14 @@ impl IntoResponse for ApiError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// Percent-encodes everything but unreserved characters, for a path inside a query.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

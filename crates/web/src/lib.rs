@@ -4,11 +4,13 @@
 //! directly; [`launch`] serves it on a listener until told to stop.
 
 mod api;
+pub mod auth;
 mod error;
 mod pages;
 mod view;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -17,6 +19,7 @@ use thidua_core::text::Collator;
 use thidua_store::Store;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,6 +32,10 @@ pub struct AppState {
     pub store: Store,
     /// Vietnamese collation, built once.
     pub collator: Arc<Collator>,
+    /// Login attempts per client address.
+    pub login_limiter: auth::LoginLimiter,
+    /// Whether cookies are marked `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -37,6 +44,8 @@ impl AppState {
         AppState {
             store,
             collator: Arc::new(Collator::new()),
+            login_limiter: auth::LoginLimiter::default(),
+            secure_cookies: false,
         }
     }
 }
@@ -45,9 +54,12 @@ impl AppState {
 /// carries.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(auth::router())
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .with_state(state)
+        // Refuses cross-site form posts (Sec-Fetch-Site / Origin) before any handler runs.
+        .layer(CsrfLayer::new())
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -72,7 +84,11 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Connection info gives the login limiter each client's address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -43,6 +43,11 @@ impl Session {
         let db = TestDatabase::sqlite();
         let store = db.store().await;
         store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+        let year = chrono::Datelike::year(&chrono::Local::now());
+        store
+            .prepare_demo_workflow(year)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -108,6 +113,33 @@ impl Session {
             .unwrap_or_else(|e| panic!("opening {path}: {e}"));
     }
 
+    /// Signs in through the login page, as a person would.
+    async fn login(&self, username: &str) {
+        self.open("/login").await;
+        let field = |css: &'static str| async move {
+            self.client
+                .find(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+        };
+        field("#username")
+            .await
+            .send_keys(username)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        field("#password")
+            .await
+            .send_keys(thidua_store::DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        field("section.login button")
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.wait_for_url("/").await;
+    }
+
     async fn text_of(&self, css: &str) -> String {
         let element = self
             .client
@@ -145,6 +177,7 @@ impl Session {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_cluster_page_shows_1_084_campaign_sessions_and_an_85_01_percent_cremation_rate() {
     let Some(session) = Session::start().await else { return };
+    session.login("hadong").await;
 
     session.open("/clusters/HN-CUM2?period=2022S1").await;
     let main = session.text_of("main").await;
@@ -163,6 +196,7 @@ async fn the_demo_cluster_page_shows_1_084_campaign_sessions_and_an_85_01_percen
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_district() {
     let Some(session) = Session::start().await else { return };
+    session.login("admin").await;
 
     session.open("/").await;
     let input = session
@@ -199,6 +233,7 @@ async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_dist
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn choosing_the_whole_year_in_the_period_selector_shows_the_year_s_figures() {
     let Some(session) = Session::start().await else { return };
+    session.login("cumtruong").await;
 
     session.open("/clusters/HN-CUM2?period=2022S1").await;
     let select = session

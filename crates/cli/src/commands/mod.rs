@@ -5,6 +5,7 @@ mod bench;
 mod import;
 mod rollup;
 mod serve;
+mod user;
 
 use anyhow::Context;
 use thidua_store::{DatabaseUrl, Store};
@@ -31,10 +32,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             format,
         } => rollup::run(&store, cluster.as_deref(), unit.as_deref(), &period, format).await,
         Command::Demo => {
-            store.load_demo().await?;
+            serve::load_demo(&store).await?;
             println!("Đã nạp dữ liệu mẫu Cụm thi đua số 2 (HN-CUM2), 6 tháng đầu năm 2022 vào {url}.");
+            serve::print_demo_accounts();
             Ok(())
         }
+        Command::User(command) => user::run(&store, command).await,
         Command::Serve { addr, demo } => serve::run(&store, &url, addr, demo).await,
         Command::Bench(_) => Ok(()),
     };

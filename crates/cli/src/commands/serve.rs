@@ -8,7 +8,7 @@ use thidua_web::AppState;
 
 pub async fn run(store: &Store, url: &DatabaseUrl, addr: SocketAddr, demo: bool) -> anyhow::Result<()> {
     if demo {
-        store.load_demo().await.context("không nạp được dữ liệu mẫu")?;
+        load_demo(store).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -17,6 +17,7 @@ pub async fn run(store: &Store, url: &DatabaseUrl, addr: SocketAddr, demo: bool)
     println!("thidua đang chạy tại http://{local}/ (cơ sở dữ liệu: {url}). Nhấn Ctrl-C để dừng.");
     if demo {
         println!("Dữ liệu mẫu: http://{local}/clusters/HN-CUM2?period=2022S1");
+        print_demo_accounts();
     }
     thidua_web::launch(AppState::new(store.clone()), listener, shutdown_signal())
         .await
@@ -43,5 +44,28 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// Loads the demo figures, accounts, and this year's cluster for trying the workflow.
+pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
+    store.load_demo().await.context("không nạp được dữ liệu mẫu")?;
+    let year = chrono::Datelike::year(&chrono::Local::now());
+    store
+        .prepare_demo_workflow(year)
+        .await
+        .context("không tạo được tài khoản mẫu")?;
+    Ok(())
+}
+
+/// Tells a newcomer how to sign in to the demo.
+pub fn print_demo_accounts() {
+    println!("Tài khoản mẫu (mật khẩu: {}):", thidua_store::DEMO_PASSWORD);
+    for (username, name, role, unit) in thidua_store::DEMO_ACCOUNTS {
+        println!(
+            "  {username:<10} {} — {name}{}",
+            role.label_vi(),
+            unit.map(|u| format!(" ({u})")).unwrap_or_default()
+        );
     }
 }

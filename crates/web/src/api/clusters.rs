@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::{ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
 use crate::AppState;
+use crate::auth::{ApiUser, Scope};
 use crate::error::{ApiError, ErrorBody};
 use crate::pages::PeriodQuery;
 
@@ -18,10 +19,22 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// Every cluster of every year, newest first.
-#[utoipa::path(get, path = "/api/v1/clusters", responses((status = 200, body = Vec<ClusterDto>)))]
-pub(super) async fn list_clusters(State(state): State<AppState>) -> Result<Json<Vec<ClusterDto>>, ApiError> {
-    let clusters = state.store.clusters().await?;
-    Ok(Json(clusters.iter().map(ClusterDto::from).collect()))
+#[utoipa::path(get, path = "/api/v1/clusters", responses((status = 200, body = Vec<ClusterDto>), (status = 401, body = ErrorBody)))]
+pub(super) async fn list_clusters(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<ClusterDto>>, ApiError> {
+    let scope = Scope::load(&state).await?;
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    Ok(Json(
+        scope
+            .clusters
+            .iter()
+            .filter(|c| access.can_view_cluster(c))
+            .map(ClusterDto::from)
+            .collect(),
+    ))
 }
 
 /// A cluster's rollup for a period.
@@ -53,15 +66,19 @@ pub(crate) struct ClusterRollupDto {
     responses(
         (status = 200, body = ClusterRollupDto),
         (status = 400, description = "Bad period code", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown cluster or year", body = ErrorBody)
     )
 )]
 pub(super) async fn cluster_rollup(
     State(state): State<AppState>,
+    ApiUser(user): ApiUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
     let (cluster, period, _) = crate::pages::resolve_cluster(&state, &code, query.period.as_deref()).await?;
+    crate::pages::ensure_can_view_cluster(&Scope::load(&state).await?, &user.principal(), &cluster)?;
     let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
     Ok(Json(ClusterRollupDto {
         cluster: ClusterDto::from(&cluster),

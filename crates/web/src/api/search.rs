@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::ApiUser;
 use crate::error::ApiError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -39,9 +40,10 @@ pub(crate) struct SearchHitDto {
 )]
 pub(super) async fn search(
     State(state): State<AppState>,
+    ApiUser(user): ApiUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
-    let hits = state.store.search(&query.q, 100).await?;
+    let hits = crate::pages::visible_hits(&state, &user, &query.q).await?;
     Ok(Json(
         hits.into_iter()
             .map(|h| SearchHitDto {

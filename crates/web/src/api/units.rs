@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{UnitFiguresDto, figures_dto};
 use crate::AppState;
+use crate::auth::{ApiUser, Scope};
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::PeriodQuery;
 
@@ -38,11 +39,14 @@ pub(crate) struct UnitRollupDto {
     responses(
         (status = 200, body = UnitRollupDto),
         (status = 400, description = "Missing or bad period code", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit", body = ErrorBody)
     )
 )]
 pub(super) async fn unit_rollup(
     State(state): State<AppState>,
+    ApiUser(user): ApiUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<UnitRollupDto>, ApiError> {
@@ -52,6 +56,12 @@ pub(super) async fn unit_rollup(
         .as_deref()
         .ok_or_else(|| AppError::BadRequest("thiếu tham số period (ví dụ: ?period=2022S1)".into()))
         .and_then(|p| Period::parse(p).map_err(AppError::from))?;
+    let scope = Scope::load(&state).await?;
+    let unit = scope
+        .tree
+        .get(&code)
+        .ok_or_else(|| AppError::NotFound(format!("không tìm thấy đơn vị «{code}»")))?;
+    crate::pages::ensure_can_view_unit(&scope, &user.principal(), unit)?;
     let ((unit, figures), catalog) = tokio::try_join!(state.store.rollup_unit(&code, period), state.store.catalog())?;
     Ok(Json(UnitRollupDto {
         period: period.code(),

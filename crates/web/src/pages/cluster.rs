@@ -11,6 +11,7 @@ use thidua_core::{Cluster, ClusterCode, Period};
 
 use super::PeriodQuery;
 use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 use crate::view::{GroupTable, PeriodOption, group_tables, period_options};
 
@@ -23,6 +24,7 @@ pub(super) fn router() -> Router<AppState> {
 struct ClusterPage {
     title: String,
     query: String,
+    me: Option<Me>,
     code: String,
     name: String,
     year: i32,
@@ -33,6 +35,19 @@ struct ClusterPage {
     reporting: usize,
     member_count: usize,
     tables: Vec<GroupTable>,
+    statuses: Vec<StatusLine>,
+}
+
+/// One member's line in the completeness table.
+struct StatusLine {
+    unit_code: String,
+    unit_name: String,
+    state: String,
+    submitted: String,
+    timeliness: String,
+    missing: String,
+    missing_count: usize,
+    can_open: bool,
 }
 
 /// Finds the cluster and the period to show: the one asked for, or else the latest with
@@ -53,9 +68,10 @@ pub(crate) async fn resolve_cluster(
         None => {
             let members = state.store.cluster(&code, latest).await?.members;
             let with_data = state.store.periods_with_values(&members).await?;
+            // The latest period with data in a year the cluster exists, else its newest year.
             with_data
                 .into_iter()
-                .find(|p| p.year() == latest)
+                .find(|p| years.contains(&p.year()))
                 .unwrap_or(Period::HalfYear(latest, 1))
         }
     };
@@ -71,12 +87,32 @@ pub(crate) async fn resolve_cluster(
     Ok((cluster, period, years))
 }
 
+/// Refuses a cluster outside the user's part of the hierarchy.
+pub(crate) fn ensure_can_view_cluster(
+    scope: &Scope,
+    principal: &thidua_core::Principal,
+    cluster: &Cluster,
+) -> Result<(), AppError> {
+    if scope.access(principal).can_view_cluster(cluster) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "bạn không có quyền xem {} năm {}",
+            cluster.name, cluster.year
+        )))
+    }
+}
+
 async fn cluster_page(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<ClusterPage, AppError> {
     let (cluster, period, years) = resolve_cluster(&state, &code, query.period.as_deref()).await?;
+    let scope = Scope::load(&state).await?;
+    let principal = user.principal();
+    ensure_can_view_cluster(&scope, &principal, &cluster)?;
     let (rollup, catalog, tree, with_data) = tokio::try_join!(
         state.store.rollup_cluster(&cluster.code, period),
         state.store.catalog(),
@@ -89,6 +125,40 @@ async fn cluster_page(
         .map(|(u, f)| (u.code.to_string(), u.short_name().to_owned(), f))
         .collect();
     let reporting = rollup.members.iter().filter(|(_, f)| !f.is_empty()).count();
+    let access = scope.access(&principal);
+    let statuses = state
+        .store
+        .completeness(&cluster, period)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let name_of_indicator =
+                |c: &thidua_core::IndicatorCode| catalog.get(c).map_or_else(|| c.to_string(), |i| i.name.clone());
+            StatusLine {
+                unit_name: tree
+                    .get(&s.unit)
+                    .map_or_else(|| s.unit.to_string(), |u| u.short_name().to_owned()),
+                state: match s.state {
+                    Some(st) => st.label_vi().to_owned(),
+                    None if s.missing.is_empty() => "Số liệu nhập từ tệp".to_owned(),
+                    None => "Chưa nhập".to_owned(),
+                },
+                submitted: s
+                    .submitted_on
+                    .map(thidua_core::period::format_date_vi)
+                    .unwrap_or_default(),
+                timeliness: match s.late {
+                    Some(true) => "Muộn".to_owned(),
+                    Some(false) => "Đúng hạn".to_owned(),
+                    None => String::new(),
+                },
+                missing: s.missing.iter().map(name_of_indicator).collect::<Vec<_>>().join("; "),
+                missing_count: s.missing.len(),
+                can_open: access.can_read_submission(&s.unit, period, false) || access.can_enter(&s.unit),
+                unit_code: s.unit.to_string(),
+            }
+        })
+        .collect();
     let name_of = |c: &Option<thidua_core::UnitCode>| {
         c.as_ref()
             .and_then(|c| tree.get(c))
@@ -105,6 +175,7 @@ async fn cluster_page(
     Ok(ClusterPage {
         title: format!("{} — {}", cluster.name, period.label_vi()),
         query: String::new(),
+        me: Some(user.me()),
         code: cluster.code.to_string(),
         name: cluster.name.clone(),
         year: cluster.year,
@@ -115,5 +186,6 @@ async fn cluster_page(
         reporting,
         member_count: cluster.members.len(),
         tables: group_tables(&catalog, &members, "Toàn cụm", &rollup.total),
+        statuses,
     })
 }

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -26,17 +27,22 @@ struct ClusterItem {
 struct HomePage {
     title: String,
     query: String,
+    me: Option<Me>,
     clusters: Vec<ClusterItem>,
 }
 
-async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
-    let (clusters, tree) = tokio::try_join!(state.store.clusters(), state.store.unit_tree())?;
+async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage, AppError> {
+    let scope = Scope::load(&state).await?;
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    let (clusters, tree) = (&scope.clusters, &scope.tree);
     let name_of = |code: &thidua_core::UnitCode| {
         tree.get(code)
             .map_or_else(|| code.to_string(), |u| u.short_name().to_owned())
     };
     let clusters = clusters
         .iter()
+        .filter(|c| access.can_view_cluster(c))
         .map(|c| {
             let mut members: Vec<String> = c.members.iter().map(name_of).collect();
             state.collator.sort_by_key(&mut members, |m| m.as_str());
@@ -52,6 +58,7 @@ async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
     Ok(HomePage {
         title: "Các cụm thi đua".into(),
         query: String::new(),
+        me: Some(user.me()),
         clusters,
     })
 }

@@ -1,7 +1,11 @@
 //! The pages people use. Each module owns its routes.
 
+mod admin;
 mod cluster;
-pub(crate) use cluster::resolve_cluster;
+mod form;
+pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
+pub(crate) use search::visible_hits;
+pub(crate) use unit::ensure_can_view_unit;
 mod home;
 mod search;
 mod unit;
@@ -15,6 +19,7 @@ use crate::AppState;
 
 /// The stylesheet is compiled in, so the binary serves it from any working directory.
 const STYLE_CSS: &str = include_str!("../../static/style.css");
+const FORM_JS: &str = include_str!("../../static/form.js");
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -22,7 +27,10 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(cluster::router())
         .merge(unit::router())
         .merge(search::router())
+        .merge(form::router())
+        .merge(admin::router())
         .route("/static/style.css", get(style))
+        .route("/static/form.js", get(form_js))
 }
 
 async fn style() -> impl IntoResponse {
@@ -39,4 +47,14 @@ async fn style() -> impl IntoResponse {
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct PeriodQuery {
     pub period: Option<String>,
+}
+
+async fn form_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        FORM_JS,
+    )
 }

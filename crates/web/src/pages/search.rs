@@ -8,6 +8,7 @@ use axum::routing::get;
 use thidua_store::SearchHit;
 
 use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -24,22 +25,52 @@ struct SearchQuery {
 struct SearchPage {
     title: String,
     query: String,
+    me: Option<Me>,
     hits: Vec<SearchHit>,
 }
 
 /// Most results anyone reads.
 const LIMIT: usize = 100;
 
-async fn search_page(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Result<SearchPage, AppError> {
+async fn search_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<SearchPage, AppError> {
     let query = thidua_core::text::nfc(q.q.as_deref().unwrap_or(""));
     let hits = if query.is_empty() {
         Vec::new()
     } else {
-        state.store.search(&query, LIMIT).await?
+        visible_hits(&state, &user, &query).await?
     };
     Ok(SearchPage {
         title: format!("Tìm kiếm: {query}"),
+        me: Some(user.me()),
         query,
         hits,
     })
+}
+
+/// Search hits the user may open: units and clusters within their scope, and every
+/// indicator (the catalog is not secret).
+pub(crate) async fn visible_hits(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &str,
+) -> Result<Vec<SearchHit>, AppError> {
+    let hits = state.store.search(query, LIMIT).await?;
+    let scope = Scope::load(state).await?;
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    Ok(hits
+        .into_iter()
+        .filter(|hit| match hit.kind {
+            "unit" => thidua_core::UnitCode::parse(&hit.code).is_ok_and(|c| access.can_view_unit(&c)),
+            "cluster" => scope
+                .clusters
+                .iter()
+                .any(|c| c.code.as_str() == hit.code && access.can_view_cluster(c)),
+            _ => true,
+        })
+        .collect())
 }

@@ -10,6 +10,7 @@ use thidua_core::{Period, UnitCode};
 
 use super::PeriodQuery;
 use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 use crate::view::{FigureLine, PeriodOption, figure_lines, period_options};
 
@@ -22,6 +23,8 @@ pub(super) fn router() -> Router<AppState> {
 struct UnitPage {
     title: String,
     query: String,
+    me: Option<Me>,
+    can_enter: bool,
     code: String,
     name: String,
     kind: String,
@@ -34,16 +37,36 @@ struct UnitPage {
     groups: Vec<(String, Vec<FigureLine>)>,
 }
 
+/// Refuses a unit outside the user's part of the hierarchy.
+pub(crate) fn ensure_can_view_unit(
+    scope: &Scope,
+    principal: &thidua_core::Principal,
+    unit: &thidua_core::Unit,
+) -> Result<(), AppError> {
+    if scope.access(principal).can_view_unit(&unit.code) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "bạn không có quyền xem số liệu của {}",
+            unit.name
+        )))
+    }
+}
+
 async fn unit_page(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<UnitPage, AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let code = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let (tree, catalog, clusters) =
-        tokio::try_join!(state.store.unit_tree(), state.store.catalog(), state.store.clusters())?;
+    let scope = Scope::load(&state).await?;
+    let catalog = state.store.catalog().await?;
+    let (tree, clusters) = (&scope.tree, &scope.clusters);
     let unit = tree.get(&code).ok_or_else(not_found)?;
+    let principal = user.principal();
+    ensure_can_view_unit(&scope, &principal, unit)?;
     let with_data = state.store.periods_with_values(std::slice::from_ref(&code)).await?;
     let period = match query.period.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => Period::parse(p)?,
@@ -67,6 +90,8 @@ async fn unit_page(
     Ok(UnitPage {
         title: format!("{} — {}", unit.name, period.label_vi()),
         query: String::new(),
+        me: Some(user.me()),
+        can_enter: scope.access(&principal).can_enter(&code),
         code: code.to_string(),
         name: unit.name.clone(),
         kind: unit.kind_label().to_owned(),

@@ -1,0 +1,73 @@
+//! `thidua user`: create accounts, reset passwords, disable and enable them.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+use thidua_core::{Role, UnitCode};
+use thidua_store::{NewUser, Store};
+
+use crate::args::UserCommand;
+
+/// One line from standard input; prompts when a person is typing.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Mật khẩu (ít nhất 8 ký tự): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("không đọc được mật khẩu")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            unit,
+        } => {
+            let role = Role::parse(&role)?;
+            let unit = unit.as_deref().map(UnitCode::parse).transpose()?;
+            let password = read_password()?;
+            let user = store
+                .create_user(NewUser {
+                    username,
+                    display_name: name,
+                    password,
+                    role,
+                    unit,
+                })
+                .await?;
+            println!("Đã tạo tài khoản {} ({}).", user.username, user.role.label_vi());
+        }
+        UserCommand::Passwd { username } => {
+            let password = read_password()?;
+            store.set_password(&username, &password).await?;
+            println!("Đã đặt lại mật khẩu cho {username}.");
+        }
+        UserCommand::Disable { username } => {
+            store.set_disabled(&username, true).await?;
+            println!("Đã khóa tài khoản {username}.");
+        }
+        UserCommand::Enable { username } => {
+            store.set_disabled(&username, false).await?;
+            println!("Đã mở khóa tài khoản {username}.");
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                let unit = u.unit.map(|c| c.to_string()).unwrap_or_default();
+                let state = if u.disabled { " (đã khóa)" } else { "" };
+                println!(
+                    "{:<16} {:<14} {:<14} {}{state}",
+                    u.username,
+                    u.role.label_vi(),
+                    unit,
+                    u.display_name
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Quản trị tài khoản — the admin's page: every account, a form to create one, and
+//! disabling or enabling an account. Only admins reach it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use thidua_core::{Role, UnitCode};
+use thidua_store::NewUser;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, Me};
+use crate::error::AppError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page).post(create_user))
+        .route("/admin/users/{username}/status", post(set_status))
+}
+
+struct UserLine {
+    username: String,
+    name: String,
+    role: String,
+    unit: String,
+    disabled: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    title: String,
+    query: String,
+    me: Option<Me>,
+    csrf: String,
+    users: Vec<UserLine>,
+    error: String,
+    notice: String,
+}
+
+fn ensure_admin(user: &CurrentUser) -> Result<(), AppError> {
+    if user.user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("chỉ quản trị viên mới quản lý tài khoản".into()))
+    }
+}
+
+async fn render(state: &AppState, user: &CurrentUser, error: String, notice: String) -> Result<UsersPage, AppError> {
+    let users = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserLine {
+            username: u.username,
+            name: u.display_name,
+            role: u.role.label_vi().to_owned(),
+            unit: u.unit.map(|c| c.to_string()).unwrap_or_default(),
+            disabled: u.disabled,
+        })
+        .collect();
+    Ok(UsersPage {
+        title: "Tài khoản".into(),
+        query: String::new(),
+        me: Some(user.me()),
+        csrf: user.csrf.clone(),
+        users,
+        error,
+        notice,
+    })
+}
+
+async fn users_page(State(state): State<AppState>, user: CurrentUser) -> Result<UsersPage, AppError> {
+    ensure_admin(&user)?;
+    render(&state, &user, String::new(), String::new()).await
+}
+
+#[derive(serde::Deserialize)]
+struct NewUserForm {
+    csrf: String,
+    username: String,
+    name: String,
+    role: String,
+    unit: String,
+    password: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    ensure_admin(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let parsed = Role::parse(&form.role).map_err(AppError::from).and_then(|role| {
+        let unit = Some(form.unit.trim())
+            .filter(|u| !u.is_empty())
+            .map(UnitCode::parse)
+            .transpose()?;
+        Ok((role, unit))
+    });
+    let result = match parsed {
+        Ok((role, unit)) => state
+            .store
+            .create_user(NewUser {
+                username: form.username.clone(),
+                display_name: form.name.clone(),
+                password: form.password.clone(),
+                role,
+                unit,
+            })
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(created) => {
+            let notice = format!("Đã tạo tài khoản {}.", created.username);
+            Ok(render(&state, &user, String::new(), notice).await?.into_response())
+        }
+        Err(AppError::BadRequest(m) | AppError::Conflict(m) | AppError::NotFound(m)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&state, &user, m, String::new()).await?,
+        )
+            .into_response()),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StatusForm {
+    csrf: String,
+    disabled: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    ensure_admin(&user)?;
+    user.check_csrf(&form.csrf)?;
+    if username == user.user.username {
+        return Err(AppError::Conflict("không thể tự khóa tài khoản của mình".into()));
+    }
+    state.store.set_disabled(&username, form.disabled == "1").await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
