@@ -310,10 +310,11 @@ impl Store {
         let catalog = load_catalog(&mut *tx).await?;
         let rules = load_rules(&mut *tx).await?;
         let (id, current) = load_submission(&mut tx, unit, period).await?;
+        // Permission and state first: someone not allowed learns nothing about versions.
+        let state = next_state(current.state, action, situation, None)?;
         if input.version != current.version {
             return Err(conflict(current.version));
         }
-        let state = next_state(current.state, action, situation, None)?;
         let mut values = current.values.clone();
         for (code, value) in &input.values {
             if catalog.get(code).is_none_or(|i| i.is_computed()) {
@@ -486,10 +487,10 @@ impl Store {
         } = decision;
         let mut tx = self.pool().begin().await?;
         let (id, current) = load_submission(&mut tx, unit, period).await?;
+        let state = next_state(current.state, action, situation, reason)?;
         if version != current.version {
             return Err(conflict(current.version));
         }
-        let state = next_state(current.state, action, situation, reason)?;
         let Some(id) = id else {
             return Err(StoreError::NotFound {
                 what: "báo cáo",

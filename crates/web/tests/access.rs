@@ -1,0 +1,429 @@
+//! Who may do what, through HTTP: the access matrix over every route and every role,
+//! signing in and out, anti-forgery checks, and the reporting workflow end to end — on
+//! SQLite and PostgreSQL.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use common::{TestApp, current_half};
+use thidua_store::Backend;
+
+on_both_backends!(
+    every_route_answers_every_role_as_the_access_rules_say,
+    signing_in_sets_a_safe_cookie_and_signing_out_ends_the_session,
+    a_wrong_password_is_refused_with_a_vietnamese_message,
+    a_form_without_this_session_s_token_or_from_another_site_is_refused,
+    an_officer_enters_vietnamese_numbers_submits_and_the_chair_accepts,
+    a_bad_value_keeps_everything_typed_and_names_the_field,
+    a_second_editor_s_stale_save_is_refused_with_a_clear_message,
+    a_returned_form_shows_the_reason_to_its_officer,
+    the_history_of_a_cell_is_one_click_away,
+);
+
+/// Who asks: `None` is nobody signed in; `khac` is an officer outside the cluster.
+const WHO: [Option<&str>; 7] = [
+    None,
+    Some("hadong"),
+    Some("caugiay"),
+    Some("khac"),
+    Some("cumtruong"),
+    Some("thanhpho"),
+    Some("admin"),
+];
+
+const OK: u16 = 200;
+const LOGIN: u16 = 303;
+const NO: u16 = 403;
+const UNAUTH: u16 = 401;
+
+async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-HADONG/forms/{}", current_half());
+    let peer_form = format!("/units/HN-CAUGIAY/forms/{}", current_half());
+    let history = format!("{form}/history/HV_HOI_CHO");
+    let gets: Vec<(String, [u16; 7])> = vec![
+        //                                                   anon   hadong caugiay khac  chair  upper  admin
+        ("/".into(), [LOGIN, OK, OK, OK, OK, OK, OK]),
+        (
+            "/clusters/HN-CUM2?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/units/HN-CAUGIAY?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        ("/units/HN-SOCSON?period=2022S1".into(), [LOGIN, NO, NO, OK, NO, OK, OK]),
+        ("/search?q=ha+dong".into(), [LOGIN, OK, OK, OK, OK, OK, OK]),
+        ("/units/HN-HADONG/forms".into(), [LOGIN, OK, NO, NO, OK, OK, OK]),
+        (form.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
+        (peer_form.clone(), [LOGIN, NO, OK, NO, NO, OK, OK]),
+        (history.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
+        ("/admin/users".into(), [LOGIN, NO, NO, NO, NO, NO, OK]),
+        ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
+        (
+            "/api/v1/clusters/HN-CUM2/rollup?period=2022S1".into(),
+            [UNAUTH, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/api/v1/units/HN-CAUGIAY/rollup?period=2022S1".into(),
+            [UNAUTH, OK, OK, NO, OK, OK, OK],
+        ),
+        ("/api/v1/search?q=ha".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
+        ("/api/v1/openapi.json".into(), [OK, OK, OK, OK, OK, OK, OK]),
+        ("/login".into(), [OK, OK, OK, OK, OK, OK, OK]),
+    ];
+    // Hà Đông's chair unit is Hà Đông itself, so the chair account may enter its form;
+    // it reviews the others'. Drafts of other units stay private to everyone but upper
+    // levels (who may reopen) and admins.
+    let mut failures = Vec::new();
+    for (uri, expected) in &gets {
+        for (who, want) in WHO.iter().zip(expected) {
+            let (status, _, _) = app.get_as(*who, uri).await;
+            if status.as_u16() != *want {
+                failures.push(format!("GET {uri} as {who:?}: {status}, expected {want}"));
+            }
+        }
+    }
+    // Saving Cầu Giấy's form: only Cầu Giấy's own officer.
+    for (who, want) in WHO.iter().zip([LOGIN, NO, OK, NO, NO, NO, NO]) {
+        let (status, _, _) = app
+            .post_as(*who, &peer_form, &[("version", "0"), ("action", "save")])
+            .await;
+        if status.as_u16() != want {
+            failures.push(format!("POST {peer_form} as {who:?}: {status}, expected {want}"));
+        }
+    }
+    // Creating accounts: only admins.
+    for (who, want) in WHO.iter().zip([LOGIN, NO, NO, NO, NO, NO, OK]) {
+        let name = format!("new{}", who.unwrap_or("anon"));
+        let fields = [
+            ("username", name.as_str()),
+            ("name", "Người mới"),
+            ("role", "officer"),
+            ("unit", "HN-TAYHO"),
+            ("password", "mật-khẩu-dài"),
+        ];
+        let (status, _, _) = app.post_as(*who, "/admin/users", &fields).await;
+        if status.as_u16() != want {
+            failures.push(format!("POST /admin/users as {who:?}: {status}, expected {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+async fn signing_in_sets_a_safe_cookie_and_signing_out_ends_the_session(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, headers, _) = app
+        .post_as(
+            None,
+            "/login",
+            &[
+                ("username", "hadong"),
+                ("password", thidua_store::DEMO_PASSWORD),
+                ("next", "/units/HN-HADONG"),
+            ],
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get(header::LOCATION).and_then(|v| v.to_str().ok()),
+        Some("/units/HN-HADONG")
+    );
+    let cookie = headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    let session = app
+        .state
+        .store
+        .session(&token)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no session"));
+    assert_eq!(session.user.username, "hadong");
+
+    let request = axum::http::Request::post("/logout")
+        .header(header::COOKIE, format!("thidua_session={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!("csrf={}", session.csrf_token)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(app.state.store.session(&token).await.ok().flatten().is_none());
+}
+
+async fn a_wrong_password_is_refused_with_a_vietnamese_message(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, headers, body) = app
+        .post_as(None, "/login", &[("username", "hadong"), ("password", "sai-mật-khẩu")])
+        .await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    assert!(body.contains("Tên đăng nhập hoặc mật khẩu không đúng."), "{body}");
+    assert!(body.contains("value=\"hadong\""), "the name typed is kept");
+}
+
+async fn a_form_without_this_session_s_token_or_from_another_site_is_refused(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-HADONG/forms/{}", current_half());
+
+    let (status, _, body) = app
+        .post_as(
+            Some("hadong"),
+            &form,
+            &[("csrf", "forged"), ("version", "0"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("biểu mẫu đã hết hạn hoặc không hợp lệ"), "{body}");
+
+    let request = axum::http::Request::post(&form)
+        .header(header::COOKIE, app.cookie(Some("hadong")))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(axum::body::Body::from(format!(
+            "csrf={}&version=0&action=save",
+            app.csrf("hadong")
+        )))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let stored = app
+        .state
+        .store
+        .submission(&code("HN-HADONG"), current_half())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.version, 0, "nothing was written");
+}
+
+fn code(c: &str) -> thidua_core::UnitCode {
+    thidua_core::UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn an_officer_enters_vietnamese_numbers_submits_and_the_chair_accepts(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let period = current_half();
+    let form = format!("/units/HN-TAYHO/forms/{period}");
+
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[
+                ("version", "0"),
+                ("action", "save"),
+                ("v_QUY_BIEN_DAO", "1,2 tỷ"),
+                ("v_HV_TUYEN_TRUYEN", "1.084"),
+                ("results", "Tổ chức tốt Ngày hội"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Đã lưu nháp."));
+    assert!(
+        body.contains("value=\"1.200.000.000\"") && body.contains("value=\"1.084\""),
+        "values are shown back formatted"
+    );
+
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[
+                ("version", "1"),
+                ("action", "submit"),
+                ("v_QUY_BIEN_DAO", "1.200.000.000"),
+                ("v_HV_TUYEN_TRUYEN", "1.084"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Đã gửi, chờ duyệt"));
+
+    let (status, _, body) = app.get_as(Some("cumtruong"), &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Duyệt báo cáo"), "the chair sees the review form");
+    let (status, headers, _) = app
+        .post_as(
+            Some("cumtruong"),
+            &format!("{form}/decision"),
+            &[("version", "2"), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+
+    let (_, _, cluster) = app
+        .get_as(Some("hadong"), &format!("/clusters/HN-CUM2?period={period}"))
+        .await;
+    assert!(
+        cluster.contains("1.200.000.000") && cluster.contains("1.084"),
+        "accepted figures reach the cluster page"
+    );
+    assert!(cluster.contains("Đã duyệt"), "the completeness table shows the state");
+}
+
+async fn a_bad_value_keeps_everything_typed_and_names_the_field(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[
+                ("version", "0"),
+                ("action", "save"),
+                ("v_HV_HOI_CHO", "ba"),
+                ("v_HV_TUYEN_TRUYEN", "1.084"),
+                ("results", "Đoạn văn đã gõ"),
+            ],
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("Số hội chợ và phiên chợ hàng Việt Nam: «ba» không phải là số"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"ba\"") && body.contains("value=\"1.084\"") && body.contains("Đoạn văn đã gõ"));
+    let stored = app
+        .state
+        .store
+        .submission(&code("HN-TAYHO"), current_half())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.version, 0, "nothing half-written");
+}
+
+async fn a_second_editor_s_stale_save_is_refused_with_a_clear_message(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    app.post_as(
+        Some("tayho"),
+        &form,
+        &[("version", "0"), ("action", "save"), ("v_HV_HOI_CHO", "2")],
+    )
+    .await;
+
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[("version", "0"), ("action", "save"), ("v_HV_HOI_CHO", "9")],
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("vừa được người khác cập nhật"), "{body}");
+    assert!(
+        body.contains("value=\"9\""),
+        "what the second editor typed is still on screen"
+    );
+    let stored = app
+        .state
+        .store
+        .submission(&code("HN-TAYHO"), current_half())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stored
+            .values
+            .get(&thidua_core::IndicatorCode::parse("HV_HOI_CHO").unwrap_or_else(|e| panic!("{e}"))),
+        Some(&thidua_core::Value::Whole(2))
+    );
+}
+
+async fn a_returned_form_shows_the_reason_to_its_officer(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    app.post_as(
+        Some("tayho"),
+        &form,
+        &[("version", "0"), ("action", "submit"), ("v_HV_HOI_CHO", "2")],
+    )
+    .await;
+
+    let (status, _, _) = app
+        .post_as(
+            Some("cumtruong"),
+            &format!("{form}/decision"),
+            &[
+                ("version", "1"),
+                ("action", "return"),
+                ("reason", "Bổ sung số liệu Quỹ Vì người nghèo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, _, body) = app.get_as(Some("tayho"), &form).await;
+    assert!(
+        body.contains("Bị trả lại") && body.contains("Bổ sung số liệu Quỹ Vì người nghèo"),
+        "{body}"
+    );
+    assert!(body.contains("Gửi duyệt"), "the officer can edit and submit again");
+}
+
+async fn the_history_of_a_cell_is_one_click_away(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    app.post_as(
+        Some("tayho"),
+        &form,
+        &[("version", "0"), ("action", "save"), ("v_HV_HOI_CHO", "2")],
+    )
+    .await;
+    app.post_as(
+        Some("tayho"),
+        &form,
+        &[("version", "1"), ("action", "save"), ("v_HV_HOI_CHO", "3")],
+    )
+    .await;
+
+    let (_, _, page) = app.get_as(Some("tayho"), &form).await;
+    assert!(page.contains(&format!("href=\"{form}/history/HV_HOI_CHO\"")));
+    let (status, _, history) = app.get_as(Some("tayho"), &format!("{form}/history/HV_HOI_CHO")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        history.contains("Sửa số liệu") && history.contains("tayho"),
+        "{history}"
+    );
+    assert!(history.contains("<td>2</td><td>3</td>"), "{history}");
+}
