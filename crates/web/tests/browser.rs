@@ -259,3 +259,129 @@ async fn choosing_the_whole_year_in_the_period_selector_shows_the_year_s_figures
     assert!(session.text_of("main").await.contains("1.084"));
     session.finish().await;
 }
+
+impl Session {
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    async fn logout(&self) {
+        self.click("nav.me form button").await;
+        self.wait_for_url("/login").await;
+    }
+
+    /// Waits (up to 10 s) until `css` holds `text`: the page after a form post.
+    async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.contains(text) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = match self.client.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        panic!("{css} never showed {text:?}; last: {last}; page: {page}");
+    }
+}
+
+fn current_half() -> thidua_core::Period {
+    thidua_core::Period::half_year_of(chrono::Local::now().date_naive())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_enters_and_submits_the_chair_accepts_and_the_cluster_page_shows_the_figure() {
+    let Some(session) = Session::start().await else { return };
+    let period = current_half();
+    let form = format!("/units/HN-TAYHO/forms/{period}");
+
+    session.login("tayho").await;
+    session.open(&form).await;
+    session.type_into("#v_HV_TUYEN_TRUYEN", "1084").await;
+    session.type_into("#v_QUY_VI_NGUOI_NGHEO", "1,2 tỷ").await;
+    // The browser reformats on leaving the field, Vietnamese style.
+    session.click("#v_HV_HOI_CHO").await;
+    let shown = session
+        .client
+        .find(Locator::Css("#v_HV_TUYEN_TRUYEN"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("value")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shown.as_deref(), Some("1.084"));
+    // A broken rule is flagged while typing.
+    session.type_into("#v_TTND_PHAT_HIEN", "2").await;
+    session.type_into("#v_TTND_KIEN_NGHI", "5").await;
+    let warning = session.wait_for_text("#rule-errors", "TTND_KIEN_NGHI").await;
+    assert!(warning.contains("không được lớn hơn"), "{warning}");
+    session.type_into("#v_TTND_KIEN_NGHI", "2").await;
+    session
+        .type_into("#results", "Tổ chức thành công Ngày hội Đại đoàn kết ở 100% khu dân cư")
+        .await;
+    session.click("button[value=submit]").await;
+    session.wait_for_text("#state", "Đã gửi, chờ duyệt").await;
+    session.logout().await;
+
+    session.login("cumtruong").await;
+    session.open(&form).await;
+    session.click("form.review button[value=accept]").await;
+    session.wait_for_text("#state", "Đã duyệt").await;
+    session.open(&format!("/clusters/HN-CUM2?period={period}")).await;
+    let page = session.text_of("main").await;
+    assert!(page.contains("1.084") && page.contains("1.200.000.000"), "{page}");
+    assert!(page.contains("Đã duyệt"));
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returned_form_shows_its_reason_and_is_submitted_again() {
+    let Some(session) = Session::start().await else { return };
+    let form = format!("/units/HN-CAUGIAY/forms/{}", current_half());
+
+    session.login("caugiay").await;
+    session.open(&form).await;
+    session.type_into("#v_HV_HOI_CHO", "2").await;
+    session.click("button[value=submit]").await;
+    session.wait_for_text("#state", "Đã gửi").await;
+    session.logout().await;
+
+    session.login("cumtruong").await;
+    session.open(&form).await;
+    session
+        .type_into("#reason", "Thiếu số liệu Quỹ \"Vì người nghèo\"")
+        .await;
+    session.click("form.review button[value=return]").await;
+    session.wait_for_text("#state", "Bị trả lại").await;
+    session.logout().await;
+
+    session.login("caugiay").await;
+    session.open(&form).await;
+    let page = session.text_of("main").await;
+    assert!(page.contains("Thiếu số liệu Quỹ \"Vì người nghèo\""), "{page}");
+    session.type_into("#v_QUY_VI_NGUOI_NGHEO", "230.000.000").await;
+    session.click("button[value=submit]").await;
+    session.wait_for_text("#state", "Đã gửi, chờ duyệt").await;
+    session.finish().await;
+}

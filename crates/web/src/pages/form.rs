@@ -141,7 +141,9 @@ async fn load_context(state: &AppState, user: &CurrentUser, code: &str, period: 
     )?;
     let principal = user.principal();
     let access = scope.access(&principal);
-    let is_draft = submission.state.is_editable();
+    // A never-submitted draft is private to its unit; a returned form stays readable by
+    // the reviewer who returned it.
+    let is_draft = submission.state == SubmissionState::Draft;
     if !access.can_read_submission(&code, period, is_draft) && !access.can_reopen(&code) {
         return Err(AppError::Forbidden(format!(
             "bạn không có quyền xem báo cáo {} của {}",
