@@ -54,8 +54,12 @@ pub enum Command {
     /// Quản lý tài khoản người dùng.
     #[command(subcommand)]
     User(UserCommand),
-    /// Đo tốc độ: nhập và tổng hợp một bộ số liệu tổng hợp lớn, so với SQL thuần và DuckDB.
-    Bench(BenchArgs),
+    /// Kỳ nhập liệu: ngày mở, hạn nộp và số ngày gia hạn trước khi khóa.
+    #[command(subcommand)]
+    Window(WindowCommand),
+    /// Đo tốc độ (benchmark): tổng hợp số liệu, hoặc tải khi nhiều đơn vị cùng nộp báo cáo.
+    #[command(subcommand)]
+    Bench(Bench),
     /// Chạy máy chủ web.
     Serve {
         /// Địa chỉ lắng nghe.
@@ -91,7 +95,33 @@ pub enum Format {
     Csv,
 }
 
-/// Options of `thidua bench`.
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Nhập và tổng hợp một bộ số liệu lớn, so với SQL thuần và DuckDB.
+    Rollup(BenchArgs),
+    /// Nhiều cán bộ cùng đăng nhập, lưu và gửi báo cáo qua HTTP sát hạn nộp.
+    Load(LoadArgs),
+}
+
+/// Options of `thidua bench load`.
+#[derive(Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Backend to measure, on a fresh database made for the run and dropped after it.
+    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
+    pub backend: BenchBackend,
+    /// Units, each with one officer who signs in, saves and submits.
+    #[arg(long, default_value_t = 600)]
+    pub units: usize,
+    /// Indicators on the form.
+    #[arg(long, default_value_t = 40)]
+    pub indicators: usize,
+    /// Officers working at the same moment.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+}
+
+/// Options of `thidua bench rollup`.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Backend to measure, on a fresh database made for the run and dropped after it.
@@ -158,4 +188,30 @@ pub enum UserCommand {
     },
     /// Liệt kê tài khoản.
     List,
+}
+
+/// `thidua window …`: a period's reporting window.
+#[derive(Debug, Subcommand)]
+pub enum WindowCommand {
+    /// Đặt kỳ nhập liệu cho một kỳ báo cáo.
+    Set {
+        /// Kỳ báo cáo, ví dụ 2026S2.
+        #[arg(long)]
+        period: String,
+        /// Ngày mở nhập liệu, ví dụ 1/7/2026 hoặc 2026-07-01.
+        #[arg(long)]
+        opens: String,
+        /// Hạn nộp.
+        #[arg(long)]
+        deadline: String,
+        /// Số ngày sau hạn nộp vẫn cho nhập (nộp muộn) trước khi khóa.
+        #[arg(long, default_value_t = 10)]
+        lock_days: u32,
+    },
+    /// Xem kỳ nhập liệu của một kỳ báo cáo.
+    Show {
+        /// Kỳ báo cáo.
+        #[arg(long)]
+        period: String,
+    },
 }

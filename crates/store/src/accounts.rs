@@ -251,7 +251,7 @@ impl Store {
         check_password(password)?;
         let user = self.user(username).await?;
         let hash = hash_password(password.to_owned()).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE app_user SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
             .bind(hash)
             .bind(user.id)
@@ -268,7 +268,7 @@ impl Store {
     /// Disables (or enables again) an account; disabling ends its sessions.
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
         let user = self.user(username).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE app_user SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user.id)

@@ -27,7 +27,7 @@ fn rejected(errors: Vec<RowError>) -> StoreError {
 impl Store {
     /// Imports `units.csv`.
     pub async fn import_units_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing = load_unit_tree(&mut *tx).await?;
         let rows = import::read_units(text, &existing).map_err(rejected)?;
         let mut ids = id_map(&mut *tx, Table::Unit).await?;
@@ -58,7 +58,7 @@ impl Store {
 
     /// Imports `clusters.csv`; a cluster's membership for that year is replaced whole.
     pub async fn import_clusters_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let units = load_unit_tree(&mut *tx).await?;
         let rows = import::read_clusters(text, &units).map_err(rejected)?;
         let ids = id_map(&mut *tx, Table::Unit).await?;
@@ -103,7 +103,7 @@ impl Store {
 
     /// Imports `indicators.csv`; known codes are updated in place and keep their order.
     pub async fn import_indicators_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing = load_catalog(&mut *tx).await?;
         let rows = import::read_indicators(text, &existing).map_err(rejected)?;
         let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM indicator")
@@ -136,7 +136,7 @@ impl Store {
 
     /// Imports `rules.csv` (validation rules between indicators).
     pub async fn import_rules_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let catalog = load_catalog(&mut *tx).await?;
         let rows = import::read_rules(text, &catalog).map_err(rejected)?;
         for Line { row: rule, .. } in &rows {
@@ -157,7 +157,7 @@ impl Store {
     /// type, and the validation rules are checked on the imported values laid over the
     /// stored ones; any error refuses the whole file.
     pub async fn import_values_csv(&self, text: &str) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let catalog = load_catalog(&mut *tx).await?;
         let units = load_unit_tree(&mut *tx).await?;
         let rules = load_rules(&mut *tx).await?;

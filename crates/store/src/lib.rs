@@ -19,7 +19,7 @@ pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
 pub use demo::{DEMO_ACCOUNTS, DEMO_FILES, DEMO_PASSWORD};
 pub use error::StoreError;
 pub use import::ImportSummary;
-pub use reference::MemberSums;
+pub use reference::{MemberSums, SubmissionCounts};
 pub use store::{Backend, SearchHit, Store};
 pub use url::DatabaseUrl;
 pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission, check_form};

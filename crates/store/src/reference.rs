@@ -42,3 +42,39 @@ impl Store {
             .collect()
     }
 }
+
+/// What the database holds for one period's forms, counted by plain SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubmissionCounts {
+    /// Forms (one per unit at most, by the schema).
+    pub forms: i64,
+    /// Forms in the `submitted` state.
+    pub submitted: i64,
+    /// Values in those forms.
+    pub values: i64,
+    /// Audit entries for the period.
+    pub audit_events: i64,
+}
+
+impl Store {
+    /// Counts the forms, their values and the audit entries of a period — the load
+    /// benchmark's check that every submission is stored exactly once.
+    pub async fn count_submissions(&self, period: Period) -> Result<SubmissionCounts, StoreError> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(period.code())
+                .fetch_one(self.pool())
+                .await
+                .map_err(StoreError::from)
+        };
+        Ok(SubmissionCounts {
+            forms: count("SELECT COUNT(*) FROM submission WHERE period = $1").await?,
+            submitted: count("SELECT COUNT(*) FROM submission WHERE period = $1 AND state = 'submitted'").await?,
+            values: count(
+                "SELECT COUNT(*) FROM submission_value v JOIN submission s ON s.id = v.submission_id WHERE s.period = $1",
+            )
+            .await?,
+            audit_events: count("SELECT COUNT(*) FROM audit_event WHERE period = $1").await?,
+        })
+    }
+}

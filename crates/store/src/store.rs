@@ -79,6 +79,17 @@ impl Store {
         &self.pool
     }
 
+    /// Starts a transaction that will write. SQLite's default `BEGIN` takes the write
+    /// lock only at the first write, and a reader that then tries to write fails at once
+    /// with "database is locked" when another writer got in between (the load benchmark
+    /// showed it); `BEGIN IMMEDIATE` queues for the lock up front, under `busy_timeout`.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Closes every connection, waiting for them to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -287,7 +287,7 @@ impl Store {
 
     /// A unit's form for a period (blank, version 0, when none was started).
     pub async fn submission(&self, unit: &UnitCode, period: Period) -> Result<Submission, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (_, submission) = load_submission(&mut tx, unit, period).await?;
         tx.commit().await?;
         Ok(submission)
@@ -306,7 +306,7 @@ impl Store {
         situation: Situation,
         input: FormInput,
     ) -> Result<Saved, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let catalog = load_catalog(&mut *tx).await?;
         let rules = load_rules(&mut *tx).await?;
         let (id, current) = load_submission(&mut tx, unit, period).await?;
@@ -485,7 +485,7 @@ impl Store {
             version,
             reason,
         } = decision;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id, current) = load_submission(&mut tx, unit, period).await?;
         let state = next_state(current.state, action, situation, reason)?;
         if version != current.version {

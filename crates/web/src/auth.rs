@@ -28,25 +28,43 @@ use crate::error::{ApiError, AppError};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "thidua_session";
-/// Attempts allowed from one address per window.
-const ATTEMPTS_PER_ADDRESS: u32 = 20;
+/// Attempts allowed from one address per window by default: enough for a district
+/// office whose officers share one address at the deadline, few enough to slow guessing.
+const ATTEMPTS_PER_ADDRESS: u32 = 100;
 /// The window of that limit.
 const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Login attempts per client address, in memory: it only has to slow guessing down.
-#[derive(Debug, Default, Clone)]
-pub struct LoginLimiter(Arc<Mutex<HashMap<IpAddr, (u32, Instant)>>>);
+#[derive(Debug, Clone)]
+pub struct LoginLimiter {
+    attempts: Arc<Mutex<HashMap<IpAddr, (u32, Instant)>>>,
+    limit: u32,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter::with_limit(ATTEMPTS_PER_ADDRESS)
+    }
+}
 
 impl LoginLimiter {
+    /// A limiter allowing `limit` attempts per address every 15 minutes.
+    pub fn with_limit(limit: u32) -> Self {
+        LoginLimiter {
+            attempts: Arc::default(),
+            limit,
+        }
+    }
+
     /// Counts an attempt; `false` once the address has used up its window.
     fn allow(&self, addr: Option<IpAddr>) -> bool {
         let Some(addr) = addr else { return true };
-        let Ok(mut map) = self.0.lock() else { return true };
+        let Ok(mut map) = self.attempts.lock() else { return true };
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < ATTEMPT_WINDOW);
         let entry = map.entry(addr).or_insert((0, now));
         entry.0 += 1;
-        entry.0 <= ATTEMPTS_PER_ADDRESS
+        entry.0 <= self.limit
     }
 }
 

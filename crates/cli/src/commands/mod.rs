@@ -2,10 +2,12 @@
 //! one thing.
 
 mod bench;
+mod bench_load;
 mod import;
 mod rollup;
 mod serve;
 mod user;
+mod window;
 
 use anyhow::Context;
 use thidua_store::{DatabaseUrl, Store};
@@ -16,8 +18,11 @@ use crate::args::{Args, Command};
 pub async fn run(args: Args) -> anyhow::Result<()> {
     init_logging(matches!(args.command, Command::Serve { .. }));
     if let Command::Bench(bench) = &args.command {
-        // The benchmark makes and drops its own database; it never touches --db.
-        return bench::run(bench).await;
+        // The benchmarks make and drop their own databases; they never touch --db.
+        return match bench {
+            crate::args::Bench::Rollup(options) => bench::run(options).await,
+            crate::args::Bench::Load(options) => bench_load::run(options).await,
+        };
     }
     let url = DatabaseUrl::parse(&args.db)?;
     let store = Store::connect(&url)
@@ -38,6 +43,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user::run(&store, command).await,
+        Command::Window(command) => window::run(&store, command).await,
         Command::Serve { addr, demo } => serve::run(&store, &url, addr, demo).await,
         Command::Bench(_) => Ok(()),
     };
