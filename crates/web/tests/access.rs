@@ -17,6 +17,7 @@ on_both_backends!(
     a_bad_value_keeps_everything_typed_and_names_the_field,
     a_second_editor_s_stale_save_is_refused_with_a_clear_message,
     a_returned_form_shows_the_reason_to_its_officer,
+    the_form_goes_to_excel_and_back_with_bad_cells_named,
     the_history_of_a_cell_is_one_click_away,
 );
 
@@ -60,6 +61,7 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
         (form.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
         (peer_form.clone(), [LOGIN, NO, OK, NO, NO, OK, OK]),
         (history.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
+        (format!("{form}/xlsx"), [LOGIN, OK, NO, NO, OK, OK, OK]),
         ("/admin/users".into(), [LOGIN, NO, NO, NO, NO, NO, OK]),
         ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
         (
@@ -426,4 +428,104 @@ async fn the_history_of_a_cell_is_one_click_away(backend: Backend) {
         "{history}"
     );
     assert!(history.contains("<td>2</td><td>3</td>"), "{history}");
+}
+
+/// A multipart body with the anti-forgery token, the version and one file.
+fn multipart(csrf: &str, version: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "thidua-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [("csrf", csrf), ("version", version)] {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bieu-mau.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let period = current_half();
+    let form = format!("/units/HN-TAYHO/forms/{period}");
+    let (status, headers, _) = app.get_as(Some("tayho"), &format!("{form}/xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("spreadsheetml"))
+    );
+
+    // The officer fills the workbook in Excel (here: written with the same library).
+    let catalog = app.state.store.catalog().await.unwrap_or_else(|e| panic!("{e}"));
+    let ind = |c: &str| thidua_core::IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}"));
+    let filled = |hoi_cho: thidua_core::Value| {
+        let values = std::collections::BTreeMap::from([
+            (ind("HV_TUYEN_TRUYEN"), thidua_core::Value::Whole(1084)),
+            (ind("HV_HOI_CHO"), hoi_cho),
+        ]);
+        thidua_report::form_sheet::write_form(&thidua_report::form_sheet::FormSheet {
+            unit_code: "HN-TAYHO",
+            unit_name: "Ủy ban MTTQ Việt Nam quận Tây Hồ",
+            period,
+            catalog: &catalog,
+            values: &values,
+            narrative: ["Làm tốt công tác vận động", "", ""],
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let post = |file: Vec<u8>, who: &'static str| {
+        let (content_type, body) = multipart(&app.csrf(who), "0", &file);
+        axum::http::Request::post(format!("{form}/xlsx"))
+            .header(header::COOKIE, app.cookie(Some(who)))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+
+    let (status, _, body) = app
+        .send(post(filled(thidua_core::Value::Text("ba".into())), "tayho"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("trang «Biểu mẫu», ô D"), "{body}");
+    assert!(body.contains("«ba» không phải là số"), "{body}");
+    let stored = app
+        .state
+        .store
+        .submission(&code("HN-TAYHO"), period)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.version, 0, "a bad workbook writes nothing");
+
+    let (status, _, _) = app.send(post(filled(thidua_core::Value::Whole(3)), "caugiay")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "another unit's officer cannot upload here"
+    );
+
+    let (status, _, body) = app.send(post(filled(thidua_core::Value::Whole(3)), "tayho")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("Đã nhập số liệu từ tệp Excel") && body.contains("value=\"1.084\""),
+        "{body}"
+    );
+    let stored = app
+        .state
+        .store
+        .submission(&code("HN-TAYHO"), period)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stored.values.get(&ind("HV_HOI_CHO")),
+        Some(&thidua_core::Value::Whole(3))
+    );
+    assert_eq!(stored.narrative.results, "Làm tốt công tác vận động");
 }

@@ -29,6 +29,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/units/{code}/forms", get(form_list))
         .route("/units/{code}/forms/{period}", get(form_page).post(save_form))
         .route("/units/{code}/forms/{period}/decision", post(decide))
+        .route(
+            "/units/{code}/forms/{period}/xlsx",
+            get(download_xlsx).post(upload_xlsx),
+        )
         .route("/units/{code}/forms/{period}/history/{indicator}", get(history_page))
 }
 
@@ -548,4 +552,124 @@ async fn history_page(
         indicator_name: indicator.name.clone(),
         lines,
     })
+}
+
+async fn download_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((code, period)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ctx = load_context(&state, &user, &code, &period).await?;
+    let s = &ctx.submission;
+    let bytes = thidua_report::form_sheet::write_form(&thidua_report::form_sheet::FormSheet {
+        unit_code: ctx.unit.code.as_str(),
+        unit_name: &ctx.unit.name,
+        period: ctx.period,
+        catalog: &ctx.catalog,
+        values: &s.values,
+        narrative: [&s.narrative.results, &s.narrative.limitations, &s.narrative.directions],
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let filename = format!("bieu-mau-{}-{}.xlsx", ctx.unit.code, ctx.period);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Largest workbook accepted; a form is a few kilobytes.
+const MAX_UPLOAD: usize = 5 * 1024 * 1024;
+
+async fn upload_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((code, period)): Path<(String, String)>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut file: Option<Vec<u8>> = None;
+    let bad =
+        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"));
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() > MAX_UPLOAD {
+                return Err(AppError::BadRequest("tệp quá lớn (tối đa 5 MB)".into()));
+            }
+            file = Some(bytes.to_vec());
+        } else {
+            fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    user.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
+    let ctx = load_context(&state, &user, &code, &period).await?;
+    let version: i64 = fields
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| AppError::BadRequest("thiếu phiên bản của biểu mẫu".into()))?;
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::BadRequest("chưa chọn tệp Excel".into()))?;
+    let refuse = |ctx: &Context, message: Vec<String>| {
+        let mut p = page(ctx, &user, None, &BTreeMap::new());
+        p.errors = message;
+        (StatusCode::UNPROCESSABLE_ENTITY, p).into_response()
+    };
+    let filled = match thidua_report::form_sheet::read_form(&file, ctx.unit.code.as_str(), ctx.period, &ctx.catalog) {
+        Ok(filled) => filled,
+        Err(thidua_report::ReportError::Cells(cells)) => {
+            let mut lines = vec!["Chưa nhập: tệp Excel có ô chưa đúng, không số liệu nào được ghi.".to_owned()];
+            lines.extend(cells.iter().map(ToString::to_string));
+            return Ok(refuse(&ctx, lines));
+        }
+        Err(e) => return Ok(refuse(&ctx, vec![format!("Chưa nhập: {e}")])),
+    };
+    let [results, limitations, directions] = filled.narrative;
+    let input = FormInput {
+        version,
+        values: filled.values,
+        narrative: Narrative {
+            results,
+            limitations,
+            directions,
+        },
+    };
+    match state
+        .store
+        .save_submission(
+            &user.principal(),
+            &ctx.unit.code,
+            ctx.period,
+            Action::Save,
+            ctx.situation,
+            input,
+        )
+        .await
+    {
+        Ok(saved) => {
+            let ctx = Context {
+                submission: saved.submission,
+                ..ctx
+            };
+            let mut p = page(&ctx, &user, None, &BTreeMap::new());
+            p.notice = "Đã nhập số liệu từ tệp Excel vào bản nháp; kiểm tra lại rồi bấm «Gửi duyệt».".into();
+            p.violations = saved.violations.into_iter().map(|v| v.message).collect();
+            Ok(p.into_response())
+        }
+        Err(e) => match AppError::from(e) {
+            AppError::Conflict(m) | AppError::BadRequest(m) => Ok(refuse(&ctx, vec![m])),
+            other => Err(other),
+        },
+    }
 }
