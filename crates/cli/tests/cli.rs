@@ -27,7 +27,28 @@ on_both_backends!(
     a_bad_values_file_is_refused_whole_with_every_bad_line_named,
     another_cluster_from_csvs_of_the_same_shape_rolls_up_correctly,
     the_demo_command_loads_the_cluster_and_can_run_twice,
+    an_admin_creates_a_chair_and_two_officers_from_the_command_line,
+    a_reporting_window_is_set_and_shown_in_vietnamese_dates,
 );
+
+/// Runs thidua with `input` on standard input.
+fn thidua_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
+        .arg("--db")
+        .arg(&db.url_text)
+        .args(args)
+        .env_remove("THIDUA_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running thidua: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
 
 fn demo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo").join(name)
@@ -288,4 +309,146 @@ async fn the_demo_command_loads_the_cluster_and_can_run_twice(backend: Backend) 
         ],
     ));
     assert!(csv.lines().any(|l| l == "HN-CUM2,HV_TUYEN_TRUYEN,2022S1,1084"), "{csv}");
+}
+
+async fn an_admin_creates_a_chair_and_two_officers_from_the_command_line(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+
+    let said = ok(thidua_with_input(
+        &db,
+        &[
+            "user",
+            "add",
+            "chutich.hd",
+            "--name",
+            "Nguyễn Thị Hà",
+            "--role",
+            "chair",
+            "--unit",
+            "HN-HADONG",
+        ],
+        "mật-khẩu-cụm-trưởng\n",
+    ));
+    assert!(said.contains("Đã tạo tài khoản chutich.hd (Cụm trưởng)"), "{said}");
+    ok(thidua_with_input(
+        &db,
+        &[
+            "user",
+            "add",
+            "canbo.tx",
+            "--name",
+            "Lê Văn Xuân",
+            "--role",
+            "officer",
+            "--unit",
+            "HN-THANHXUAN",
+        ],
+        "mật-khẩu-dài-1\n",
+    ));
+    ok(thidua_with_input(
+        &db,
+        &[
+            "user",
+            "add",
+            "canbo.cg",
+            "--name",
+            "Phạm Thu Giang",
+            "--role",
+            "officer",
+            "--unit",
+            "HN-CAUGIAY",
+        ],
+        "mật-khẩu-dài-2\n",
+    ));
+
+    let short = thidua_with_input(
+        &db,
+        &[
+            "user", "add", "ngan", "--name", "X", "--role", "officer", "--unit", "HN-TAYHO",
+        ],
+        "123\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("ít nhất 8 ký tự"));
+    let no_unit = thidua_with_input(
+        &db,
+        &["user", "add", "khongdonvi", "--name", "X", "--role", "officer"],
+        "mật-khẩu-dài\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&no_unit.stderr).contains("đơn vị"),
+        "an officer needs a unit"
+    );
+
+    ok(thidua(&db, &["user", "disable", "canbo.cg"]));
+    let list = ok(thidua(&db, &["user", "list"]));
+    assert!(list.contains("chutich.hd") && list.contains("canbo.tx"), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("canbo.cg") && l.contains("(đã khóa)")),
+        "{list}"
+    );
+
+    let store = db.store().await;
+    assert!(store.authenticate("chutich.hd", "mật-khẩu-cụm-trưởng").await.is_ok());
+    assert!(
+        store.authenticate("canbo.cg", "mật-khẩu-dài-2").await.is_err(),
+        "disabled"
+    );
+    store.close().await;
+    ok(thidua_with_input(
+        &db,
+        &["user", "passwd", "canbo.tx"],
+        "mật-khẩu-mới-99\n",
+    ));
+    let store = db.store().await;
+    assert!(store.authenticate("canbo.tx", "mật-khẩu-mới-99").await.is_ok());
+    store.close().await;
+}
+
+async fn a_reporting_window_is_set_and_shown_in_vietnamese_dates(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+
+    let said = ok(thidua(
+        &db,
+        &[
+            "window",
+            "set",
+            "--period",
+            "2026S2",
+            "--opens",
+            "1/7/2026",
+            "--deadline",
+            "2027-01-15",
+        ],
+    ));
+
+    assert_eq!(
+        said.trim(),
+        "6 tháng cuối năm 2026: mở nhập liệu 1/7/2026, hạn nộp 15/1/2027, khóa sau hạn 10 ngày."
+    );
+    let shown = ok(thidua(&db, &["window", "show", "--period", "2026S2"]));
+    assert_eq!(shown, said);
+    let bad = thidua(
+        &db,
+        &[
+            "window",
+            "set",
+            "--period",
+            "2026S2",
+            "--opens",
+            "1/7/2026",
+            "--deadline",
+            "30/6/2026",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("hạn nộp"),
+        "a deadline before the opening is refused"
+    );
 }

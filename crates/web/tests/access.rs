@@ -97,6 +97,32 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             failures.push(format!("POST {peer_form} as {who:?}: {status}, expected {want}"));
         }
     }
+    // Deciding on Hà Đông's form, still a draft: its reviewers (the chair — Hà Đông is a
+    // member of the cluster it chairs — the upper level, admins) are refused by the
+    // workflow with 409; everyone else may not even try.
+    for (who, want) in WHO.iter().zip([LOGIN, NO, NO, NO, 409, 409, 409]) {
+        let (status, _, _) = app
+            .post_as(
+                *who,
+                &format!("{form}/decision"),
+                &[("version", "0"), ("action", "accept")],
+            )
+            .await;
+        if status.as_u16() != want {
+            failures.push(format!("POST {form}/decision as {who:?}: {status}, expected {want}"));
+        }
+    }
+    // Disabling an account: only admins.
+    for (who, want) in WHO.iter().zip([LOGIN, NO, NO, NO, NO, NO, LOGIN]) {
+        let (status, _, _) = app
+            .post_as(*who, "/admin/users/namtuliem/status", &[("disabled", "1")])
+            .await;
+        if status.as_u16() != want {
+            failures.push(format!(
+                "POST /admin/users/namtuliem/status as {who:?}: {status}, expected {want}"
+            ));
+        }
+    }
     // Creating accounts: only admins.
     for (who, want) in WHO.iter().zip([LOGIN, NO, NO, NO, NO, NO, OK]) {
         let name = format!("new{}", who.unwrap_or("anon"));
