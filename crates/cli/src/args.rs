@@ -68,6 +68,9 @@ pub enum Command {
         /// Nạp dữ liệu mẫu trước khi chạy.
         #[arg(long)]
         demo: bool,
+        /// Đánh dấu cookie «Secure» — bật khi máy chủ chạy sau HTTPS.
+        #[arg(long, env = "THIDUA_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
 }
 

@@ -25,6 +25,7 @@ on_both_backends!(
     five_wrong_passwords_lock_the_account,
     passwords_are_stored_as_argon2id_hashes,
     a_session_finds_its_user_until_logout_or_disabling,
+    a_session_survives_a_restart_of_the_server,
     an_officer_submits_and_the_chair_accepts_making_the_figures_official,
     a_stale_save_is_refused_instead_of_overwriting,
     a_returned_form_carries_its_reason_and_can_be_submitted_again,
@@ -501,4 +502,20 @@ async fn completeness_shows_who_submitted_and_what_is_missing(backend: Backend) 
         first_half.iter().all(|s| s.missing.is_empty()),
         "the imported demo figures are complete"
     );
+}
+
+async fn a_session_survives_a_restart_of_the_server(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+    let officer = user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
+    let token = store.create_session(&officer).await.unwrap_or_else(|e| panic!("{e}"));
+    store.close().await;
+
+    let restarted = db.store().await;
+
+    let session = restarted.session(&token).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.map(|s| s.user.username), Some("hadong".to_owned()));
 }

@@ -44,7 +44,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::User(command) => user::run(&store, command).await,
         Command::Window(command) => window::run(&store, command).await,
-        Command::Serve { addr, demo } => serve::run(&store, &url, addr, demo).await,
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+        } => serve::run(&store, &url, addr, demo, secure_cookies).await,
         Command::Bench(_) => Ok(()),
     };
     store.close().await;

@@ -6,7 +6,13 @@ use anyhow::Context;
 use thidua_store::{DatabaseUrl, Store};
 use thidua_web::AppState;
 
-pub async fn run(store: &Store, url: &DatabaseUrl, addr: SocketAddr, demo: bool) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Store,
+    url: &DatabaseUrl,
+    addr: SocketAddr,
+    demo: bool,
+    secure_cookies: bool,
+) -> anyhow::Result<()> {
     if demo {
         load_demo(store).await?;
     }
@@ -19,7 +25,9 @@ pub async fn run(store: &Store, url: &DatabaseUrl, addr: SocketAddr, demo: bool)
         println!("Dữ liệu mẫu: http://{local}/clusters/HN-CUM2?period=2022S1");
         print_demo_accounts();
     }
-    thidua_web::launch(AppState::new(store.clone()), listener, shutdown_signal())
+    let mut state = AppState::new(store.clone());
+    state.secure_cookies = secure_cookies;
+    thidua_web::launch(state, listener, shutdown_signal())
         .await
         .context("máy chủ web dừng vì lỗi")?;
     println!("Đã dừng.");
