@@ -156,6 +156,15 @@ pub enum BenchBackend {
     Postgres,
 }
 
+impl From<BenchBackend> for thidua_store::Backend {
+    fn from(b: BenchBackend) -> Self {
+        match b {
+            BenchBackend::Sqlite => thidua_store::Backend::Sqlite,
+            BenchBackend::Postgres => thidua_store::Backend::Postgres,
+        }
+    }
+}
+
 /// `thidua user …`: accounts. Passwords are read from standard input (one line), never
 /// from the command line, where other users of the machine could see them.
 #[derive(Debug, Subcommand)]

@@ -8,20 +8,7 @@ use std::process::{Command, Output};
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
 
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both_backends!(
+thidua_store::on_both_backends!(
     importing_the_demo_csvs_and_rolling_up_gives_the_review_s_totals,
     the_rollup_table_is_in_vietnamese_number_style,
     a_bad_values_file_is_refused_whole_with_every_bad_line_named,

@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, Transaction};
 use thidua_core::import::{self, Line, RowError};
 use thidua_core::text::search_key;
-use thidua_core::{DataValue, Period, Unit, Value};
+use thidua_core::{DataValue, Period, Unit};
 
 use crate::error::StoreError;
-use crate::store::{Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree};
+use crate::store::{
+    Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree, value_columns,
+};
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,11 +222,7 @@ pub(crate) async fn write_values<'a>(
                 what: "chỉ tiêu",
                 key: v.indicator.to_string(),
             })?;
-        let (int, real, text) = match &v.value {
-            Value::Whole(n) => (Some(*n), None, None),
-            Value::Decimal(x) => (None, Some(*x), None),
-            Value::Text(t) => (None, None, Some(t.clone())),
-        };
+        let (int, real, text) = value_columns(&v.value);
         sqlx::query(
             "INSERT INTO data_value (unit_id, indicator_id, period, period_start, period_end, value_int, value_real, value_text, comment, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

@@ -19,6 +19,24 @@ use crate::error::StoreError;
 use crate::migrate;
 use crate::url::DatabaseUrl;
 
+/// The query for the values of periods between `$1` and `$2` (ISO dates) of every unit
+/// below the roots that `$seed` selects (by `$3`, `$4`), roots included.
+macro_rules! values_under {
+    ($seed:literal) => {
+        concat!(
+            "WITH RECURSIVE sub(id) AS (",
+            $seed,
+            " UNION SELECT u.id FROM unit u JOIN sub ON u.parent_id = sub.id)
+             SELECT u.code AS unit, i.code AS indicator, v.period, v.value_int, v.value_real, v.value_text, v.comment
+             FROM data_value v
+             JOIN sub ON sub.id = v.unit_id
+             JOIN unit u ON u.id = v.unit_id
+             JOIN indicator i ON i.id = v.indicator_id
+             WHERE v.period_start >= $1 AND v.period_end <= $2"
+        )
+    };
+}
+
 /// Which database engine is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -185,26 +203,16 @@ impl Store {
         cluster: &Cluster,
         period: Period,
     ) -> Result<Vec<thidua_core::DataValue>, StoreError> {
-        let rows = sqlx::query(
-            "WITH RECURSIVE sub(id) AS (
-                 SELECT m.unit_id FROM cluster_member m JOIN cluster c ON c.id = m.cluster_id
-                 WHERE c.code = $1 AND c.year = $2
-                 UNION
-                 SELECT u.id FROM unit u JOIN sub ON u.parent_id = sub.id
-             )
-             SELECT u.code AS unit, i.code AS indicator, v.period, v.value_int, v.value_real, v.value_text, v.comment
-             FROM data_value v
-             JOIN sub ON sub.id = v.unit_id
-             JOIN unit u ON u.id = v.unit_id
-             JOIN indicator i ON i.id = v.indicator_id
-             WHERE v.period_start >= $3 AND v.period_end <= $4",
-        )
-        .bind(cluster.code.as_str())
-        .bind(i64::from(cluster.year))
-        .bind(period.start().to_string())
-        .bind(period.end().to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let query = sqlx::query(values_under!(
+            "SELECT m.unit_id FROM cluster_member m JOIN cluster c ON c.id = m.cluster_id WHERE c.code = $3 AND c.year = $4"
+        ));
+        let rows = query
+            .bind(period.start().to_string())
+            .bind(period.end().to_string())
+            .bind(cluster.code.as_str())
+            .bind(i64::from(cluster.year))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(data_value_from_row).collect()
     }
 
@@ -214,24 +222,12 @@ impl Store {
         unit: &UnitCode,
         period: Period,
     ) -> Result<Vec<thidua_core::DataValue>, StoreError> {
-        let rows = sqlx::query(
-            "WITH RECURSIVE sub(id) AS (
-                 SELECT id FROM unit WHERE code = $1
-                 UNION
-                 SELECT u.id FROM unit u JOIN sub ON u.parent_id = sub.id
-             )
-             SELECT u.code AS unit, i.code AS indicator, v.period, v.value_int, v.value_real, v.value_text, v.comment
-             FROM data_value v
-             JOIN sub ON sub.id = v.unit_id
-             JOIN unit u ON u.id = v.unit_id
-             JOIN indicator i ON i.id = v.indicator_id
-             WHERE v.period_start >= $2 AND v.period_end <= $3",
-        )
-        .bind(unit.as_str())
-        .bind(period.start().to_string())
-        .bind(period.end().to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(values_under!("SELECT id FROM unit WHERE code = $3"))
+            .bind(period.start().to_string())
+            .bind(period.end().to_string())
+            .bind(unit.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(data_value_from_row).collect()
     }
 
@@ -326,17 +322,34 @@ pub(crate) fn parse_stored<T>(parsed: Result<T, thidua_core::Error>) -> Result<T
     parsed.map_err(StoreError::corrupt)
 }
 
+/// A stored value from its three columns (`value_int`, `value_real`, `value_text`), of
+/// which at most one is set; `None` when none is.
+pub(crate) fn value_from_columns(row: &AnyRow) -> Result<Option<Value>, StoreError> {
+    Ok(
+        match (
+            row.try_get::<Option<i64>, _>("value_int")?,
+            row.try_get::<Option<f64>, _>("value_real")?,
+            row.try_get::<Option<String>, _>("value_text")?,
+        ) {
+            (Some(n), _, _) => Some(Value::Whole(n)),
+            (None, Some(x), _) => Some(Value::Decimal(x)),
+            (None, None, Some(t)) => Some(Value::Text(t)),
+            (None, None, None) => None,
+        },
+    )
+}
+
+/// The three columns a value is stored in.
+pub(crate) fn value_columns(value: &Value) -> (Option<i64>, Option<f64>, Option<String>) {
+    match value {
+        Value::Whole(n) => (Some(*n), None, None),
+        Value::Decimal(x) => (None, Some(*x), None),
+        Value::Text(t) => (None, None, Some(t.clone())),
+    }
+}
+
 pub(crate) fn data_value_from_row(row: &AnyRow) -> Result<thidua_core::DataValue, StoreError> {
-    let value = match (
-        row.try_get::<Option<i64>, _>("value_int")?,
-        row.try_get::<Option<f64>, _>("value_real")?,
-        row.try_get::<Option<String>, _>("value_text")?,
-    ) {
-        (Some(n), _, _) => Value::Whole(n),
-        (None, Some(x), _) => Value::Decimal(x),
-        (None, None, Some(t)) => Value::Text(t),
-        (None, None, None) => return Err(StoreError::corrupt("giá trị trống trong bảng data_value")),
-    };
+    let value = value_from_columns(row)?.ok_or_else(|| StoreError::corrupt("giá trị trống trong bảng data_value"))?;
     Ok(thidua_core::DataValue {
         unit: parse_stored(UnitCode::parse(&row.try_get::<String, _>("unit")?))?,
         indicator: parse_stored(IndicatorCode::parse(&row.try_get::<String, _>("indicator")?))?,

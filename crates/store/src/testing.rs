@@ -13,6 +13,26 @@ use crate::{Backend, DatabaseUrl, Store};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Turns each listed `async fn name(backend: Backend)` into two tests, `sqlite::name` and
+/// `postgres::name`, so one suite covers both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test($crate::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test($crate::Backend::Postgres).await
+            })*
+        }
+    };
+}
+
 /// The PostgreSQL server tests use.
 pub fn postgres_admin_url() -> String {
     std::env::var("THIDUA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())

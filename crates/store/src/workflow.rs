@@ -14,7 +14,7 @@ use thidua_core::{Catalog, Cluster, DataValue, IndicatorCode, Period, Principal,
 
 use crate::error::StoreError;
 use crate::import::write_values;
-use crate::store::{Store, Table, id_map, load_catalog, load_rules, parse_stored};
+use crate::store::{Store, Table, id_map, load_catalog, load_rules, parse_stored, value_columns, value_from_columns};
 
 /// The narrative sections of a form.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -211,16 +211,7 @@ async fn load_submission(
     let mut map = BTreeMap::new();
     for v in &values {
         let code = parse_stored(IndicatorCode::parse(&v.try_get::<String, _>("code")?))?;
-        let value = match (
-            v.try_get::<Option<i64>, _>("value_int")?,
-            v.try_get::<Option<f64>, _>("value_real")?,
-            v.try_get::<Option<String>, _>("value_text")?,
-        ) {
-            (Some(n), _, _) => Value::Whole(n),
-            (None, Some(x), _) => Value::Decimal(x),
-            (None, None, Some(t)) => Value::Text(t),
-            (None, None, None) => continue,
-        };
+        let Some(value) = value_from_columns(v)? else { continue };
         map.insert(code, value);
     }
     Ok((
@@ -423,11 +414,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(v) = new {
-                let (int, real, text) = match v {
-                    Value::Whole(n) => (Some(*n), None, None),
-                    Value::Decimal(x) => (None, Some(*x), None),
-                    Value::Text(t) => (None, None, Some(t.clone())),
-                };
+                let (int, real, text) = value_columns(v);
                 sqlx::query(
                     "INSERT INTO submission_value (submission_id, indicator_id, value_int, value_real, value_text) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -562,16 +549,7 @@ impl Store {
         .iter()
         .filter_map(|r| {
             let code = IndicatorCode::parse(&r.try_get::<String, _>("code").ok()?).ok()?;
-            let value = match (
-                r.try_get::<Option<i64>, _>("value_int").ok()?,
-                r.try_get::<Option<f64>, _>("value_real").ok()?,
-                r.try_get::<Option<String>, _>("value_text").ok()?,
-            ) {
-                (Some(n), _, _) => Value::Whole(n),
-                (None, Some(x), _) => Value::Decimal(x),
-                (None, None, Some(t)) => Value::Text(t),
-                _ => return None,
-            };
+            let value = value_from_columns(r).ok().flatten()?;
             Some((code, value))
         })
         .collect();

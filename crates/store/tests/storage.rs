@@ -7,25 +7,7 @@ use thidua_core::{ClusterCode, IndicatorCode, Period, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
 use thidua_store::{Backend, Store, StoreError};
 
-/// Runs each listed test function on both backends.
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                super::$test(thidua_store::Backend::Sqlite).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                super::$test(thidua_store::Backend::Postgres).await
-            })*
-        }
-    };
-}
-
-on_both_backends!(
+thidua_store::on_both_backends!(
     the_demo_cluster_totals_are_the_figures_of_the_published_review,
     the_districts_with_98_percent_cremation_are_cau_giay_tay_ho_and_ha_dong,
     a_values_file_with_bad_rows_is_refused_whole_and_names_every_bad_line,

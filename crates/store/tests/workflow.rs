@@ -7,20 +7,7 @@ use thidua_core::{IndicatorCode, Period, Role, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
 use thidua_store::{Backend, Decision, FormInput, Narrative, NewUser, Store, StoreError, User};
 
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both_backends!(
+thidua_store::on_both_backends!(
     a_user_signs_in_with_the_right_password_only,
     five_wrong_passwords_lock_the_account,
     passwords_are_stored_as_argon2id_hashes,

@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use common::{TestApp, current_half};
 use thidua_store::Backend;
 
-on_both_backends!(
+common::on_both_backends!(
     every_route_answers_every_role_as_the_access_rules_say,
     signing_in_sets_a_safe_cookie_and_signing_out_ends_the_session,
     a_wrong_password_is_refused_with_a_vietnamese_message,

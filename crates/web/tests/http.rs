@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use common::TestApp;
 use thidua_store::Backend;
 
-on_both_backends!(
+common::on_both_backends!(
     the_home_page_lists_the_demo_cluster,
     the_cluster_page_shows_every_figure_of_the_review_in_vietnamese_style,
     the_cluster_page_defaults_to_the_latest_period_with_data,

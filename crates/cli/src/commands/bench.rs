@@ -13,7 +13,7 @@ use thidua_core::{ClusterCode, Period, Value};
 use thidua_store::testing::TestDatabase;
 use thidua_store::{Backend, Store};
 
-use crate::args::{BenchArgs, BenchBackend};
+use crate::args::BenchArgs;
 
 const CLUSTER: &str = "BENCH-ALL";
 const YEAR: i32 = 2022;
@@ -129,10 +129,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.repeat == 0 || args.districts == 0 || args.indicators < 2 {
         bail!("--repeat và --districts phải lớn hơn 0, --indicators ít nhất là 2");
     }
-    let backend = match args.backend {
-        BenchBackend::Sqlite => Backend::Sqlite,
-        BenchBackend::Postgres => Backend::Postgres,
-    };
+    let backend = Backend::from(args.backend);
     let Some(db) = TestDatabase::new(backend).await else {
         bail!("không kết nối được PostgreSQL để đo (đặt THIDUA_TEST_POSTGRES)");
     };

@@ -18,7 +18,7 @@ use thidua_web::AppState;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::args::{BenchBackend, LoadArgs};
+use crate::args::LoadArgs;
 
 const PASSWORD: &str = "bench-password";
 
@@ -211,10 +211,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     if args.units == 0 || args.indicators < 2 || args.concurrency == 0 {
         bail!("--units và --concurrency phải lớn hơn 0, --indicators ít nhất là 2");
     }
-    let backend = match args.backend {
-        BenchBackend::Sqlite => Backend::Sqlite,
-        BenchBackend::Postgres => Backend::Postgres,
-    };
+    let backend = Backend::from(args.backend);
     let Some(db) = TestDatabase::new(backend).await else {
         bail!("không kết nối được PostgreSQL để đo (đặt THIDUA_TEST_POSTGRES)");
     };

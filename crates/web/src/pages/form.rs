@@ -254,6 +254,18 @@ fn page(
     }
 }
 
+/// The form as just saved, with a notice and the rules it still breaks.
+fn saved_page(ctx: Context, user: &CurrentUser, saved: thidua_store::Saved, notice: &str) -> Response {
+    let ctx = Context {
+        submission: saved.submission,
+        ..ctx
+    };
+    let mut p = page(&ctx, user, None, &BTreeMap::new());
+    p.notice = notice.to_owned();
+    p.violations = saved.violations.into_iter().map(|v| v.message).collect();
+    p.into_response()
+}
+
 async fn form_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -342,18 +354,12 @@ async fn save_form(
         .await
     {
         Ok(saved) => {
-            let ctx = Context {
-                submission: saved.submission,
-                ..ctx
-            };
-            let mut p = page(&ctx, &user, None, &BTreeMap::new());
-            p.notice = if action == Action::Submit {
-                "Đã gửi báo cáo để cụm trưởng duyệt.".into()
+            let notice = if action == Action::Submit {
+                "Đã gửi báo cáo để cụm trưởng duyệt."
             } else {
-                "Đã lưu nháp.".into()
+                "Đã lưu nháp."
             };
-            p.violations = saved.violations.into_iter().map(|v| v.message).collect();
-            Ok(p.into_response())
+            Ok(saved_page(ctx, &user, saved, notice))
         }
         Err(e) => {
             let e = AppError::from(e);
@@ -657,16 +663,12 @@ async fn upload_xlsx(
         )
         .await
     {
-        Ok(saved) => {
-            let ctx = Context {
-                submission: saved.submission,
-                ..ctx
-            };
-            let mut p = page(&ctx, &user, None, &BTreeMap::new());
-            p.notice = "Đã nhập số liệu từ tệp Excel vào bản nháp; kiểm tra lại rồi bấm «Gửi duyệt».".into();
-            p.violations = saved.violations.into_iter().map(|v| v.message).collect();
-            Ok(p.into_response())
-        }
+        Ok(saved) => Ok(saved_page(
+            ctx,
+            &user,
+            saved,
+            "Đã nhập số liệu từ tệp Excel vào bản nháp; kiểm tra lại rồi bấm «Gửi duyệt».",
+        )),
         Err(e) => match AppError::from(e) {
             AppError::Conflict(m) | AppError::BadRequest(m) => Ok(refuse(&ctx, vec![m])),
             other => Err(other),

@@ -6,25 +6,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use thidua_core::{Period, Role, UnitCode};
+pub use thidua_store::on_both_backends;
 use thidua_store::testing::TestDatabase;
 use thidua_store::{Backend, DEMO_ACCOUNTS, DEMO_PASSWORD, NewUser};
 use thidua_web::{AppState, router};
 use tower::ServiceExt;
-
-/// Runs each listed test function on both backends.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(thidua_store::Backend::Postgres).await })*
-        }
-    };
-}
 
 /// The real router over a demo database, with the demo accounts and one officer of a
 /// unit outside the cluster (`khac`, of HN-SOCSON).
