@@ -49,6 +49,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Viết báo cáo sơ kết / tổng kết của cụm từ số liệu và biên bản hội nghị.
+    Report {
+        /// Mã cụm thi đua.
+        #[arg(long)]
+        cluster: String,
+        /// Kỳ báo cáo.
+        #[arg(long)]
+        period: String,
+        /// Định dạng: txt (docx và pdf sẽ có sau).
+        #[arg(long, default_value = "txt")]
+        format: String,
+        /// Tệp kết quả; mặc định in ra màn hình.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Mẫu báo cáo (minijinja) thay cho mẫu mặc định.
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
     /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022, và các tài khoản mẫu.
     Demo,
     /// Quản lý tài khoản người dùng.
@@ -87,6 +105,8 @@ pub enum ImportKind {
     Rules,
     /// values.csv: unit,indicator,period,value[,comment]
     Values,
+    /// conference.toml: biên bản hội nghị (xem data/demo/conference.toml)
+    Conference,
 }
 
 /// Output format of `rollup`.

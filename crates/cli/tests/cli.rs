@@ -16,6 +16,7 @@ thidua_store::on_both_backends!(
     the_demo_command_loads_the_cluster_and_can_run_twice,
     an_admin_creates_a_chair_and_two_officers_from_the_command_line,
     a_reporting_window_is_set_and_shown_in_vietnamese_dates,
+    the_review_report_of_the_demo_states_the_article_s_figures,
 );
 
 /// Runs thidua with `input` on standard input.
@@ -438,4 +439,65 @@ async fn a_reporting_window_is_set_and_shown_in_vietnamese_dates(backend: Backen
         String::from_utf8_lossy(&bad.stderr).contains("hạn nộp"),
         "a deadline before the opening is refused"
     );
+}
+
+async fn the_review_report_of_the_demo_states_the_article_s_figures(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    let out = write_temp(&format!("report-{backend:?}.txt"), "");
+
+    let said = ok(thidua(
+        &db,
+        &[
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "txt",
+            "-o",
+            out.to_str().unwrap_or_default(),
+        ],
+    ));
+
+    assert!(said.contains("Đã ghi báo cáo"), "{said}");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    for phrase in [
+        "Sáng 25/7, tại quận Hà Đông",
+        "tỷ lệ hỏa táng đạt 85,01%",
+        "quận Cầu Giấy, quận Hà Đông, quận Tây Hồ có tỷ lệ hỏa táng cao nhất, đạt 98% trở lên",
+        "trên 10 tỷ đồng",
+        "trên 1,2 tỷ đồng",
+        "1.084 cuộc",
+        "354 cuộc",
+        "56 vụ",
+        "189 công trình",
+        "4. Triển khai tổ chức các hoạt động Ngày hội đại đoàn kết toàn dân tộc;",
+    ] {
+        assert!(text.contains(phrase), "missing «{phrase}» in:\n{text}");
+    }
+    let bad_template = write_temp(&format!("bad-{backend:?}.j2"), "Dòng 1\n{{ groups | khong_co }}\n");
+    let failed = thidua(
+        &db,
+        &[
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--template",
+            bad_template.to_str().unwrap_or_default(),
+        ],
+    );
+    assert!(!failed.status.success());
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("mẫu báo cáo, dòng 2: bộ lọc không có"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    let _ = std::fs::remove_file(out);
+    let _ = std::fs::remove_file(bad_template);
 }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod cluster;
 pub mod code;
+pub mod conference;
 pub mod error;
 pub mod formula;
 pub mod import;
@@ -23,6 +24,7 @@ pub mod workflow;
 pub use access::{Access, Principal, Role};
 pub use cluster::Cluster;
 pub use code::{ClusterCode, IndicatorCode, UnitCode};
+pub use conference::Conference;
 pub use error::Error;
 pub use formula::Formula;
 pub use indicator::{Aggregation, Catalog, Indicator, ValueType};

@@ -2,6 +2,7 @@
 //! uploads back ([`form_sheet`]). The review reports (DOCX, PDF) will live here too.
 
 pub mod form_sheet;
+pub mod review;
 
 /// What can go wrong making or reading a document.
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,9 @@ pub const DEMO_FILES: [(&str, &str); 5] = [
     ("values.csv", include_str!("../../../data/demo/values.csv")),
 ];
 
+/// The record of the demo's review conference.
+pub const DEMO_CONFERENCE: &str = include_str!("../../../data/demo/conference.toml");
+
 impl Store {
     /// Loads the demo cluster (HN-CUM2, 2022S1) into this database.
     pub async fn load_demo(&self) -> Result<(), StoreError> {
@@ -23,6 +26,7 @@ impl Store {
         self.import_rules_csv(rules).await?;
         self.import_clusters_csv(clusters).await?;
         self.import_values_csv(values).await?;
+        self.import_conference_toml(DEMO_CONFERENCE).await?;
         Ok(())
     }
 }

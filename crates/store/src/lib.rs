@@ -4,6 +4,7 @@
 //! migrations; the queries themselves are written once, in SQL both backends accept.
 
 mod accounts;
+mod conference;
 mod demo;
 mod error;
 mod import;

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts_workflow_audit.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts_workflow_audit.sql"),
     },
+    Migration {
+        version: 3,
+        name: "conference",
+        sqlite: include_str!("../migrations/sqlite/0003_conference.sql"),
+        postgres: include_str!("../migrations/postgres/0003_conference.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

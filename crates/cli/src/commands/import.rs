@@ -21,6 +21,10 @@ pub async fn run(store: &Store, kind: ImportKind, file: &Path) -> anyhow::Result
         ImportKind::Indicators => store.import_indicators_csv(&text).await,
         ImportKind::Rules => store.import_rules_csv(&text).await,
         ImportKind::Values => store.import_values_csv(&text).await,
+        ImportKind::Conference => store
+            .import_conference_toml(&text)
+            .await
+            .map(|_| thidua_store::ImportSummary { rows: 1 }),
     }
     .with_context(|| format!("nhập {} thất bại", file.display()))?;
     println!("Đã nhập {} dòng từ {}.", summary.rows, file.display());

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_load;
 mod import;
+mod report;
 mod rollup;
 mod serve;
 mod user;
@@ -43,6 +44,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user::run(&store, command).await,
+        Command::Report {
+            cluster,
+            period,
+            format,
+            output,
+            template,
+        } => {
+            report::run(
+                &store,
+                &cluster,
+                &period,
+                &format,
+                output.as_deref(),
+                template.as_deref(),
+            )
+            .await
+        }
         Command::Window(command) => window::run(&store, command).await,
         Command::Serve {
             addr,

@@ -1,0 +1,411 @@
+//! Báo cáo sơ kết / tổng kết — the cluster's review written as Vietnamese prose from
+//! the data: the conference record, the rollup, and the previous period when there is
+//! one. The phrases come from a template (minijinja) that users can edit; a template
+//! error is reported with its line and what is wrong, never a panic.
+
+use std::sync::Arc;
+
+use minijinja::{Environment, ErrorKind, Value as TemplateValue};
+use serde::Serialize;
+use thidua_core::number::{format_decimal_trimmed, format_integer, money_prose};
+use thidua_core::period::{PeriodType, format_date_vi};
+use thidua_core::rollup::{ClusterRollup, Figures};
+use thidua_core::text::Collator;
+use thidua_core::{Catalog, Conference, Indicator, IndicatorCode, Period, Value, ValueType};
+
+/// The default template, in Vietnamese.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/review_vi.txt.j2");
+
+/// A template that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("mẫu báo cáo, dòng {line}: {message}")]
+pub struct TemplateError {
+    /// The line of the template at fault (1-based; 0 when unknown).
+    pub line: usize,
+    /// What is wrong, in Vietnamese where we can say it.
+    pub message: String,
+}
+
+/// What a review is written from.
+pub struct ReviewInput<'a> {
+    /// The period's rollup.
+    pub rollup: &'a ClusterRollup,
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The conference record, when one was entered.
+    pub conference: Option<&'a Conference>,
+    /// The body above the cluster, when no conference names it.
+    pub issuer: &'a str,
+    /// The previous period's rollup, for comparisons.
+    pub previous: Option<&'a ClusterRollup>,
+}
+
+#[derive(Serialize)]
+struct IndicatorView {
+    code: String,
+    name: String,
+    name_lower: String,
+    measure: String,
+    value_type: &'static str,
+    /// The figure as prose says it: "1.084 cuộc", "trên 10 tỷ đồng", "85,01%".
+    spoken: String,
+    /// "tăng 12 cuộc so với 6 tháng cuối năm 2021", or empty.
+    change: String,
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    name: String,
+    /// The name as it reads after "Về": "vận động ủng hộ và nhân đạo từ thiện".
+    name_lower: String,
+    indicators: Vec<IndicatorView>,
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        // Keep acronyms and proper names ("Ban Thanh tra", "MTTQ") as written: only a
+        // capital followed by a lower-case letter of an ordinary word is lowered.
+        Some(c) if text.starts_with("Số ") || text.starts_with("Tỷ ") || text.starts_with("Ủng ") => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// How prose states a figure.
+pub fn spoken(indicator: &Indicator, value: &Value) -> String {
+    match (indicator.value_type, value) {
+        (ValueType::Money, Value::Whole(n)) => money_prose(*n),
+        (ValueType::Percent, v) => format!("đạt {}%", format_decimal_trimmed(v.as_f64().unwrap_or_default(), 2)),
+        (_, Value::Whole(n)) => format!("{} {}", format_integer(*n), indicator.measure),
+        (_, Value::Decimal(x)) => format!("{} {}", format_decimal_trimmed(*x, 2), indicator.measure),
+        (_, Value::Text(t)) => t.clone(),
+    }
+}
+
+fn change(indicator: &Indicator, now: &Value, before: Option<&Value>, label: &str) -> String {
+    let (Some(a), Some(b)) = (now.as_f64(), before.and_then(Value::as_f64)) else {
+        return String::new();
+    };
+    let diff = a - b;
+    if diff == 0.0 {
+        return format!("bằng {label}");
+    }
+    let word = if diff > 0.0 { "tăng" } else { "giảm" };
+    let amount = match indicator.value_type {
+        ValueType::Money => money_prose(diff.abs() as i64),
+        ValueType::Percent => format!("{} điểm phần trăm", format_decimal_trimmed(diff.abs(), 2)),
+        _ => format!("{} {}", format_integer(diff.abs() as i64), indicator.measure),
+    };
+    format!("{word} {amount} so với {label}")
+}
+
+/// Lowers the first letter of a common phrase, but not of an acronym ("MTTQ …").
+fn lower_initial(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), text.chars().nth(1)) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first.to_lowercase().chain(chars).collect(),
+        _ => text.to_owned(),
+    }
+}
+
+fn short_member_name(name: &str) -> String {
+    name.to_owned()
+}
+
+/// Writes the review with `template` (use [`DEFAULT_TEMPLATE`] unless the user edited one).
+pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, TemplateError> {
+    let rollup = input.rollup;
+    let collator = Arc::new(Collator::new());
+    let mut members: Vec<String> = rollup
+        .members
+        .iter()
+        .map(|(u, _)| short_member_name(u.short_name()))
+        .collect();
+    collator.sort_by_key(&mut members, |m| m.as_str());
+    let period = rollup.period;
+    let next = next_period(period);
+    let previous_label = input
+        .previous
+        .map(|p| p.period.label_vi().to_lowercase())
+        .unwrap_or_default();
+    let groups: Vec<GroupView> = input
+        .catalog
+        .groups()
+        .into_iter()
+        .filter_map(|(name, indicators)| {
+            let views: Vec<IndicatorView> = indicators
+                .iter()
+                .filter_map(|i| {
+                    let value = rollup.total.get(&i.code)?;
+                    let before = input.previous.and_then(|p| p.total.get(&i.code));
+                    Some(IndicatorView {
+                        code: i.code.to_string(),
+                        name: i.name.clone(),
+                        name_lower: lower_first(&i.name),
+                        measure: i.measure.clone(),
+                        value_type: i.value_type.as_str(),
+                        spoken: spoken(i, value),
+                        change: if previous_label.is_empty() {
+                            String::new()
+                        } else {
+                            change(i, value, before, &previous_label)
+                        },
+                    })
+                })
+                .collect();
+            (!views.is_empty()).then(|| GroupView {
+                name: name.to_owned(),
+                name_lower: lower_initial(name),
+                indicators: views,
+            })
+        })
+        .collect();
+    let conference = input.conference.map(|c| {
+        serde_json::json!({
+            "kind_label": c.kind.label_vi(),
+            "kind_title": c.kind.label_vi().trim_start_matches("hội nghị "),
+            "time_of_day": c.time_of_day,
+            "date": format_date_vi(c.held_on),
+            "date_short": format!("{}/{}", chrono::Datelike::day(&c.held_on), chrono::Datelike::month(&c.held_on)),
+            "place": c.place,
+            "theme": c.theme,
+            "attendees": c.attendees,
+            "directions": c.directions,
+            "author": c.author,
+        })
+    });
+    let issuer = input.conference.map_or(input.issuer, |c| c.issuer.as_str());
+    let context = serde_json::json!({
+        "cluster": {"name": rollup.cluster.name, "code": rollup.cluster.code.to_string(), "year": rollup.cluster.year},
+        "issuer": issuer,
+        "period": {
+            "code": period.code(),
+            "label": period.label_vi(),
+            "short": short_label(period),
+            "next_label": next.label_vi().to_lowercase(),
+        },
+        "conference": conference,
+        "members": members,
+        "groups": groups,
+        "previous_label": previous_label,
+    });
+
+    let mut env = Environment::new();
+    let figures: Vec<(String, Figures)> = rollup
+        .members
+        .iter()
+        .map(|(u, f)| (u.short_name().to_owned(), f.clone()))
+        .collect();
+    let leaders_collator = collator.clone();
+    env.add_function("leaders", move |code: String, threshold: f64| -> Vec<String> {
+        let Ok(code) = IndicatorCode::parse(&code) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = figures
+            .iter()
+            .filter(|(_, f)| f.number(&code).is_some_and(|x| x >= threshold))
+            .map(|(name, _)| name.clone())
+            .collect();
+        leaders_collator.sort_by_key(&mut names, |n| n.as_str());
+        names
+    });
+    env.add_template("review", template).map_err(template_error)?;
+    let tmpl = env.get_template("review").map_err(template_error)?;
+    let text = tmpl
+        .render(TemplateValue::from(minijinja::value::Serde(&context)))
+        .map_err(template_error)?;
+    Ok(tidy(&text))
+}
+
+/// Blank lines collapsed to one, trailing spaces removed: templates stay readable
+/// without their whitespace reaching the report.
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        out.push_str(line);
+    }
+    out.push('\n');
+    out
+}
+
+fn template_error(e: minijinja::Error) -> TemplateError {
+    let reason = match e.kind() {
+        ErrorKind::SyntaxError => "cú pháp mẫu sai",
+        ErrorKind::UndefinedError => "dùng biến hoặc thuộc tính không có",
+        ErrorKind::UnknownFilter => "bộ lọc không có",
+        ErrorKind::UnknownFunction => "hàm không có",
+        ErrorKind::InvalidOperation => "phép tính không hợp lệ",
+        ErrorKind::TooManyArguments | ErrorKind::MissingArgument => "số đối số của hàm không đúng",
+        _ => "lỗi khi dựng báo cáo",
+    };
+    let detail = e.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+    TemplateError {
+        line: e.line().unwrap_or(0),
+        message: format!("{reason}{detail}"),
+    }
+}
+
+/// "6 tháng đầu năm" — the period without its year, as the opening sentence says it.
+fn short_label(period: Period) -> String {
+    let label = period.label_vi();
+    match period.period_type() {
+        PeriodType::Year => "năm".to_owned(),
+        _ => label
+            .rsplit_once(' ')
+            .map(|(head, _)| head.trim_end_matches(" năm").to_owned() + " năm")
+            .unwrap_or(label),
+    }
+}
+
+fn next_period(period: Period) -> Period {
+    match period {
+        Period::Year(y) => Period::Year(y + 1),
+        Period::HalfYear(y, 1) => Period::HalfYear(y, 2),
+        Period::HalfYear(y, _) => Period::HalfYear(y + 1, 1),
+        Period::Quarter(y, 4) => Period::Quarter(y + 1, 1),
+        Period::Quarter(y, q) => Period::Quarter(y, q + 1),
+        Period::Month(y, 12) => Period::Month(y + 1, 1),
+        Period::Month(y, m) => Period::Month(y, m + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use thidua_core::import::{read_clusters, read_indicators, read_units, read_values};
+    use thidua_core::rollup::rollup_cluster;
+    use thidua_core::{DataValue, UnitTree};
+
+    const DEMO: &str = "../../data/demo";
+
+    fn demo_file(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/{DEMO}/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn demo_review(template: &str) -> Result<String, TemplateError> {
+        let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
+        let indicators =
+            read_indicators(&demo_file("indicators.csv"), &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let catalog = Catalog::new(indicators.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"));
+        let clusters = read_clusters(&demo_file("clusters.csv"), &tree).unwrap_or_else(|e| panic!("{e:?}"));
+        let values: Vec<DataValue> = read_values(&demo_file("values.csv"), &catalog, &tree)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .into_iter()
+            .map(|l| l.row)
+            .collect();
+        let rollup = rollup_cluster(&catalog, &tree, &clusters[0].row, Period::HalfYear(2022, 1), &values);
+        let conference: Conference = toml_like(&demo_file("conference.toml"));
+        render_review(
+            &ReviewInput {
+                rollup: &rollup,
+                catalog: &catalog,
+                conference: Some(&conference),
+                issuer: "",
+                previous: None,
+            },
+            template,
+        )
+    }
+
+    /// The report crate does not parse TOML; the store does. Here a JSON twin is enough.
+    fn toml_like(_: &str) -> Conference {
+        serde_json::from_value(serde_json::json!({
+            "cluster": "HN-CUM2", "period": "2022S1", "kind": "so-ket", "held_on": "2022-07-25",
+            "time_of_day": "Sáng", "place": "quận Hà Đông", "host": "HN-HADONG",
+            "issuer": "Ủy ban MTTQ Việt Nam Thành phố Hà Nội", "author": "Ủy ban MTTQ quận Hà Đông",
+            "theme": "Phát huy sức mạnh khối đại đoàn kết toàn dân tộc",
+            "attendees": [{"name": "Nguyễn Anh Tuấn", "title": "Phó Chủ tịch Thường trực Ủy ban MTTQ Việt Nam Thành phố Hà Nội"}],
+            "directions": [{"text": "Triển khai tổ chức các hoạt động Ngày hội đại đoàn kết toàn dân tộc"}]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_demo_review_states_every_figure_of_the_published_article() {
+        let text = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        for phrase in [
+            "Sáng 25/7, tại quận Hà Đông, Cụm thi đua số 2 - Ủy ban MTTQ Việt Nam Thành phố Hà Nội đã tổ chức hội nghị sơ kết",
+            "6 tháng cuối năm 2022",
+            "tỷ lệ hỏa táng đạt 85,01%",
+            "quận Cầu Giấy, quận Hà Đông, quận Tây Hồ có tỷ lệ hỏa táng cao nhất, đạt 98% trở lên",
+            "ủng hộ Quỹ \"Vì biển, đảo Việt Nam\" trên 10 tỷ đồng",
+            "ủng hộ Quỹ \"Vì người nghèo\" trên 1,2 tỷ đồng",
+            "1.084 cuộc",
+            "12 hội chợ",
+            "20 chuyến",
+            "39 cuộc",
+            "63 cuộc",
+            "354 cuộc",
+            "59 vụ",
+            "56 vụ",
+            "189 công trình",
+            "5 công trình",
+            "Nguyễn Anh Tuấn - Phó Chủ tịch Thường trực",
+            "1. Triển khai tổ chức các hoạt động Ngày hội đại đoàn kết toàn dân tộc.",
+        ] {
+            assert!(text.contains(phrase), "missing «{phrase}» in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn members_are_named_in_vietnamese_order() {
+        let text = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            text.contains(
+                "quận Bắc Từ Liêm, quận Cầu Giấy, quận Hà Đông, quận Nam Từ Liêm, quận Tây Hồ, quận Thanh Xuân"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_template_error_names_its_line_and_does_not_panic() {
+        let err = demo_review("Dòng một\n{% for g in groups %}\n{{ g.name }").err();
+        assert_eq!(err.as_ref().map(|e| e.line), Some(3), "{err:?}");
+        assert!(err.is_some_and(|e| e.to_string().starts_with("mẫu báo cáo, dòng 3: cú pháp mẫu sai")));
+        let unknown = demo_review("{{ groups | khong_co }}")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(unknown.contains("bộ lọc không có"), "{unknown}");
+    }
+
+    #[test]
+    fn a_change_against_the_previous_period_is_worded() {
+        let ind = Indicator {
+            code: IndicatorCode::parse("A").unwrap_or_else(|e| panic!("{e}")),
+            name: "Số cuộc".into(),
+            measure: "cuộc".into(),
+            value_type: ValueType::Integer,
+            aggregation: thidua_core::Aggregation::Sum,
+            formula: None,
+            group: "G".into(),
+        };
+        assert_eq!(
+            change(
+                &ind,
+                &Value::Whole(120),
+                Some(&Value::Whole(100)),
+                "6 tháng cuối năm 2021"
+            ),
+            "tăng 20 cuộc so với 6 tháng cuối năm 2021"
+        );
+        assert_eq!(
+            change(&ind, &Value::Whole(90), Some(&Value::Whole(100)), "kỳ trước"),
+            "giảm 10 cuộc so với kỳ trước"
+        );
+    }
+}
