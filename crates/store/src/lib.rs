@@ -9,6 +9,7 @@ mod demo;
 mod error;
 mod import;
 mod migrate;
+mod news;
 mod reference;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
@@ -20,6 +21,7 @@ pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
 pub use demo::{DEMO_ACCOUNTS, DEMO_FILES, DEMO_PASSWORD};
 pub use error::StoreError;
 pub use import::ImportSummary;
+pub use news::{Article, NewArticle};
 pub use reference::{MemberSums, SubmissionCounts};
 pub use store::{Backend, SearchHit, Store};
 pub use url::DatabaseUrl;

@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_conference.sql"),
         postgres: include_str!("../migrations/postgres/0003_conference.sql"),
     },
+    Migration {
+        version: 4,
+        name: "templates_news",
+        sqlite: include_str!("../migrations/sqlite/0004_templates_news.sql"),
+        postgres: include_str!("../migrations/postgres/0004_templates_news.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

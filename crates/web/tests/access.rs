@@ -18,6 +18,8 @@ common::on_both_backends!(
     a_second_editor_s_stale_save_is_refused_with_a_clear_message,
     a_returned_form_shows_the_reason_to_its_officer,
     the_form_goes_to_excel_and_back_with_bad_cells_named,
+    the_chair_publishes_the_review_and_the_public_reads_it_without_login,
+    a_broken_template_is_previewed_with_its_line_and_never_saved,
     the_history_of_a_cell_is_one_click_away,
 );
 
@@ -63,6 +65,16 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
         (history.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
         (format!("{form}/xlsx"), [LOGIN, OK, NO, NO, OK, OK, OK]),
         ("/admin/users".into(), [LOGIN, NO, NO, NO, NO, NO, OK]),
+        (
+            "/clusters/HN-CUM2/report?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/clusters/HN-CUM2/report.txt?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        ("/admin/templates/review".into(), [LOGIN, NO, NO, NO, NO, OK, OK]),
+        ("/tin-tuc".into(), [OK, OK, OK, OK, OK, OK, OK]),
         ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
         (
             "/api/v1/clusters/HN-CUM2/rollup?period=2022S1".into(),
@@ -554,4 +566,110 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
         Some(&thidua_core::Value::Whole(3))
     );
     assert_eq!(stored.narrative.results, "Làm tốt công tác vận động");
+}
+
+async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("tỷ lệ hỏa táng đạt 85,01%") && page.contains("trên 10 tỷ đồng"),
+        "{page}"
+    );
+    assert!(page.contains("Đăng lên trang tin tức"));
+
+    let (status, _, _) = app
+        .post_as(
+            Some("hadong"),
+            "/clusters/HN-CUM2/report/publish",
+            &[("period", "2022S1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer cannot publish");
+    let (status, headers, _) = app
+        .post_as(
+            Some("cumtruong"),
+            "/clusters/HN-CUM2/report/publish",
+            &[("period", "2022S1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(location.starts_with("/tin-tuc/"), "{location}");
+
+    let (status, _, list) = app.get_as(None, "/tin-tuc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("Cụm thi đua số 2 - Ủy ban MTTQ Việt Nam Thành phố Hà Nội sơ kết công tác thi đua khen thưởng 6 tháng đầu năm 2022"), "{list}");
+    let (status, _, article) = app.get_as(None, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        article.contains("Sáng 25/7, tại quận Hà Đông") && article.contains("1.084 cuộc"),
+        "{article}"
+    );
+    assert!(article.contains("Ủy ban MTTQ quận Hà Đông"), "the author unit signs it");
+    let stamp = chrono::Local::now().format("%d/%m/%Y - ").to_string();
+    assert!(
+        article.contains(&stamp) && (article.contains(" AM<") || article.contains(" PM<")),
+        "date and time as «26/07/2022 - 04:09 PM»"
+    );
+}
+
+async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let broken = "Dòng một\nDòng hai {{ cluster.name }\n";
+    let (status, _, page) = app
+        .post_as(
+            Some("thanhpho"),
+            "/admin/templates/review",
+            &[("body", broken), ("action", "save")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("mẫu báo cáo, dòng 2: cú pháp mẫu sai"), "{page}");
+    assert!(page.contains("Chưa lưu: mẫu còn lỗi."));
+    let (_, _, report) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(
+        report.contains("85,01%"),
+        "the report still uses the last good template"
+    );
+
+    let custom = "{{ cluster.name }} đạt {% for g in groups %}{% for i in g.indicators if i.code == \"HV_TUYEN_TRUYEN\" %}{{ i.spoken }}{% endfor %}{% endfor %} tuyên truyền.";
+    let (status, _, page) = app
+        .post_as(
+            Some("thanhpho"),
+            "/admin/templates/review",
+            &[("body", custom), ("action", "preview")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Cụm thi đua số 2 đạt 1.084 cuộc tuyên truyền."),
+        "the preview renders live"
+    );
+    app.post_as(
+        Some("thanhpho"),
+        "/admin/templates/review",
+        &[("body", custom), ("action", "save")],
+    )
+    .await;
+    let (_, _, report) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(
+        report.contains("Cụm thi đua số 2 đạt 1.084 cuộc tuyên truyền."),
+        "{report}"
+    );
 }

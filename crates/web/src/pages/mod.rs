@@ -7,6 +7,8 @@ pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
 pub(crate) use unit::ensure_can_view_unit;
 mod home;
+mod news;
+mod report;
 mod search;
 mod unit;
 
@@ -29,6 +31,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(form::router())
         .merge(admin::router())
+        .merge(report::router())
+        .merge(news::router())
         .route("/static/style.css", get(style))
         .route("/static/form.js", get(form_js))
 }
