@@ -57,7 +57,7 @@ pub enum Command {
         /// Kỳ báo cáo.
         #[arg(long)]
         period: String,
-        /// Định dạng: txt (docx và pdf sẽ có sau).
+        /// Định dạng: txt hoặc docx (pdf sẽ có sau).
         #[arg(long, default_value = "txt")]
         format: String,
         /// Tệp kết quả; mặc định in ra màn hình.

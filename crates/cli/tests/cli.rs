@@ -479,6 +479,24 @@ async fn the_review_report_of_the_demo_states_the_article_s_figures(backend: Bac
     ] {
         assert!(text.contains(phrase), "missing «{phrase}» in:\n{text}");
     }
+    let docx = write_temp(&format!("report-{backend:?}.docx"), "");
+    ok(thidua(
+        &db,
+        &[
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "docx",
+            "-o",
+            docx.to_str().unwrap_or_default(),
+        ],
+    ));
+    let bytes = std::fs::read(&docx).unwrap_or_default();
+    assert!(bytes.starts_with(b"PK"), "a DOCX is a zip package");
+    let _ = std::fs::remove_file(&docx);
     let bad_template = write_temp(&format!("bad-{backend:?}.j2"), "Dòng 1\n{{ groups | khong_co }}\n");
     let failed = thidua(
         &db,

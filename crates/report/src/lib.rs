@@ -1,6 +1,7 @@
 //! Documents of thidua. For now: the spreadsheet a unit downloads, fills in Excel and
 //! uploads back ([`form_sheet`]). The review reports (DOCX, PDF) will live here too.
 
+pub mod docx;
 pub mod form_sheet;
 pub mod review;
 

@@ -219,6 +219,86 @@ pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, 
     Ok(tidy(&text))
 }
 
+/// The review as an official document (DOCX): the Front's header, the text's body
+/// paragraphs, the members' figures as a table, and the chair's signature block.
+pub fn review_document(input: &ReviewInput<'_>, text: &str) -> crate::docx::OfficialDocument {
+    let rollup = input.rollup;
+    let conference = input.conference;
+    let issuer = conference.map_or(input.issuer, |c| c.issuer.as_str());
+    let (place, date) = match conference {
+        Some(c) => {
+            let place = ["quận ", "huyện ", "thị xã ", "thành phố ", "phường ", "xã "]
+                .iter()
+                .find_map(|p| c.place.strip_prefix(p))
+                .unwrap_or(&c.place)
+                .to_owned();
+            (place, c.held_on)
+        }
+        None => (String::new(), chrono::Local::now().date_naive()),
+    };
+    let place_date = format!(
+        "{}ngày {} tháng {} năm {}",
+        if place.is_empty() {
+            String::new()
+        } else {
+            format!("{place}, ")
+        },
+        chrono::Datelike::day(&date),
+        chrono::Datelike::month(&date),
+        chrono::Datelike::year(&date)
+    );
+    let kind = conference.map_or("sơ kết", |c| c.kind.label_vi().trim_start_matches("hội nghị "));
+    let author = conference.map(|c| c.author.as_str()).unwrap_or_default();
+    let paragraphs = text
+        .split("\n\n")
+        .skip(1)
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty() && p != author)
+        .collect();
+    let mut header = vec!["Chỉ tiêu".to_owned(), "ĐVT".to_owned()];
+    header.extend(
+        rollup
+            .members
+            .iter()
+            .map(|(u, _)| u.short_name().trim_start_matches("quận ").to_owned()),
+    );
+    header.push("Toàn cụm".into());
+    let cell = |i: &Indicator, f: &Figures| match f.get(&i.code) {
+        Some(Value::Whole(n)) => format_integer(*n),
+        Some(Value::Decimal(x)) => format_decimal_trimmed(*x, 2),
+        Some(Value::Text(t)) => t.clone(),
+        None => "—".into(),
+    };
+    let rows = input
+        .catalog
+        .indicators()
+        .iter()
+        .map(|i| {
+            let mut row = vec![i.name.clone(), i.measure.clone()];
+            row.extend(rollup.members.iter().map(|(_, f)| cell(i, f)));
+            row.push(cell(i, &rollup.total));
+            row
+        })
+        .collect();
+    let mut subtitle = format!("{kind} công tác thi đua - khen thưởng {}", rollup.period.label_vi());
+    if let Some(first) = subtitle.get(..1) {
+        subtitle = first.to_uppercase() + &subtitle[1..];
+    }
+    crate::docx::OfficialDocument {
+        issuer: vec![issuer.to_uppercase(), rollup.cluster.name.to_uppercase()],
+        number: "Số:        /BC-CTĐ".into(),
+        place_date,
+        title: "BÁO CÁO".into(),
+        subtitle,
+        paragraphs,
+        table: Some(crate::docx::FigureTable { header, rows }),
+        signer: vec![
+            format!("TM. {}", rollup.cluster.name.to_uppercase()),
+            "CỤM TRƯỞNG".into(),
+        ],
+    }
+}
+
 /// Blank lines collapsed to one, trailing spaces removed: templates stay readable
 /// without their whitespace reaching the report.
 fn tidy(text: &str) -> String {
@@ -294,7 +374,22 @@ mod tests {
             .unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
-    fn demo_review(template: &str) -> Result<String, TemplateError> {
+    fn demo_document() -> (String, crate::docx::OfficialDocument) {
+        let (rollup, catalog) = demo_rollup();
+        let conference = toml_like("");
+        let input = ReviewInput {
+            rollup: &rollup,
+            catalog: &catalog,
+            conference: Some(&conference),
+            issuer: "",
+            previous: None,
+        };
+        let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        let doc = review_document(&input, &text);
+        (text, doc)
+    }
+
+    fn demo_rollup() -> (ClusterRollup, Catalog) {
         let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
         let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
         let indicators =
@@ -306,8 +401,15 @@ mod tests {
             .into_iter()
             .map(|l| l.row)
             .collect();
-        let rollup = rollup_cluster(&catalog, &tree, &clusters[0].row, Period::HalfYear(2022, 1), &values);
-        let conference: Conference = toml_like(&demo_file("conference.toml"));
+        (
+            rollup_cluster(&catalog, &tree, &clusters[0].row, Period::HalfYear(2022, 1), &values),
+            catalog,
+        )
+    }
+
+    fn demo_review(template: &str) -> Result<String, TemplateError> {
+        let (rollup, catalog) = demo_rollup();
+        let conference = toml_like("");
         render_review(
             &ReviewInput {
                 rollup: &rollup,
@@ -358,6 +460,34 @@ mod tests {
         ] {
             assert!(text.contains(phrase), "missing «{phrase}» in:\n{text}");
         }
+    }
+
+    #[test]
+    fn the_demo_review_becomes_an_official_document_dated_at_the_conference() {
+        let (text, doc) = demo_document();
+        assert!(text.contains("85,01%"));
+        assert_eq!(doc.place_date, "Hà Đông, ngày 25 tháng 7 năm 2022");
+        assert_eq!(
+            doc.issuer,
+            ["ỦY BAN MTTQ VIỆT NAM THÀNH PHỐ HÀ NỘI", "CỤM THI ĐUA SỐ 2"]
+        );
+        assert_eq!(
+            doc.subtitle,
+            "Sơ kết công tác thi đua - khen thưởng 6 tháng đầu năm 2022"
+        );
+        assert!(doc.paragraphs[0].starts_with("Sáng 25/7"));
+        assert!(
+            !doc.paragraphs.iter().any(|p| p == "Ủy ban MTTQ quận Hà Đông"),
+            "the news byline is not in the document"
+        );
+        let table = doc.table.unwrap_or_default();
+        assert_eq!(table.header.last().map(String::as_str), Some("Toàn cụm"));
+        assert!(
+            table
+                .rows
+                .iter()
+                .any(|r| r.first().is_some_and(|n| n.starts_with("Tỷ lệ")) && r.last().is_some_and(|v| v == "85,01"))
+        );
     }
 
     #[test]

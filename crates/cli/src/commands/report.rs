@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use thidua_core::{ClusterCode, Period};
-use thidua_report::review::{DEFAULT_TEMPLATE, ReviewInput, render_review};
+use thidua_report::review::{DEFAULT_TEMPLATE, ReviewInput, render_review, review_document};
 use thidua_store::Store;
 
 pub async fn run(
@@ -16,8 +16,11 @@ pub async fn run(
     output: Option<&Path>,
     template: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if format != "txt" {
-        bail!("định dạng «{format}» chưa được hỗ trợ; hiện có: txt");
+    if !matches!(format, "txt" | "docx") {
+        bail!("định dạng «{format}» chưa được hỗ trợ; hiện có: txt, docx");
+    }
+    if format == "docx" && output.is_none() {
+        bail!("báo cáo DOCX cần tệp kết quả: thêm -o bao-cao.docx");
     }
     let code = ClusterCode::parse(cluster)?;
     let period = Period::parse(period)?;
@@ -35,22 +38,25 @@ pub async fn run(
         }
         None => DEFAULT_TEMPLATE.to_owned(),
     };
-    let text = render_review(
-        &ReviewInput {
-            rollup: &rollup,
-            catalog: &catalog,
-            conference: conference.as_ref(),
-            issuer: "",
-            previous: previous.as_ref(),
-        },
-        &template,
-    )?;
+    let input = ReviewInput {
+        rollup: &rollup,
+        catalog: &catalog,
+        conference: conference.as_ref(),
+        issuer: "",
+        previous: previous.as_ref(),
+    };
+    let text = render_review(&input, &template)?;
+    let bytes = if format == "docx" {
+        thidua_report::docx::write_docx(&review_document(&input, &text))?
+    } else {
+        text.into_bytes()
+    };
     match output {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("không ghi được {}", path.display()))?;
+            std::fs::write(path, &bytes).with_context(|| format!("không ghi được {}", path.display()))?;
             println!("Đã ghi báo cáo vào {}.", path.display());
         }
-        None => print!("{text}"),
+        None => print!("{}", String::from_utf8_lossy(&bytes)),
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/clusters/{code}/report", get(report_page))
         .route("/clusters/{code}/report.txt", get(report_text))
+        .route("/clusters/{code}/report.docx", get(report_docx))
         .route("/clusters/{code}/report/publish", post(publish))
         .route("/admin/templates/review", get(template_page).post(template_save))
 }
@@ -38,6 +39,18 @@ async fn review(
     period: Period,
     template: &str,
 ) -> Result<Result<String, TemplateError>, AppError> {
+    Ok(review_with_document(state, cluster, period, template)
+        .await?
+        .map(|(text, _)| text))
+}
+
+/// The review's text and the official document made of it.
+async fn review_with_document(
+    state: &AppState,
+    cluster: &Cluster,
+    period: Period,
+    template: &str,
+) -> Result<Result<(String, thidua_report::docx::OfficialDocument), TemplateError>, AppError> {
     let (rollup, catalog, conference, tree) = tokio::try_join!(
         state.store.rollup_cluster(&cluster.code, period),
         state.store.catalog(),
@@ -54,16 +67,17 @@ async fn review(
         .first()
         .and_then(|m| tree.ancestors(m).first().map(|u| u.name.clone()))
         .unwrap_or_default();
-    Ok(render_review(
-        &ReviewInput {
-            rollup: &rollup,
-            catalog: &catalog,
-            conference: conference.as_ref(),
-            issuer: &issuer,
-            previous: previous.as_ref(),
-        },
-        template,
-    ))
+    let input = ReviewInput {
+        rollup: &rollup,
+        catalog: &catalog,
+        conference: conference.as_ref(),
+        issuer: &issuer,
+        previous: previous.as_ref(),
+    };
+    Ok(render_review(&input, template).map(|text| {
+        let document = thidua_report::review::review_document(&input, &text);
+        (text, document)
+    }))
 }
 
 async fn current_template(state: &AppState) -> Result<String, AppError> {
@@ -167,6 +181,34 @@ async fn report_text(
             ),
         ],
         text,
+    )
+        .into_response())
+}
+
+async fn report_docx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
+    let (_, document) = review_with_document(&state, &cluster, period, &current_template(&state).await?)
+        .await?
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let bytes = thidua_report::docx::write_docx(&document).map_err(|e| AppError::Internal(e.to_string()))?;
+    let filename = format!("bao-cao-{}-{}.docx", cluster.code, period);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }
