@@ -18,6 +18,8 @@ const FONT: &str = "Liberation Serif";
 const BODY: usize = 28;
 const SMALL: usize = 26;
 const TABLE: usize = 20;
+/// The national name line, sized to fit its column on one line.
+const MOTTO: usize = 24;
 /// A4 in twentieths of a point.
 const A4: (u32, u32) = (11_906, 16_838);
 /// Millimetres to twentieths of a point.
@@ -90,15 +92,15 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
         .chain(std::iter::once(centred(&doc.number, SMALL, false)))
         .collect();
     let right = vec![
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SMALL, true),
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", MOTTO, true),
         centred("Độc lập - Tự do - Hạnh phúc", BODY, true),
         Paragraph::new()
             .add_run(run(&doc.place_date, BODY).italic())
             .align(AlignmentType::Center),
     ];
     let heading = Table::without_borders(vec![TableRow::new(vec![
-        borderless_cell(left, text_width * 2 / 5),
-        borderless_cell(right, text_width * 3 / 5),
+        borderless_cell(left, text_width * 38 / 100),
+        borderless_cell(right, text_width * 62 / 100),
     ])])
     .clear_all_border();
 
@@ -122,38 +124,53 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
         );
     }
     if let Some(table) = &doc.table {
-        let cell = |text: &str, bold: bool, align: AlignmentType| {
+        // The name column takes a third of the width, the measure a tenth, the figures
+        // share the rest.
+        let columns = table.header.len().max(3);
+        let name_width = text_width / 3;
+        let measure_width = text_width / 10;
+        let figure_width = (text_width - name_width - measure_width) / (columns - 2);
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| match i {
+                0 => name_width,
+                1 => measure_width,
+                _ => figure_width,
+            })
+            .collect();
+        let cell = |i: usize, text: &str, bold: bool, align: AlignmentType| {
             let r = run(text, TABLE);
-            TableCell::new().add_paragraph(Paragraph::new().add_run(if bold { r.bold() } else { r }).align(align))
+            TableCell::new()
+                .add_paragraph(Paragraph::new().add_run(if bold { r.bold() } else { r }).align(align))
+                .width(widths[i.min(columns - 1)], WidthType::Dxa)
+        };
+        let align = |i: usize| {
+            if i < 2 {
+                AlignmentType::Left
+            } else {
+                AlignmentType::Right
+            }
         };
         let mut rows = vec![TableRow::new(
             table
                 .header
                 .iter()
-                .map(|h| cell(h, true, AlignmentType::Center))
+                .enumerate()
+                .map(|(i, h)| cell(i, h, true, AlignmentType::Center))
                 .collect(),
         )];
         for row in &table.rows {
             rows.push(TableRow::new(
                 row.iter()
                     .enumerate()
-                    .map(|(i, c)| {
-                        cell(
-                            c,
-                            false,
-                            if i < 2 {
-                                AlignmentType::Left
-                            } else {
-                                AlignmentType::Right
-                            },
-                        )
-                    })
+                    .map(|(i, c)| cell(i, c, false, align(i)))
                     .collect(),
             ));
         }
-        docx = docx
-            .add_paragraph(Paragraph::new())
-            .add_table(Table::new(rows).width(text_width, WidthType::Dxa));
+        docx = docx.add_paragraph(Paragraph::new()).add_table(
+            Table::new(rows)
+                .set_grid(widths.clone())
+                .width(text_width, WidthType::Dxa),
+        );
     }
     if !doc.signer.is_empty() {
         docx = docx.add_paragraph(Paragraph::new());

@@ -263,18 +263,25 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str) -> crate::docx::Offi
             .map(|(u, _)| u.short_name().trim_start_matches("quận ").to_owned()),
     );
     header.push("Toàn cụm".into());
-    let cell = |i: &Indicator, f: &Figures| match f.get(&i.code) {
-        Some(Value::Whole(n)) => format_integer(*n),
-        Some(Value::Decimal(x)) => format_decimal_trimmed(*x, 2),
-        Some(Value::Text(t)) => t.clone(),
-        None => "—".into(),
+    // Money in the table in triệu đồng: full đồng do not fit a column of an A4 page.
+    let cell = |i: &Indicator, f: &Figures| match (i.value_type, f.get(&i.code)) {
+        (ValueType::Money, Some(Value::Whole(n))) => format_decimal_trimmed(*n as f64 / 1e6, 1),
+        (_, Some(Value::Whole(n))) => format_integer(*n),
+        (_, Some(Value::Decimal(x))) => format_decimal_trimmed(*x, 2),
+        (_, Some(Value::Text(t))) => t.clone(),
+        (_, None) => "—".into(),
     };
     let rows = input
         .catalog
         .indicators()
         .iter()
         .map(|i| {
-            let mut row = vec![i.name.clone(), i.measure.clone()];
+            let measure = if i.value_type == ValueType::Money {
+                "triệu đồng".to_owned()
+            } else {
+                i.measure.clone()
+            };
+            let mut row = vec![i.name.clone(), measure];
             row.extend(rollup.members.iter().map(|(_, f)| cell(i, f)));
             row.push(cell(i, &rollup.total));
             row
@@ -488,6 +495,56 @@ mod tests {
                 .iter()
                 .any(|r| r.first().is_some_and(|n| n.starts_with("Tỷ lệ")) && r.last().is_some_and(|v| v == "85,01"))
         );
+    }
+
+    /// Where LibreOffice is installed, the DOCX must open in it and keep its Vietnamese
+    /// text; elsewhere the parse check of `docx.rs` stands alone.
+    #[test]
+    fn libreoffice_opens_the_docx_and_keeps_the_vietnamese_text() {
+        let has = |cmd: &str| {
+            std::process::Command::new("which")
+                .arg(cmd)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !has("libreoffice") || !has("pdftotext") {
+            eprintln!("skipped: libreoffice or pdftotext is not installed");
+            return;
+        }
+        let (_, doc) = demo_document();
+        let bytes = crate::docx::write_docx(&doc).unwrap_or_else(|e| panic!("{e}"));
+        let dir = std::env::temp_dir().join(format!("thidua-lo-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let docx = dir.join("bao-cao.docx");
+        std::fs::write(&docx, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let converted = std::process::Command::new("libreoffice")
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&dir)
+            .arg(&docx)
+            .env("HOME", &dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            converted.status.success(),
+            "{}",
+            String::from_utf8_lossy(&converted.stderr)
+        );
+        let text = std::process::Command::new("pdftotext")
+            .arg(dir.join("bao-cao.pdf"))
+            .arg("-")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        for phrase in [
+            "ỦY BAN MTTQ VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Hà Đông, ngày 25 tháng 7 năm 2022",
+            "85,01%",
+            "CỤM TRƯỞNG",
+        ] {
+            assert!(text.contains(phrase), "{phrase} missing from the PDF:\n{text}");
+        }
     }
 
     #[test]
