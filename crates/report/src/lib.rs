@@ -4,6 +4,7 @@
 pub mod docx;
 pub mod form_sheet;
 pub mod review;
+pub mod rollup_sheet;
 
 /// What can go wrong making or reading a document.
 #[derive(Debug, thiserror::Error)]

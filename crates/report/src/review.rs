@@ -548,6 +548,24 @@ mod tests {
     }
 
     #[test]
+    fn the_rollup_workbook_holds_the_members_and_the_cluster_total() {
+        use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+        let (rollup, catalog) = demo_rollup();
+        let bytes = crate::rollup_sheet::write_rollup(&rollup, &catalog).unwrap_or_else(|e| panic!("{e}"));
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(book.sheet_names().len(), 4);
+        let first = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&first).unwrap_or_else(|e| panic!("{e}"));
+        let total_row = range
+            .rows()
+            .find(|r| r.first() == Some(&Data::String("Toàn cụm".into())))
+            .map(<[Data]>::to_vec);
+        let total = total_row.unwrap_or_default();
+        assert_eq!(total.get(1), Some(&Data::Float(4130.0)));
+        assert!(matches!(total.get(3), Some(Data::Float(x)) if (x - 85.0121).abs() < 0.001));
+    }
+
+    #[test]
     fn members_are_named_in_vietnamese_order() {
         let text = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
         assert!(

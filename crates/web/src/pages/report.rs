@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/clusters/{code}/report", get(report_page))
         .route("/clusters/{code}/report.txt", get(report_text))
         .route("/clusters/{code}/report.docx", get(report_docx))
+        .route("/clusters/{code}/rollup.xlsx", get(rollup_xlsx))
         .route("/clusters/{code}/report/publish", post(publish))
         .route("/admin/templates/review", get(template_page).post(template_save))
 }
@@ -202,6 +203,33 @@ async fn report_docx(
             (
                 header::CONTENT_TYPE,
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn rollup_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
+    let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
+    let bytes =
+        thidua_report::rollup_sheet::write_rollup(&rollup, &catalog).map_err(|e| AppError::Internal(e.to_string()))?;
+    let filename = format!("so-lieu-{}-{}.xlsx", cluster.code, period);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
             ),
             (
                 header::CONTENT_DISPOSITION,
