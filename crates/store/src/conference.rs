@@ -22,6 +22,11 @@ impl Store {
     /// the period's year and the host must be one of its members.
     pub async fn import_conference_toml(&self, text: &str) -> Result<Conference, StoreError> {
         let conference: Conference = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        self.save_conference(conference).await
+    }
+
+    /// Saves (or replaces) a conference record, checked as on import.
+    pub async fn save_conference(&self, conference: Conference) -> Result<Conference, StoreError> {
         let conference = conference.validated()?;
         let cluster = self.cluster(&conference.cluster, conference.period.year()).await?;
         if let Some(host) = &conference.host

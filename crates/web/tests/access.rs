@@ -20,6 +20,7 @@ common::on_both_backends!(
     the_form_goes_to_excel_and_back_with_bad_cells_named,
     the_chair_publishes_the_review_and_the_public_reads_it_without_login,
     a_broken_template_is_previewed_with_its_line_and_never_saved,
+    the_chair_records_the_conference_and_marks_a_direction_done,
     the_history_of_a_cell_is_one_click_away,
 );
 
@@ -670,6 +671,72 @@ async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: B
         .await;
     assert!(
         report.contains("Cụm thi đua số 2 đạt 1.084 cuộc tuyên truyền."),
+        "{report}"
+    );
+}
+
+async fn the_chair_records_the_conference_and_marks_a_direction_done(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/conference?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("value=\"2022-07-25\"") && page.contains("Nguyễn Anh Tuấn — Phó Chủ tịch Thường trực"),
+        "{page}"
+    );
+
+    let fields = [
+        ("period", "2022S1"),
+        ("kind", "so-ket"),
+        ("held_on", "2022-07-25"),
+        ("time_of_day", "Sáng"),
+        ("place", "quận Hà Đông"),
+        ("host", "HN-HADONG"),
+        ("issuer", "Ủy ban MTTQ Việt Nam Thành phố Hà Nội"),
+        ("author", "Ủy ban MTTQ quận Hà Đông"),
+        ("theme", "Phát huy sức mạnh khối đại đoàn kết toàn dân tộc"),
+        (
+            "attendees",
+            "Nguyễn Anh Tuấn — Phó Chủ tịch Thường trực Ủy ban MTTQ Việt Nam Thành phố Hà Nội",
+        ),
+        ("done_0", "on"),
+        ("new_directions", "Tổ chức Ngày hội Đại đoàn kết ở 100% khu dân cư"),
+    ];
+    let (status, _, _) = app
+        .post_as(Some("hadong"), "/clusters/HN-CUM2/conference", &fields)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer does not write the record");
+    let (status, _, page) = app
+        .post_as(Some("cumtruong"), "/clusters/HN-CUM2/conference", &fields)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã lưu biên bản hội nghị."));
+    assert!(
+        page.contains("name=\"done_0\" checked"),
+        "the first direction is marked done"
+    );
+
+    let stored = app
+        .state
+        .store
+        .review_conference(
+            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            thidua_core::Period::HalfYear(2022, 1),
+        )
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no conference"));
+    assert_eq!(stored.directions.len(), 6);
+    assert!(stored.directions[0].done_on.is_some() && stored.directions[1].done_on.is_none());
+    let (_, _, report) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(
+        report.contains("6. Tổ chức Ngày hội Đại đoàn kết ở 100% khu dân cư."),
         "{report}"
     );
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod cluster;
+mod conference;
 mod form;
 pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(report::router())
         .merge(news::router())
+        .merge(conference::router())
         .route("/static/style.css", get(style))
         .route("/static/form.js", get(form_js))
 }
