@@ -577,20 +577,7 @@ async fn download_xlsx(
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let filename = format!("bieu-mau-{}-{}.xlsx", ctx.unit.code, ctx.period);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(super::XLSX, &filename, bytes))
 }
 
 /// Largest workbook accepted; a form is a few kilobytes.

@@ -64,3 +64,22 @@ async fn form_js() -> impl IntoResponse {
         FORM_JS,
     )
 }
+
+/// MIME type of .xlsx files.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/// MIME type of .docx files.
+pub(crate) const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A file to download under `filename`.
+pub(crate) fn attachment(
+    content_type: &str,
+    filename: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_DISPOSITION, disposition)
+        .body(body.into())
+        .unwrap_or_else(|_| axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}

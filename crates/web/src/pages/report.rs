@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -173,17 +173,7 @@ async fn report_text(
         .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let filename = format!("bao-cao-{}-{}.txt", cluster.code, period);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        text,
-    )
-        .into_response())
+    Ok(super::attachment("text/plain; charset=utf-8", &filename, text))
 }
 
 async fn report_docx(
@@ -198,20 +188,7 @@ async fn report_docx(
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let bytes = thidua_report::docx::write_docx(&document).map_err(|e| AppError::Internal(e.to_string()))?;
     let filename = format!("bao-cao-{}-{}.docx", cluster.code, period);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(super::DOCX, &filename, bytes))
 }
 
 async fn rollup_xlsx(
@@ -225,20 +202,7 @@ async fn rollup_xlsx(
     let bytes =
         thidua_report::rollup_sheet::write_rollup(&rollup, &catalog).map_err(|e| AppError::Internal(e.to_string()))?;
     let filename = format!("so-lieu-{}-{}.xlsx", cluster.code, period);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(super::XLSX, &filename, bytes))
 }
 
 #[derive(serde::Deserialize)]
