@@ -1,5 +1,6 @@
-//! Documents of thidua. For now: the spreadsheet a unit downloads, fills in Excel and
-//! uploads back ([`form_sheet`]). The review reports (DOCX, PDF) will live here too.
+//! Documents of thidua: the cluster's review as Vietnamese prose ([`review`]) and as an
+//! official DOCX ([`docx`]); the spreadsheet a unit downloads, fills in Excel and uploads
+//! back ([`form_sheet`]); the cluster's figures as a workbook ([`rollup_sheet`]).
 
 pub mod docx;
 pub mod form_sheet;
