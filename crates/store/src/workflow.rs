@@ -147,6 +147,25 @@ struct Audit<'a> {
 }
 
 impl Audit<'_> {
+    /// Records a move of the form from one state to another.
+    async fn state_change(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        from: SubmissionState,
+        to: SubmissionState,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.record(
+            tx,
+            "state",
+            None,
+            Some(from.as_str().into()),
+            Some(to.as_str().into()),
+            reason,
+        )
+        .await
+    }
+
     async fn record(
         &self,
         tx: &mut Transaction<'static, Any>,
@@ -438,16 +457,7 @@ impl Store {
                 .await?;
         }
         if state != current.state {
-            audit
-                .record(
-                    &mut tx,
-                    "state",
-                    None,
-                    Some(current.state.as_str().into()),
-                    Some(state.as_str().into()),
-                    None,
-                )
-                .await?;
+            audit.state_change(&mut tx, current.state, state, None).await?;
         }
         let (_, stored) = load_submission(&mut tx, unit, period).await?;
         tx.commit().await?;
@@ -511,16 +521,7 @@ impl Store {
             period,
             at: now,
         };
-        audit
-            .record(
-                &mut tx,
-                "state",
-                None,
-                Some(current.state.as_str().into()),
-                Some(state.as_str().into()),
-                reason,
-            )
-            .await?;
+        audit.state_change(&mut tx, current.state, state, reason).await?;
         if action == Action::Accept {
             self.make_official(&mut tx, &audit, &current).await?;
         }

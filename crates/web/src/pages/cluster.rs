@@ -113,12 +113,13 @@ async fn cluster_page(
     let scope = Scope::load(&state).await?;
     let principal = user.principal();
     ensure_can_view_cluster(&scope, &principal, &cluster)?;
-    let (rollup, catalog, tree, with_data) = tokio::try_join!(
+    let (rollup, catalog, with_data) = tokio::try_join!(
         state.store.rollup_cluster(&cluster.code, period),
         state.store.catalog(),
-        state.store.unit_tree(),
         state.store.periods_with_values(&cluster.members),
     )?;
+    // The access check already loaded the tree; no second load for the names.
+    let tree = &scope.tree;
     let members: Vec<(String, String, &thidua_core::rollup::Figures)> = rollup
         .members
         .iter()
