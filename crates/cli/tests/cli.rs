@@ -497,6 +497,24 @@ async fn the_review_report_of_the_demo_states_the_article_s_figures(backend: Bac
     let bytes = std::fs::read(&docx).unwrap_or_default();
     assert!(bytes.starts_with(b"PK"), "a DOCX is a zip package");
     let _ = std::fs::remove_file(&docx);
+    let pdf = write_temp(&format!("report-{backend:?}.pdf"), "");
+    ok(thidua(
+        &db,
+        &[
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "pdf",
+            "-o",
+            pdf.to_str().unwrap_or_default(),
+        ],
+    ));
+    let bytes = std::fs::read(&pdf).unwrap_or_default();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let _ = std::fs::remove_file(&pdf);
     let bad_template = write_temp(&format!("bad-{backend:?}.j2"), "Dòng 1\n{{ groups | khong_co }}\n");
     let failed = thidua(
         &db,

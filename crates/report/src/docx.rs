@@ -6,11 +6,13 @@
 //! 20 mm, left 30 mm, right 15 mm); a table of figures; the signature block.
 
 use docx_rs::{
-    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table, TableCell,
+    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts, SpecialIndentType, Table, TableCell,
     TableRow, WidthType,
 };
 
 use crate::ReportError;
+use crate::chart;
+use crate::document::OfficialDocument;
 
 /// The serif shipped with thidua (Times New Roman metrics); Word falls back to Times.
 const FONT: &str = "Liberation Serif";
@@ -25,37 +27,6 @@ const A4: (u32, u32) = (11_906, 16_838);
 /// Millimetres to twentieths of a point.
 const fn mm(v: i32) -> i32 {
     v * 1440 * 10 / 254
-}
-
-/// A table of figures: a header row and body rows of text, already formatted.
-#[derive(Debug, Clone, Default)]
-pub struct FigureTable {
-    /// Column heads.
-    pub header: Vec<String>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
-}
-
-/// An official document.
-#[derive(Debug, Clone, Default)]
-pub struct OfficialDocument {
-    /// The issuing body, top line first ("ỦY BAN MTTQ VIỆT NAM THÀNH PHỐ HÀ NỘI",
-    /// "CỤM THI ĐUA SỐ 2").
-    pub issuer: Vec<String>,
-    /// "Số: …/BC-CTĐ".
-    pub number: String,
-    /// "Hà Đông, ngày 25 tháng 7 năm 2022".
-    pub place_date: String,
-    /// "BÁO CÁO".
-    pub title: String,
-    /// "Sơ kết công tác thi đua - khen thưởng 6 tháng đầu năm 2022".
-    pub subtitle: String,
-    /// Body paragraphs.
-    pub paragraphs: Vec<String>,
-    /// The figures, after the body.
-    pub table: Option<FigureTable>,
-    /// The signature block, top line first ("TM. CỤM THI ĐUA SỐ 2", "CỤM TRƯỞNG").
-    pub signer: Vec<String>,
 }
 
 fn fonts() -> RunFonts {
@@ -166,17 +137,47 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
                     .collect(),
             ));
         }
-        docx = docx.add_paragraph(Paragraph::new()).add_table(
+        docx = docx.add_paragraph(Paragraph::new());
+        if !doc.table_title.is_empty() {
+            docx = docx.add_paragraph(centred(&doc.table_title, BODY, true));
+        }
+        docx = docx.add_table(
             Table::new(rows)
                 .set_grid(widths.clone())
                 .width(text_width, WidthType::Dxa),
         );
     }
+    if let Some(c) = &doc.chart {
+        let (png, w, h) = chart::png(c)?;
+        // The picture's size in EMU: the chart's size in points, 12.700 EMU each.
+        let pic = Pic::new_with_dimensions(png, w, h).size(chart::WIDTH_PT * 12_700, chart::HEIGHT_PT * 12_700);
+        docx = docx.add_paragraph(Paragraph::new()).add_paragraph(
+            Paragraph::new()
+                .add_run(Run::new().add_image(pic))
+                .align(AlignmentType::Center),
+        );
+    }
     if !doc.signer.is_empty() {
         docx = docx.add_paragraph(Paragraph::new());
         let block: Vec<Paragraph> = doc.signer.iter().map(|line| centred(line, BODY, true)).collect();
+        let mut copies = Vec::new();
+        if !doc.recipients.is_empty() {
+            copies.push(Paragraph::new().add_run(run("Nơi nhận:", 24).bold().italic()));
+            copies.extend(
+                doc.recipients
+                    .iter()
+                    .map(|r| Paragraph::new().add_run(run(&format!("- {r}"), 22))),
+            );
+        }
         let signature = Table::without_borders(vec![TableRow::new(vec![
-            borderless_cell(vec![Paragraph::new()], text_width / 2),
+            borderless_cell(
+                if copies.is_empty() {
+                    vec![Paragraph::new()]
+                } else {
+                    copies
+                },
+                text_width / 2,
+            ),
             borderless_cell(block, text_width / 2),
         ])])
         .clear_all_border();
@@ -207,11 +208,21 @@ mod tests {
                 "Sáng 25/7, tại quận Hà Đông, …".into(),
                 "tỷ lệ hỏa táng đạt 85,01%".into(),
             ],
-            table: Some(FigureTable {
+            table_title: "Phụ lục: Kết quả".into(),
+            table: Some(crate::document::FigureTable {
                 header: vec!["Chỉ tiêu".into(), "ĐVT".into(), "Toàn cụm".into()],
                 rows: vec![vec!["Số cuộc tuyên truyền".into(), "cuộc".into(), "1.084".into()]],
             }),
+            chart: Some(crate::chart::BarChart {
+                title: "Tỷ lệ hỏa táng theo đơn vị".into(),
+                measure: "%".into(),
+                bars: vec![crate::chart::Bar {
+                    label: "Hà Đông".into(),
+                    value: 98.2,
+                }],
+            }),
             signer: vec!["TM. CỤM THI ĐUA SỐ 2".into(), "CỤM TRƯỞNG".into()],
+            recipients: vec!["Ủy ban MTTQ Việt Nam Thành phố".into(), "Lưu VP".into()],
         }
     }
 

@@ -1,9 +1,15 @@
 //! Documents of thidua: the cluster's review as Vietnamese prose ([`review`]) and as an
-//! official DOCX ([`docx`]); the spreadsheet a unit downloads, fills in Excel and uploads
+//! official document ([`document`]) written as DOCX ([`docx`]) and PDF ([`pdf`], behind
+//! the default `pdf` feature), with a chart ([`chart`]); the spreadsheet a unit downloads, fills in Excel and uploads
 //! back ([`form_sheet`]); the cluster's figures as a workbook ([`rollup_sheet`]).
 
+pub mod chart;
+pub mod document;
 pub mod docx;
+pub mod fonts;
 pub mod form_sheet;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod review;
 pub mod rollup_sheet;
 
@@ -19,4 +25,10 @@ pub enum ReportError {
     /// The workbook was read, but some cells are wrong.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Cells(Vec<form_sheet::CellError>),
+    /// The chart could not be drawn.
+    #[error("không vẽ được biểu đồ: {0}")]
+    Chart(String),
+    /// Typst could not typeset the PDF.
+    #[error("không tạo được tệp PDF: {0}")]
+    Pdf(String),
 }

@@ -13,6 +13,10 @@ use thidua_core::rollup::{ClusterRollup, Figures};
 use thidua_core::text::Collator;
 use thidua_core::{Catalog, Conference, Indicator, IndicatorCode, Period, Value, ValueType};
 
+/// Ký hiệu — the symbol of a cluster's review in the document register ("Số: 3/BC-CTĐ":
+/// báo cáo of the cụm thi đua).
+pub const REVIEW_SYMBOL: &str = "BC-CTĐ";
+
 /// The default template, in Vietnamese.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/review_vi.txt.j2");
 
@@ -219,9 +223,11 @@ pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, 
     Ok(tidy(&text))
 }
 
-/// The review as an official document (DOCX): the Front's header, the text's body
-/// paragraphs, the members' figures as a table, and the chair's signature block.
-pub fn review_document(input: &ReviewInput<'_>, text: &str) -> crate::docx::OfficialDocument {
+/// The review as an official document (DOCX, PDF): the Front's header with the
+/// register's number when it has one, the text's body paragraphs, the members' figures
+/// as a table, a chart of the first rate among the indicators, and the chair's
+/// signature block.
+pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>) -> crate::document::OfficialDocument {
     let rollup = input.rollup;
     let conference = input.conference;
     let issuer = conference.map_or(input.issuer, |c| c.issuer.as_str());
@@ -255,13 +261,9 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str) -> crate::docx::Offi
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty() && p != author)
         .collect();
+    let short = |u: &thidua_core::Unit| u.short_name().trim_start_matches("quận ").to_owned();
     let mut header = vec!["Chỉ tiêu".to_owned(), "ĐVT".to_owned()];
-    header.extend(
-        rollup
-            .members
-            .iter()
-            .map(|(u, _)| u.short_name().trim_start_matches("quận ").to_owned()),
-    );
+    header.extend(rollup.members.iter().map(|(u, _)| short(u)));
     header.push("Toàn cụm".into());
     // Money in the table in triệu đồng: full đồng do not fit a column of an A4 page.
     let cell = |i: &Indicator, f: &Figures| match (i.value_type, f.get(&i.code)) {
@@ -291,17 +293,54 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str) -> crate::docx::Offi
     if let Some(first) = subtitle.get(..1) {
         subtitle = first.to_uppercase() + &subtitle[1..];
     }
-    crate::docx::OfficialDocument {
+    // The chart shows the first rate (a percentage compares across units of any size);
+    // without one, the first indicator.
+    let charted = input
+        .catalog
+        .indicators()
+        .iter()
+        .find(|i| i.value_type == ValueType::Percent)
+        .or_else(|| input.catalog.indicators().first());
+    let chart = charted.map(|i| crate::chart::BarChart {
+        title: format!("{} theo đơn vị, {}", i.name, rollup.period.label_vi()),
+        measure: if i.value_type == ValueType::Money {
+            "triệu đồng".into()
+        } else {
+            i.measure.clone()
+        },
+        bars: rollup
+            .members
+            .iter()
+            .map(|(u, f)| crate::chart::Bar {
+                label: short(u),
+                value: f
+                    .number(&i.code)
+                    .map(|x| if i.value_type == ValueType::Money { x / 1e6 } else { x })
+                    .unwrap_or(0.0),
+            })
+            .collect(),
+    });
+    crate::document::OfficialDocument {
         issuer: vec![issuer.to_uppercase(), rollup.cluster.name.to_uppercase()],
-        number: "Số:        /BC-CTĐ".into(),
+        number: crate::document::number_line(number, REVIEW_SYMBOL),
         place_date,
         title: "BÁO CÁO".into(),
         subtitle,
         paragraphs,
-        table: Some(crate::docx::FigureTable { header, rows }),
+        table_title: format!(
+            "KẾT QUẢ CÁC CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRONG CỤM {}",
+            rollup.period.label_vi().to_uppercase()
+        ),
+        table: Some(crate::document::FigureTable { header, rows }),
+        chart,
         signer: vec![
             format!("TM. {}", rollup.cluster.name.to_uppercase()),
             "CỤM TRƯỞNG".into(),
+        ],
+        recipients: vec![
+            format!("Thường trực {issuer}"),
+            "Các đơn vị trong cụm".into(),
+            "Lưu: VT".into(),
         ],
     }
 }
@@ -381,7 +420,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
-    fn demo_document() -> (String, crate::docx::OfficialDocument) {
+    fn demo_document() -> (String, crate::document::OfficialDocument) {
         let (rollup, catalog) = demo_rollup();
         let conference = toml_like("");
         let input = ReviewInput {
@@ -392,7 +431,7 @@ mod tests {
             previous: None,
         };
         let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
-        let doc = review_document(&input, &text);
+        let doc = review_document(&input, &text, None);
         (text, doc)
     }
 
@@ -545,6 +584,79 @@ mod tests {
         ] {
             assert!(text.contains(phrase), "{phrase} missing from the PDF:\n{text}");
         }
+    }
+
+    /// poppler's tools are installed by `.ci/run`; a developer without them gets a
+    /// skip, CI never does.
+    fn poppler(tool: &str) -> bool {
+        let there = std::process::Command::new(tool).arg("-v").output().is_ok();
+        assert!(
+            there || std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing: CI must check the PDF"
+        );
+        there
+    }
+
+    #[cfg(feature = "pdf")]
+    #[test]
+    fn the_pdf_carries_the_front_s_header_and_the_names_with_their_diacritics_and_its_pages_render() {
+        if !poppler("pdftotext") || !poppler("pdftoppm") {
+            eprintln!("skipped: poppler-utils is not installed");
+            return;
+        }
+        let (_, mut doc) = demo_document();
+        doc.number = crate::document::number_line(Some(7), REVIEW_SYMBOL);
+        let bytes = crate::pdf::write_pdf(&doc).unwrap_or_else(|e| panic!("{e}"));
+        assert!(bytes.starts_with(b"%PDF-"));
+        let dir = std::env::temp_dir().join(format!("thidua-pdf-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let pdf = dir.join("bao-cao.pdf");
+        std::fs::write(&pdf, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let text = std::process::Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let rendered = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "50"])
+            .arg(&pdf)
+            .arg(dir.join("trang"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let pages = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".png"))
+                    .filter(|e| e.metadata().is_ok_and(|m| m.len() > 1000))
+                    .count()
+            })
+            .unwrap_or(0);
+        let _ = std::fs::remove_dir_all(&dir);
+        // The issuing body wraps in its narrow column, as on paper.
+        for phrase in [
+            "ỦY BAN MTTQ VIỆT NAM",
+            "THÀNH PHỐ HÀ NỘI",
+            "CỤM THI ĐUA SỐ 2",
+            "Số: 7/BC-CTĐ",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Hà Đông, ngày 25 tháng 7 năm 2022",
+            "Sơ kết công tác thi đua - khen thưởng 6 tháng đầu năm 2022",
+            "Nguyễn Anh Tuấn",
+            "85,01%",
+            "trên 10 tỷ đồng",
+            "Thanh Xuân",
+            "Bắc Từ Liêm",
+            "10.266,5",
+            "CỤM TRƯỞNG",
+            "Nơi nhận:",
+        ] {
+            assert!(text.contains(phrase), "«{phrase}» missing from the PDF:\n{text}");
+        }
+        assert!(rendered, "pdftoppm failed");
+        assert!(pages >= 2, "the report renders to {pages} pages");
     }
 
     #[test]

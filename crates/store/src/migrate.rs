@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_templates_news.sql"),
         postgres: include_str!("../migrations/postgres/0004_templates_news.sql"),
     },
+    Migration {
+        version: 6,
+        name: "document_register",
+        sqlite: include_str!("../migrations/sqlite/0006_document_register.sql"),
+        postgres: include_str!("../migrations/postgres/0006_document_register.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

@@ -1,4 +1,5 @@
-//! Report templates edited by users, and the articles of the public news page (tin tức).
+//! Report templates edited by users, the register that numbers issued documents (sổ
+//! đăng ký văn bản đi), and the articles of the public news page (tin tức).
 
 use chrono::{NaiveDateTime, Utc};
 use sqlx::Row;
@@ -128,5 +129,80 @@ impl Store {
                 key: id.to_string(),
             })?;
         article_from_row(&row)
+    }
+
+    /// The number a cluster's document of that kind for `period` was issued with, if it
+    /// has been issued.
+    pub async fn document_number(&self, cluster: &str, symbol: &str, period: &str) -> Result<Option<u32>, StoreError> {
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT number FROM document_number WHERE cluster = $1 AND symbol = $2 AND period = $3")
+                .bind(cluster)
+                .bind(symbol)
+                .bind(period)
+                .fetch_optional(self.pool())
+                .await?;
+        n.map(|n| u32::try_from(n).map_err(StoreError::corrupt)).transpose()
+    }
+
+    /// Issues a cluster's document of that kind for `period`: the next number of the
+    /// cluster's register for the year the document is issued in, or the number it
+    /// already has — issuing twice never takes a second number.
+    pub async fn issue_document_number(
+        &self,
+        cluster: &str,
+        symbol: &str,
+        period: &str,
+        issued_at: NaiveDateTime,
+        by: &str,
+    ) -> Result<u32, StoreError> {
+        let year = i64::from(chrono::Datelike::year(&issued_at));
+        // Two officers issuing at the same moment both read the same largest number; the
+        // primary key refuses the second, which then reads again.
+        for _ in 0..5 {
+            let mut tx = self.begin_write().await?;
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT number FROM document_number WHERE cluster = $1 AND symbol = $2 AND period = $3",
+            )
+            .bind(cluster)
+            .bind(symbol)
+            .bind(period)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(n) = existing {
+                return u32::try_from(n).map_err(StoreError::corrupt);
+            }
+            let next: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM document_number WHERE cluster = $1 AND year = $2 AND symbol = $3",
+            )
+            .bind(cluster)
+            .bind(year)
+            .bind(symbol)
+            .fetch_one(&mut *tx)
+            .await?;
+            let inserted = sqlx::query(
+                "INSERT INTO document_number (cluster, year, symbol, number, period, issued_at, issued_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(cluster)
+            .bind(year)
+            .bind(symbol)
+            .bind(next)
+            .bind(period)
+            .bind(issued_at.format("%Y-%m-%dT%H:%M:%S").to_string())
+            .bind(by)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return u32::try_from(next).map_err(StoreError::corrupt);
+                }
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(
+            "sổ văn bản đang được cấp số đồng thời, xin thử lại".into(),
+        ))
     }
 }

@@ -18,6 +18,7 @@ thidua_store::on_both_backends!(
     names_are_stored_nfc_and_found_without_diacritics,
     opening_a_database_twice_migrates_it_once,
     an_unknown_cluster_is_not_found,
+    the_register_numbers_a_cluster_s_reports_from_one_each_year_and_keeps_a_report_s_number,
 );
 
 async fn demo_store(backend: Backend) -> Option<(TestDatabase, Store)> {
@@ -391,4 +392,45 @@ async fn an_unknown_cluster_is_not_found(backend: Backend) {
 
     assert_eq!(err.as_deref(), Some("không tìm thấy cụm thi đua «HN-CUM9 năm 2022»"));
     let _: Option<IndicatorCode> = None;
+}
+
+async fn the_register_numbers_a_cluster_s_reports_from_one_each_year_and_keeps_a_report_s_number(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let at = |y: i32, m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_else(|| panic!("a date"))
+    };
+    let issue = |period: &'static str, when| {
+        let store = store.clone();
+        async move {
+            store
+                .issue_document_number("HN-CUM2", "BC-CTĐ", period, when, "cumtruong")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+
+    assert_eq!(
+        store.document_number("HN-CUM2", "BC-CTĐ", "2022S1").await.ok(),
+        Some(None)
+    );
+    assert_eq!(issue("2022S1", at(2022, 7, 25)).await, 1);
+    assert_eq!(issue("2022", at(2022, 12, 20)).await, 2);
+    // Issuing again keeps the number; a new year starts again from 1.
+    assert_eq!(issue("2022S1", at(2022, 7, 30)).await, 1);
+    assert_eq!(issue("2023S1", at(2023, 7, 20)).await, 1);
+    assert_eq!(
+        store.document_number("HN-CUM2", "BC-CTĐ", "2022").await.ok(),
+        Some(Some(2))
+    );
+    // Another cluster keeps its own register.
+    let other = store
+        .issue_document_number("HN-CUM1", "BC-CTĐ", "2022S1", at(2022, 7, 26), "khac")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(other, 1);
 }

@@ -74,6 +74,14 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             "/clusters/HN-CUM2/report.txt?period=2022S1".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],
         ),
+        (
+            "/clusters/HN-CUM2/report.pdf?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/clusters/HN-CUM2/report.docx?period=2022S1".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
         ("/admin/templates/review".into(), [LOGIN, NO, NO, NO, NO, OK, OK]),
         ("/tin-tuc".into(), [OK, OK, OK, OK, OK, OK, OK]),
         ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
@@ -581,7 +589,8 @@ async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(ba
         page.contains("tỷ lệ hỏa táng đạt 85,01%") && page.contains("trên 10 tỷ đồng"),
         "{page}"
     );
-    assert!(page.contains("Đăng lên trang tin tức"));
+    assert!(page.contains("Ban hành và đăng lên trang tin tức"));
+    assert!(page.contains("Chưa ban hành"), "no number before it is issued");
 
     let (status, _, _) = app
         .post_as(
@@ -605,6 +614,32 @@ async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(ba
         .unwrap_or_default()
         .to_owned();
     assert!(location.starts_with("/tin-tuc/"), "{location}");
+
+    // Publishing issued the report with the first number of the cluster's register, and
+    // publishing again does not take another.
+    let (_, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(page.contains("Đã ban hành, Số: 1/BC-CTĐ."), "{page}");
+    app.post_as(
+        Some("cumtruong"),
+        "/clusters/HN-CUM2/report/publish",
+        &[("period", "2022S1")],
+    )
+    .await;
+    let (_, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(page.contains("Số: 1/BC-CTĐ"), "{page}");
+    let (status, headers, pdf) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/report.pdf?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(pdf.starts_with("%PDF-"));
 
     let (status, _, list) = app.get_as(None, "/tin-tuc").await;
     assert_eq!(status, StatusCode::OK);

@@ -5,8 +5,19 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use thidua_core::{ClusterCode, Period};
+use thidua_report::review::REVIEW_SYMBOL;
 use thidua_report::review::{DEFAULT_TEMPLATE, ReviewInput, render_review, review_document};
 use thidua_store::Store;
+
+#[cfg(feature = "pdf")]
+fn write_pdf(document: &thidua_report::document::OfficialDocument) -> anyhow::Result<Vec<u8>> {
+    Ok(thidua_report::pdf::write_pdf(document)?)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn write_pdf(_: &thidua_report::document::OfficialDocument) -> anyhow::Result<Vec<u8>> {
+    bail!("bản thidua này được dựng không có PDF (thiếu tính năng «pdf»)")
+}
 
 pub async fn run(
     store: &Store,
@@ -16,11 +27,14 @@ pub async fn run(
     output: Option<&Path>,
     template: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if !matches!(format, "txt" | "docx") {
-        bail!("định dạng «{format}» chưa được hỗ trợ; hiện có: txt, docx");
+    if !matches!(format, "txt" | "docx" | "pdf") {
+        bail!("định dạng «{format}» chưa được hỗ trợ; hiện có: txt, docx, pdf");
     }
-    if format == "docx" && output.is_none() {
-        bail!("báo cáo DOCX cần tệp kết quả: thêm -o bao-cao.docx");
+    if format != "txt" && output.is_none() {
+        bail!(
+            "báo cáo {} cần tệp kết quả: thêm -o bao-cao.{format}",
+            format.to_uppercase()
+        );
     }
     let code = ClusterCode::parse(cluster)?;
     let period = Period::parse(period)?;
@@ -46,10 +60,14 @@ pub async fn run(
         previous: previous.as_ref(),
     };
     let text = render_review(&input, &template)?;
-    let bytes = if format == "docx" {
-        thidua_report::docx::write_docx(&review_document(&input, &text))?
-    } else {
-        text.into_bytes()
+    // A report the chair has issued carries its number from the register.
+    let number = store
+        .document_number(code.as_str(), REVIEW_SYMBOL, &period.to_string())
+        .await?;
+    let bytes = match format {
+        "docx" => thidua_report::docx::write_docx(&review_document(&input, &text, number))?,
+        "pdf" => write_pdf(&review_document(&input, &text, number))?,
+        _ => text.into_bytes(),
     };
     match output {
         Some(path) => {

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use thidua_core::{Cluster, Period, Role};
-use thidua_report::review::{DEFAULT_TEMPLATE, ReviewInput, TemplateError, render_review};
+use thidua_report::document::OfficialDocument;
+use thidua_report::review::{DEFAULT_TEMPLATE, REVIEW_SYMBOL, ReviewInput, TemplateError, render_review};
 use thidua_store::NewArticle;
 
 use super::PeriodQuery;
@@ -28,6 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/clusters/{code}/report", get(report_page))
         .route("/clusters/{code}/report.txt", get(report_text))
         .route("/clusters/{code}/report.docx", get(report_docx))
+        .route("/clusters/{code}/report.pdf", get(report_pdf))
         .route("/clusters/{code}/rollup.xlsx", get(rollup_xlsx))
         .route("/clusters/{code}/report/publish", post(publish))
         .route("/admin/templates/review", get(template_page).post(template_save))
@@ -51,12 +53,16 @@ async fn review_with_document(
     cluster: &Cluster,
     period: Period,
     template: &str,
-) -> Result<Result<(String, thidua_report::docx::OfficialDocument), TemplateError>, AppError> {
-    let (rollup, catalog, conference, tree) = tokio::try_join!(
+) -> Result<Result<(String, OfficialDocument), TemplateError>, AppError> {
+    let period_code = period.code();
+    let (rollup, catalog, conference, tree, number) = tokio::try_join!(
         state.store.rollup_cluster(&cluster.code, period),
         state.store.catalog(),
         state.store.review_conference(&cluster.code, period),
         state.store.unit_tree(),
+        state
+            .store
+            .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period_code),
     )?;
     let previous = match state.store.rollup_cluster(&cluster.code, period.previous()).await {
         Ok(r) if !r.total.is_empty() => Some(r),
@@ -76,7 +82,7 @@ async fn review_with_document(
         previous: previous.as_ref(),
     };
     Ok(render_review(&input, template).map(|text| {
-        let document = thidua_report::review::review_document(&input, &text);
+        let document = thidua_report::review::review_document(&input, &text, number);
         (text, document)
     }))
 }
@@ -108,6 +114,8 @@ struct ReportPage {
     period_label: String,
     paragraphs: Vec<String>,
     error: String,
+    /// "Số: 1/BC-CTĐ" once issued, empty before.
+    number: String,
     can_publish: bool,
     can_edit_template: bool,
     csrf: String,
@@ -146,6 +154,12 @@ async fn report_page(
         Ok(text) => (paragraphs(&text), String::new()),
         Err(e) => (Vec::new(), e.to_string()),
     };
+    let number = state
+        .store
+        .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period.code())
+        .await?
+        .map(|n| thidua_report::document::number_line(Some(n), REVIEW_SYMBOL))
+        .unwrap_or_default();
     Ok(ReportPage {
         title: format!("Báo cáo {} — {}", period.label_vi(), cluster.name),
         query: String::new(),
@@ -156,6 +170,7 @@ async fn report_page(
         period_label: period.label_vi(),
         paragraphs,
         error,
+        number,
         can_publish: can_publish(&user, &cluster),
         can_edit_template: can_edit_template(&user),
         csrf: user.csrf.clone(),
@@ -176,19 +191,71 @@ async fn report_text(
     Ok(super::attachment("text/plain; charset=utf-8", &filename, text))
 }
 
+/// The review as an official document, written by `write` off the async threads:
+/// typesetting a PDF takes a good part of a second.
+async fn document_download(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period: Option<&str>,
+    extension: &str,
+    content_type: &str,
+    write: fn(&OfficialDocument) -> Result<Vec<u8>, thidua_report::ReportError>,
+) -> Result<Response, AppError> {
+    let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
+    let (_, document) = review_with_document(state, &cluster, period, &current_template(state).await?)
+        .await?
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let bytes = tokio::task::spawn_blocking(move || write(&document))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let filename = format!("bao-cao-{}-{}.{extension}", cluster.code, period);
+    Ok(super::attachment(content_type, &filename, bytes))
+}
+
 async fn report_docx(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let (_, document) = review_with_document(&state, &cluster, period, &current_template(&state).await?)
-        .await?
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let bytes = thidua_report::docx::write_docx(&document).map_err(|e| AppError::Internal(e.to_string()))?;
-    let filename = format!("bao-cao-{}-{}.docx", cluster.code, period);
-    Ok(super::attachment(super::DOCX, &filename, bytes))
+    let write = thidua_report::docx::write_docx;
+    document_download(
+        &state,
+        &user,
+        &code,
+        query.period.as_deref(),
+        "docx",
+        super::DOCX,
+        write,
+    )
+    .await
+}
+
+#[cfg(feature = "pdf")]
+async fn report_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let write = thidua_report::pdf::write_pdf;
+    document_download(
+        &state,
+        &user,
+        &code,
+        query.period.as_deref(),
+        "pdf",
+        "application/pdf",
+        write,
+    )
+    .await
+}
+
+#[cfg(not(feature = "pdf"))]
+async fn report_pdf() -> Result<Response, AppError> {
+    Err(AppError::NotFound("bản thidua này được dựng không có PDF".into()))
 }
 
 async fn rollup_xlsx(
@@ -250,6 +317,19 @@ async fn publish(
         .map(|c| c.author.clone())
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| user.user.display_name.clone());
+    // Publishing issues the report: it takes the next number of the cluster's register
+    // (or keeps the one it has), which its DOCX and PDF then carry.
+    let now = chrono::Local::now().naive_local();
+    state
+        .store
+        .issue_document_number(
+            cluster.code.as_str(),
+            REVIEW_SYMBOL,
+            &period.code(),
+            now,
+            &user.user.username,
+        )
+        .await?;
     let id = state
         .store
         .publish_article(
@@ -260,7 +340,7 @@ async fn publish(
                 cluster: Some(cluster.code.to_string()),
                 period: Some(period.code()),
                 author,
-                published_at: chrono::Local::now().naive_local(),
+                published_at: now,
             },
             &user.user.username,
         )
