@@ -88,4 +88,32 @@ pub enum Error {
     /// The action does not fit the submission's state or the reporting window.
     #[error("{0}")]
     InvalidTransition(String),
+    /// A criteria set (bảng tiêu chí) that breaks a rule, as a whole.
+    #[error("bảng tiêu chí thi đua: {0}")]
+    InvalidCriteria(String),
+    /// One criterion, bonus or penalty rule that breaks a rule.
+    #[error("tiêu chí {code}: {reason}")]
+    InvalidCriterion {
+        /// The criterion's code as written ("I.2", "T1").
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A score (điểm) given against a criteria set that does not fit it.
+    #[error("bảng chấm điểm, mục {code}: {reason}")]
+    InvalidScore {
+        /// The item's code.
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An emulation pledge (giao ước thi đua) that breaks a rule.
+    #[error("giao ước thi đua: {0}")]
+    InvalidPledge(String),
+    /// A ballot (phiếu bầu) or one of its questions that breaks a rule.
+    #[error("bỏ phiếu: {0}")]
+    InvalidBallot(String),
+    /// An award form, proposal or decision that breaks a rule.
+    #[error("khen thưởng: {0}")]
+    InvalidAward(String),
 }

@@ -1,13 +1,15 @@
 //! The domain of thidua — the emulation-and-commendation work (thi đua – khen thưởng) of
 //! the Vietnam Fatherland Front — as types and pure functions: units in a tree, clusters,
 //! reporting periods, indicators and their formulas and validation rules, the rollup of
-//! reported figures, and Vietnamese text and numbers. Nothing here does I/O; the store,
+//! reported figures, the year's emulation (criteria, pledges, scoring, the secret vote,
+//! awards), and Vietnamese text and numbers. Nothing here does I/O; the store,
 //! the web server and the CLI build on it.
 
 pub mod access;
 pub mod cluster;
 pub mod code;
 pub mod conference;
+pub mod emulation;
 pub mod error;
 pub mod formula;
 pub mod import;
