@@ -586,6 +586,53 @@ mod tests {
         }
     }
 
+    /// The figures workbook opens in LibreOffice too (where it is installed): converted to
+    /// CSV, its first sheet names the members and the cluster total.
+    #[test]
+    fn libreoffice_opens_the_figures_workbook() {
+        if std::process::Command::new("libreoffice")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipped: libreoffice is not installed");
+            return;
+        }
+        let (rollup, catalog) = demo_rollup();
+        let bytes = crate::rollup_sheet::write_rollup(&rollup, &catalog).unwrap_or_else(|e| panic!("{e}"));
+        let dir = std::env::temp_dir().join(format!("thidua-lo-xlsx-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let xlsx = dir.join("so-lieu.xlsx");
+        std::fs::write(&xlsx, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let converted = std::process::Command::new("libreoffice")
+            .args([
+                "--headless",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76",
+                "--outdir",
+            ])
+            .arg(&dir)
+            .arg(&xlsx)
+            .env("HOME", &dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let csv = std::fs::read_to_string(dir.join("so-lieu.csv"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            converted.status.success(),
+            "{}",
+            String::from_utf8_lossy(&converted.stderr)
+        );
+        // LibreOffice without Calc (Writer alone) has no spreadsheet filter.
+        let Ok(csv) = csv else {
+            eprintln!("skipped: LibreOffice Calc is not installed");
+            return;
+        };
+        for name in ["Hà Đông", "Bắc Từ Liêm", "Toàn cụm", "4130"] {
+            assert!(csv.contains(name), "{name} missing from the workbook:\n{csv}");
+        }
+    }
+
     /// poppler's tools are installed by `.ci/run`; a developer without them gets a
     /// skip, CI never does.
     fn poppler(tool: &str) -> bool {
