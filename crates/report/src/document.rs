@@ -9,10 +9,40 @@ use crate::chart::BarChart;
 /// A table of figures: a header row and body rows of text, already formatted.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FigureTable {
+    /// A heading above it ("KẾT QUẢ CÁC CHỈ TIÊU …"); empty for none.
+    pub title: String,
     /// Column heads.
     pub header: Vec<String>,
     /// Rows.
     pub rows: Vec<Vec<String>>,
+    /// Relative column widths; empty for the figures layout (a wide name column, a
+    /// narrow measure column, the figures sharing the rest).
+    pub widths: Vec<u32>,
+    /// How many leading columns hold text (left-aligned); the rest are figures,
+    /// right-aligned.
+    pub text_columns: usize,
+}
+
+impl FigureTable {
+    /// The column widths out of `total`: the given proportions, or the figures layout.
+    pub fn column_widths(&self, total: usize) -> Vec<usize> {
+        let columns = self.header.len().max(1);
+        if self.widths.len() == columns {
+            let sum: usize = self.widths.iter().map(|w| *w as usize).sum::<usize>().max(1);
+            return self.widths.iter().map(|w| total * *w as usize / sum).collect();
+        }
+        let columns = columns.max(3);
+        let name = total / 3;
+        let measure = total / 10;
+        let figure = (total - name - measure) / (columns - 2);
+        (0..columns)
+            .map(|i| match i {
+                0 => name,
+                1 => measure,
+                _ => figure,
+            })
+            .collect()
+    }
 }
 
 /// An official document.
@@ -31,10 +61,8 @@ pub struct OfficialDocument {
     pub subtitle: String,
     /// Body paragraphs.
     pub paragraphs: Vec<String>,
-    /// A heading above the table ("Phụ lục: Kết quả …"); empty for none.
-    pub table_title: String,
-    /// The figures, after the body.
-    pub table: Option<FigureTable>,
+    /// Tables after the body.
+    pub tables: Vec<FigureTable>,
     /// A chart after the table.
     pub chart: Option<BarChart>,
     /// The signature block, top line first ("TM. CỤM THI ĐUA SỐ 2", "CỤM TRƯỞNG").

@@ -94,20 +94,9 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
                 .line_spacing(LineSpacing::new().after(120)),
         );
     }
-    if let Some(table) = &doc.table {
-        // The name column takes a third of the width, the measure a tenth, the figures
-        // share the rest.
-        let columns = table.header.len().max(3);
-        let name_width = text_width / 3;
-        let measure_width = text_width / 10;
-        let figure_width = (text_width - name_width - measure_width) / (columns - 2);
-        let widths: Vec<usize> = (0..columns)
-            .map(|i| match i {
-                0 => name_width,
-                1 => measure_width,
-                _ => figure_width,
-            })
-            .collect();
+    for table in &doc.tables {
+        let widths = table.column_widths(text_width);
+        let columns = widths.len();
         let cell = |i: usize, text: &str, bold: bool, align: AlignmentType| {
             let r = run(text, TABLE);
             TableCell::new()
@@ -115,7 +104,7 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
                 .width(widths[i.min(columns - 1)], WidthType::Dxa)
         };
         let align = |i: usize| {
-            if i < 2 {
+            if i < table.text_columns {
                 AlignmentType::Left
             } else {
                 AlignmentType::Right
@@ -138,8 +127,8 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
             ));
         }
         docx = docx.add_paragraph(Paragraph::new());
-        if !doc.table_title.is_empty() {
-            docx = docx.add_paragraph(centred(&doc.table_title, BODY, true));
+        if !table.title.is_empty() {
+            docx = docx.add_paragraph(centred(&table.title, BODY, true));
         }
         docx = docx.add_table(
             Table::new(rows)
@@ -208,11 +197,13 @@ mod tests {
                 "Sáng 25/7, tại quận Hà Đông, …".into(),
                 "tỷ lệ hỏa táng đạt 85,01%".into(),
             ],
-            table_title: "Phụ lục: Kết quả".into(),
-            table: Some(crate::document::FigureTable {
+            tables: vec![crate::document::FigureTable {
+                title: "Phụ lục: Kết quả".into(),
                 header: vec!["Chỉ tiêu".into(), "ĐVT".into(), "Toàn cụm".into()],
                 rows: vec![vec!["Số cuộc tuyên truyền".into(), "cuộc".into(), "1.084".into()]],
-            }),
+                widths: vec![],
+                text_columns: 2,
+            }],
             chart: Some(crate::chart::BarChart {
                 title: "Tỷ lệ hỏa táng theo đơn vị".into(),
                 measure: "%".into(),

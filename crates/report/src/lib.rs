@@ -6,6 +6,7 @@
 pub mod chart;
 pub mod document;
 pub mod docx;
+pub mod emulation_documents;
 pub mod fonts;
 pub mod form_sheet;
 #[cfg(feature = "pdf")]

@@ -327,11 +327,16 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
         title: "BÁO CÁO".into(),
         subtitle,
         paragraphs,
-        table_title: format!(
-            "KẾT QUẢ CÁC CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRONG CỤM {}",
-            rollup.period.label_vi().to_uppercase()
-        ),
-        table: Some(crate::document::FigureTable { header, rows }),
+        tables: vec![crate::document::FigureTable {
+            title: format!(
+                "KẾT QUẢ CÁC CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRONG CỤM {}",
+                rollup.period.label_vi().to_uppercase()
+            ),
+            header,
+            rows,
+            widths: Vec::new(),
+            text_columns: 2,
+        }],
         chart,
         signer: vec![
             format!("TM. {}", rollup.cluster.name.to_uppercase()),
@@ -526,7 +531,7 @@ mod tests {
             !doc.paragraphs.iter().any(|p| p == "Ủy ban MTTQ quận Hà Đông"),
             "the news byline is not in the document"
         );
-        let table = doc.table.unwrap_or_default();
+        let table = doc.tables.first().cloned().unwrap_or_default();
         assert_eq!(table.header.last().map(String::as_str), Some("Toàn cụm"));
         assert!(
             table
