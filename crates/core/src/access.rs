@@ -9,6 +9,10 @@
 //! - an upper-level officer (Ban Thường trực) sees and reviews everything below their
 //!   unit and can reopen an accepted form;
 //! - an admin does everything, including managing accounts.
+//!
+//! In the emulation work (thi đua): each member scores itself and casts its unit's one
+//! paper; the chair runs the cluster's scoring, pledge and vote; the upper level defines
+//! the criteria, adjusts the scores and decides the awards for the units below it.
 
 use std::fmt;
 
@@ -202,6 +206,51 @@ impl<'a> Access<'a> {
     pub fn can_administer(&self) -> bool {
         self.is_admin()
     }
+
+    /// Whether the user chairs `cluster` (its chair unit's chair, in its year).
+    pub fn chairs(&self, cluster: &Cluster) -> bool {
+        self.principal.role == Role::Chair && cluster.chair.is_some() && cluster.chair.as_ref() == self.own_unit()
+    }
+
+    /// Whether the user is above every member of `cluster` (upper level) or an admin.
+    pub fn oversees(&self, cluster: &Cluster) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Upper => cluster.members.iter().all(|m| self.within_own_subtree(m)),
+            Role::Officer | Role::Chair => false,
+        }
+    }
+
+    /// Whether the user may define emulation criteria (tiêu chí): the upper level and
+    /// admins.
+    pub fn can_manage_criteria(&self) -> bool {
+        matches!(self.principal.role, Role::Upper | Role::Admin)
+    }
+
+    /// Whether the user may speak for `unit` in `cluster`: register its pledge, score it
+    /// (tự chấm), cast its paper. Its own officers, when it is a member.
+    pub fn represents(&self, cluster: &Cluster, unit: &UnitCode) -> bool {
+        self.can_enter(unit) && cluster.has_member(unit)
+    }
+
+    /// Whether the user runs `cluster`'s emulation work: signs the pledge, gives the
+    /// cluster's scores, opens and closes the vote, proposes awards from it. The chair,
+    /// the upper level above it, an admin.
+    pub fn can_run_cluster(&self, cluster: &Cluster) -> bool {
+        self.chairs(cluster) || self.oversees(cluster)
+    }
+
+    /// Whether the user may adjust `cluster`'s scores as the upper level, and review,
+    /// escalate, decide and revoke awards for its members.
+    pub fn can_decide_for(&self, cluster: &Cluster) -> bool {
+        self.oversees(cluster)
+    }
+
+    /// Whether the user may decide or revoke awards for `unit`: the upper level above it,
+    /// an admin.
+    pub fn can_decide_awards(&self, unit: &UnitCode) -> bool {
+        self.can_reopen(unit)
+    }
 }
 
 #[cfg(test)]
@@ -357,5 +406,32 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()).ok(), Some(role));
         }
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn in_the_emulation_work_members_speak_for_themselves_the_chair_runs_the_cluster_and_the_upper_level_decides() {
+        let (tree, clusters) = world();
+        let cluster = &clusters[0];
+        let officer = who(Role::Officer, Some("CG"));
+        let chair = who(Role::Chair, Some("HD"));
+        let upper = who(Role::Upper, Some("HN"));
+        let outsider = who(Role::Officer, Some("TH"));
+        let officer = Access::new(&officer, &tree, &clusters);
+        let chair = Access::new(&chair, &tree, &clusters);
+        let upper = Access::new(&upper, &tree, &clusters);
+        let outsider = Access::new(&outsider, &tree, &clusters);
+
+        assert!(officer.represents(cluster, &code("CG")));
+        assert!(!officer.represents(cluster, &code("HD")), "only its own unit");
+        assert!(!outsider.represents(cluster, &code("TH")), "not a member");
+        assert!(!officer.can_run_cluster(cluster));
+        assert!(chair.can_run_cluster(cluster));
+        assert!(!chair.can_run_cluster(&clusters[1]), "only the cluster it chairs");
+        assert!(chair.represents(cluster, &code("HD")), "the chair's unit votes too");
+        assert!(!chair.can_decide_for(cluster));
+        assert!(upper.can_run_cluster(cluster) && upper.can_decide_for(cluster));
+        assert!(upper.can_manage_criteria() && !chair.can_manage_criteria());
+        assert!(upper.can_decide_awards(&code("CG")));
+        assert!(!chair.can_decide_awards(&code("CG")));
     }
 }
