@@ -17,6 +17,7 @@ thidua_store::on_both_backends!(
     an_admin_creates_a_chair_and_two_officers_from_the_command_line,
     a_reporting_window_is_set_and_shown_in_vietnamese_dates,
     the_review_report_of_the_demo_states_the_article_s_figures,
+    the_review_compares_with_the_previous_half_year_when_the_cluster_reported_then,
 );
 
 /// Runs thidua with `input` on standard input.
@@ -536,4 +537,52 @@ async fn the_review_report_of_the_demo_states_the_article_s_figures(backend: Bac
     );
     let _ = std::fs::remove_file(out);
     let _ = std::fs::remove_file(bad_template);
+}
+
+async fn the_review_compares_with_the_previous_half_year_when_the_cluster_reported_then(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    // The same cluster in 2021, and its members' propaganda sessions in the second half.
+    let clusters = write_temp(
+        &format!("clusters-2021-{backend:?}.csv"),
+        "code,name,year,members,host,chair,deputy\n\
+         HN-CUM2,Cụm thi đua số 2,2021,HN-HADONG;HN-THANHXUAN;HN-CAUGIAY;HN-TAYHO;HN-BACTULIEM;HN-NAMTULIEM,HN-TAYHO,HN-TAYHO,\n",
+    );
+    let values = write_temp(
+        &format!("values-2021-{backend:?}.csv"),
+        "unit,indicator,period,value\n\
+         HN-HADONG,HV_TUYEN_TRUYEN,2021S2,200\n\
+         HN-THANHXUAN,HV_TUYEN_TRUYEN,2021S2,150\n\
+         HN-CAUGIAY,HV_TUYEN_TRUYEN,2021S2,190\n\
+         HN-TAYHO,HV_TUYEN_TRUYEN,2021S2,100\n\
+         HN-BACTULIEM,HV_TUYEN_TRUYEN,2021S2,200\n\
+         HN-NAMTULIEM,HV_TUYEN_TRUYEN,2021S2,160\n",
+    );
+    ok(thidua(
+        &db,
+        &["import", "clusters", clusters.to_str().unwrap_or_default()],
+    ));
+    ok(thidua(&db, &["import", "values", values.to_str().unwrap_or_default()]));
+
+    let text = ok(thidua(
+        &db,
+        &[
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "txt",
+        ],
+    ));
+    // 1.084 now against 1.000 then.
+    assert!(
+        text.contains("1.084 cuộc") && text.contains("tăng 84 cuộc so với 6 tháng cuối năm 2021"),
+        "{text}"
+    );
+    let _ = std::fs::remove_file(clusters);
+    let _ = std::fs::remove_file(values);
 }
