@@ -17,8 +17,15 @@ pub const DEMO_FILES: [(&str, &str); 5] = [
 /// The record of the demo's review conference.
 pub const DEMO_CONFERENCE: &str = include_str!("../../../data/demo/conference.toml");
 
+/// The demo's emulation criteria: district-level clusters of Hà Nội, 2022.
+pub const DEMO_CRITERIA: &str = include_str!("../../../data/demo/criteria-2022.toml");
+
+/// The demo's catalogue of award forms.
+pub const DEMO_AWARDS: &str = include_str!("../../../data/demo/awards.toml");
+
 impl Store {
-    /// Loads the demo cluster (HN-CUM2, 2022S1) into this database.
+    /// Loads the demo cluster (HN-CUM2, 2022S1) into this database, with the 2022 emulation
+    /// criteria of its level and the award catalogue.
     pub async fn load_demo(&self) -> Result<(), StoreError> {
         let [units, indicators, rules, clusters, values] = DEMO_FILES.map(|(_, text)| text);
         self.import_units_csv(units).await?;
@@ -27,6 +34,11 @@ impl Store {
         self.import_clusters_csv(clusters).await?;
         self.import_values_csv(values).await?;
         self.import_conference_toml(DEMO_CONFERENCE).await?;
+        // The year's emulation for HN-CUM2: its criteria (by its members' level) and the
+        // award catalogue. Saving the same criteria again keeps their version.
+        self.import_criteria_toml(&crate::Actor::system("demo"), DEMO_CRITERIA)
+            .await?;
+        self.import_awards_toml(DEMO_AWARDS).await?;
         Ok(())
     }
 }

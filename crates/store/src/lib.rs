@@ -6,6 +6,7 @@
 mod accounts;
 mod conference;
 mod demo;
+mod emulation;
 mod error;
 mod import;
 mod migrate;
@@ -18,7 +19,12 @@ mod url;
 mod workflow;
 
 pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
-pub use demo::{DEMO_ACCOUNTS, DEMO_FILES, DEMO_PASSWORD};
+pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
+pub use emulation::{
+    Actor, Ballot, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking, SavedCriteria,
+    ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal, parse_awards_toml,
+    parse_criteria_toml,
+};
 pub use error::StoreError;
 pub use import::ImportSummary;
 pub use news::{Article, NewArticle};

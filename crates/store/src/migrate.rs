@@ -40,6 +40,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_templates_news.sql"),
     },
     Migration {
+        version: 5,
+        name: "emulation",
+        sqlite: include_str!("../migrations/sqlite/0005_emulation.sql"),
+        postgres: include_str!("../migrations/postgres/0005_emulation.sql"),
+    },
+    Migration {
         version: 6,
         name: "document_register",
         sqlite: include_str!("../migrations/sqlite/0006_document_register.sql"),

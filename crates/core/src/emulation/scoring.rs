@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Access;
 use crate::code::{IndicatorCode, UnitCode};
 use crate::emulation::criteria::{CriteriaSet, Criterion, CriterionCode, Entry};
 use crate::emulation::{Points, competition_ranks};
@@ -138,6 +139,30 @@ impl ScoreCard {
             );
         }
         Ok(ScoreCard { marks: checked })
+    }
+
+    /// Rebuilds a stored card, computed items included (as they were computed when the
+    /// card was saved). Every code must still name an item, bonus or penalty rule of
+    /// `criteria`, within its maximum.
+    pub fn restore(criteria: &CriteriaSet, marks: BTreeMap<CriterionCode, Mark>) -> Result<ScoreCard, Error> {
+        let (computed, manual): (BTreeMap<_, _>, BTreeMap<_, _>) = marks.into_iter().partition(
+            |(code, _)| matches!(criteria.find(code), Some(Entry::Criterion(c)) if c.computation().is_some()),
+        );
+        let mut card = ScoreCard::new(criteria, manual)?;
+        for (code, mark) in computed {
+            let max = match criteria.find(&code) {
+                Some(Entry::Criterion(c)) => c.max,
+                _ => Points::ZERO,
+            };
+            if mark.points > max {
+                return Err(Error::InvalidScore {
+                    code: code.to_string(),
+                    reason: format!("{} điểm vượt điểm tối đa {max}", mark.points),
+                });
+            }
+            card.marks.insert(code, mark);
+        }
+        Ok(card)
     }
 
     /// The marks, by code.
@@ -458,6 +483,17 @@ pub fn compare(criteria: &CriteriaSet, cards: [Option<&ScoreCard>; 3]) -> Compar
     }
 }
 
+/// Whether the user may give `step`'s numbers for `unit` in `year`: the unit's own
+/// officers self-score; the chair of a cluster the unit belongs to that year scores for
+/// the cluster; the upper level above the unit adjusts; an admin may do the last two.
+pub fn may_score(access: &Access, unit: &UnitCode, year: i32, step: ScoreStep) -> bool {
+    match step {
+        ScoreStep::SelfScore => access.can_enter(unit),
+        ScoreStep::Cluster => access.can_administer() || access.chaired_clusters(year).any(|c| c.has_member(unit)),
+        ScoreStep::Upper => access.can_reopen(unit),
+    }
+}
+
 /// A unit's total, to be ranked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scored {
@@ -563,6 +599,23 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_card_comes_back_with_its_computed_items() {
+        let computed = card(&[("I.1", 20.0)]).with_computed(&[ComputedScore {
+            code: code("I.2"),
+            value: Some(90.0),
+            target: 95.0,
+            points: pts(20.0),
+        }]);
+        let restored = ScoreCard::restore(&sample(), computed.marks().clone());
+        assert_eq!(restored.as_ref().ok(), Some(&computed));
+        let mut too_many = computed.marks().clone();
+        if let Some(m) = too_many.get_mut(&code("I.2")) {
+            m.points = pts(31.0);
+        }
+        assert!(ScoreCard::restore(&sample(), too_many).is_err());
+    }
+
+    #[test]
     fn a_bonus_counted_per_case_must_be_a_whole_number_of_cases() {
         assert!(refused(&[("T1", 1.5)]).contains("không phải là bội số của 1 điểm mỗi lần"));
         assert!(ScoreCard::new(&sample(), marks(&[("P1", 1.5)])).is_ok());
@@ -653,6 +706,58 @@ mod tests {
             Some((None, Some(pts(30.0))))
         );
         assert_eq!(cmp.final_totals.total, pts(30.0));
+    }
+
+    #[test]
+    fn officers_self_score_chairs_score_for_the_cluster_and_the_upper_level_adjusts() {
+        use crate::access::{Principal, Role};
+        use crate::cluster::Cluster;
+        use crate::unit::{Unit, UnitTree};
+        let code = |c: &str| UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"));
+        let unit = |c: &str, parent: Option<&str>| Unit {
+            code: code(c),
+            name: c.into(),
+            kind: "district".into(),
+            parent: parent.map(code),
+            valid_from: None,
+            valid_to: None,
+        };
+        let tree = UnitTree::new([unit("HN", None), unit("HD", Some("HN")), unit("CG", Some("HN"))])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let clusters = [Cluster {
+            code: crate::ClusterCode::parse("CUM2").unwrap_or_else(|e| panic!("{e}")),
+            name: "Cụm 2".into(),
+            year: 2022,
+            members: vec![code("HD"), code("CG")],
+            chair: Some(code("HD")),
+            deputy: None,
+            host: None,
+        }];
+        let who = |role: Role, unit: &str| Principal {
+            user_id: 1,
+            username: "u".into(),
+            role,
+            unit: Some(code(unit)),
+        };
+        let may = |p: &Principal, unit: &str, step: ScoreStep| {
+            may_score(&Access::new(p, &tree, &clusters), &code(unit), 2022, step)
+        };
+        let officer = who(Role::Officer, "CG");
+        assert!(may(&officer, "CG", ScoreStep::SelfScore) && !may(&officer, "HD", ScoreStep::SelfScore));
+        assert!(!may(&officer, "CG", ScoreStep::Cluster) && !may(&officer, "CG", ScoreStep::Upper));
+        let chair = who(Role::Chair, "HD");
+        assert!(may(&chair, "CG", ScoreStep::Cluster) && !may(&chair, "CG", ScoreStep::Upper));
+        assert!(
+            !may_score(
+                &Access::new(&chair, &tree, &clusters),
+                &code("CG"),
+                2023,
+                ScoreStep::Cluster
+            ),
+            "the chair rotates yearly"
+        );
+        let upper = who(Role::Upper, "HN");
+        assert!(may(&upper, "CG", ScoreStep::Upper) && !may(&upper, "CG", ScoreStep::SelfScore));
     }
 
     fn scored(unit: &str, name: &str, total: f64) -> Scored {
