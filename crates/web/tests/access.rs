@@ -82,6 +82,10 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             "/clusters/HN-CUM2/report.docx?period=2022S1".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],
         ),
+        (
+            "/clusters/HN-CUM2/emulation?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
         ("/admin/templates/review".into(), [LOGIN, NO, NO, NO, NO, OK, OK]),
         ("/tin-tuc".into(), [OK, OK, OK, OK, OK, OK, OK]),
         ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),

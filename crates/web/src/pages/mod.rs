@@ -1,9 +1,15 @@
 //! The pages people use. Each module owns its routes.
 
 mod admin;
+mod awards;
+mod ballot;
 mod cluster;
 mod conference;
+mod criteria;
+mod emulation;
 mod form;
+mod pledge;
+mod scoring;
 pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
 pub(crate) use unit::ensure_can_view_unit;
@@ -35,6 +41,12 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(report::router())
         .merge(news::router())
         .merge(conference::router())
+        .merge(emulation::router())
+        .merge(criteria::router())
+        .merge(pledge::router())
+        .merge(scoring::router())
+        .merge(ballot::router())
+        .merge(awards::router())
         .route("/static/style.css", get(style))
         .route("/static/form.js", get(form_js))
 }

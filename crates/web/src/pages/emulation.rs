@@ -1,0 +1,139 @@
+//! Thi đua – khen thưởng — the year's emulation work of a cluster on one page: the steps
+//! in order (criteria, pledge, scoring, vote, awards), with links to each, and the
+//! helpers the pages of those steps share (the cluster of a year, checked for access).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use thidua_core::{Cluster, UnitCode};
+
+use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
+use crate::error::AppError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/clusters/{code}/emulation", get(hub))
+}
+
+/// `?year=2022` — the emulation year; the year of the cluster's latest figures when absent.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct YearQuery {
+    pub year: Option<i32>,
+}
+
+/// The cluster `code` in `year` (see [`YearQuery`] when `None`), after checking that the
+/// user may see it; with the tree and clusters the check loaded, for further checks.
+pub(crate) async fn cluster_of_year(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    year: Option<i32>,
+) -> Result<(Cluster, Scope), AppError> {
+    // Without a year, the year of the cluster's latest figures, as its page does.
+    let year = year.map(|y| y.to_string());
+    let (cluster, _, _) = super::resolve_cluster(state, code, year.as_deref()).await?;
+    let scope = Scope::load(state).await?;
+    super::ensure_can_view_cluster(&scope, &user.principal(), &cluster)?;
+    Ok((cluster, scope))
+}
+
+/// A unit's short name ("quận Hà Đông"), or its code when it is unknown.
+pub(crate) fn unit_name(scope: &Scope, unit: &UnitCode) -> String {
+    scope
+        .tree
+        .get(unit)
+        .map_or_else(|| unit.to_string(), |u| u.short_name().to_owned())
+}
+
+struct Step {
+    number: u8,
+    title: &'static str,
+    what: &'static str,
+    href: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "emulation.html")]
+struct HubPage {
+    title: String,
+    query: String,
+    me: Option<Me>,
+    code: String,
+    name: String,
+    year: i32,
+    steps: Vec<Step>,
+    role_note: String,
+    /// "Cụm trưởng: quận Hà Đông · Cụm phó: …".
+    officers: String,
+}
+
+async fn hub(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<YearQuery>,
+) -> Result<HubPage, AppError> {
+    let (cluster, scope) = cluster_of_year(&state, &user, &code, query.year).await?;
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    let (c, y) = (cluster.code.as_str(), cluster.year);
+    let steps = vec![
+        Step {
+            number: 1,
+            title: "Tiêu chí thi đua",
+            what: "Bảng tiêu chí, thang điểm, điểm thưởng và điểm trừ của năm",
+            href: format!("/clusters/{c}/criteria?year={y}"),
+        },
+        Step {
+            number: 2,
+            title: "Giao ước thi đua",
+            what: "Các đơn vị đăng ký danh hiệu, chỉ tiêu; cụm ký giao ước",
+            href: format!("/clusters/{c}/pledge?year={y}"),
+        },
+        Step {
+            number: 3,
+            title: "Chấm điểm",
+            what: "Đơn vị tự chấm → cụm chấm → cấp trên điều chỉnh; tổng điểm và xếp hạng",
+            href: format!("/clusters/{c}/scores?year={y}"),
+        },
+        Step {
+            number: 4,
+            title: "Bình xét, suy tôn",
+            what: "Bỏ phiếu kín: xếp hạng, đơn vị dẫn đầu, Bằng khen, cụm trưởng và cụm phó năm sau",
+            href: format!("/clusters/{c}/ballots?year={y}"),
+        },
+        Step {
+            number: 5,
+            title: "Khen thưởng",
+            what: "Đề nghị, xét duyệt, quyết định khen thưởng và lịch sử khen thưởng",
+            href: format!("/awards?cluster={c}&year={y}"),
+        },
+    ];
+    let role_note = if access.chairs(&cluster) {
+        "Đơn vị của bạn là cụm trưởng năm nay: bạn chủ trì giao ước, chấm điểm của cụm và cuộc bỏ phiếu."
+    } else if access.can_decide_for(&cluster) {
+        "Bạn thuộc cấp trên của cụm: bạn ban hành tiêu chí, điều chỉnh điểm và quyết định khen thưởng."
+    } else if user.user.unit.as_ref().is_some_and(|u| access.represents(&cluster, u)) {
+        "Bạn đại diện cho đơn vị mình: đăng ký giao ước, tự chấm điểm và bỏ phiếu."
+    } else {
+        "Bạn được xem công tác thi đua của cụm."
+    };
+    let officers = [("Cụm trưởng", &cluster.chair), ("Cụm phó", &cluster.deputy)]
+        .into_iter()
+        .filter_map(|(role, unit)| unit.as_ref().map(|u| format!("{role}: {}", unit_name(&scope, u))))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Ok(HubPage {
+        title: format!("Thi đua - khen thưởng năm {y} — {}", cluster.name),
+        query: String::new(),
+        me: Some(user.me()),
+        code: cluster.code.to_string(),
+        name: cluster.name.clone(),
+        year: y,
+        steps,
+        role_note: role_note.into(),
+        officers,
+    })
+}
