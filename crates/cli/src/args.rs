@@ -57,7 +57,7 @@ pub enum Command {
         /// Kỳ báo cáo.
         #[arg(long)]
         period: String,
-        /// Định dạng: txt hoặc docx (pdf sẽ có sau).
+        /// Định dạng: txt, docx hoặc pdf.
         #[arg(long, default_value = "txt")]
         format: String,
         /// Tệp kết quả; mặc định in ra màn hình.
@@ -69,6 +69,21 @@ pub enum Command {
     },
     /// Nạp dữ liệu mẫu: Cụm thi đua số 2 Hà Nội, 6 tháng đầu năm 2022, và các tài khoản mẫu.
     Demo,
+    /// Bảng tiêu chí thi đua: xem, chép sang năm mới.
+    #[command(subcommand)]
+    Criteria(CriteriaCommand),
+    /// Xếp hạng thi đua của cụm theo điểm đã chấm.
+    Ranking {
+        /// Mã cụm thi đua.
+        #[arg(long)]
+        cluster: String,
+        /// Năm thi đua.
+        #[arg(long)]
+        year: i32,
+    },
+    /// Khen thưởng: lịch sử khen thưởng của đơn vị hoặc cá nhân.
+    #[command(subcommand)]
+    Awards(AwardsCommand),
     /// Quản lý tài khoản người dùng.
     #[command(subcommand)]
     User(UserCommand),
@@ -107,6 +122,50 @@ pub enum ImportKind {
     Values,
     /// conference.toml: biên bản hội nghị (xem data/demo/conference.toml)
     Conference,
+    /// criteria.toml: bảng tiêu chí thi đua của một cấp, một năm (xem data/demo/criteria-2022.toml)
+    Criteria,
+    /// awards.toml: danh mục hình thức khen thưởng (xem data/demo/awards.toml)
+    Awards,
+}
+
+/// `thidua criteria …`.
+#[derive(Debug, Subcommand)]
+pub enum CriteriaCommand {
+    /// In bảng tiêu chí đang dùng của một cụm trong một năm.
+    Show {
+        /// Mã cụm thi đua.
+        #[arg(long)]
+        cluster: String,
+        /// Năm thi đua.
+        #[arg(long)]
+        year: i32,
+    },
+    /// Chép bảng tiêu chí của năm trước sang năm mới để sửa tiếp.
+    Copy {
+        /// Cấp cụm (loại đơn vị thành viên, ví dụ district).
+        #[arg(long)]
+        level: String,
+        /// Năm nguồn.
+        #[arg(long)]
+        from: i32,
+        /// Năm đích.
+        #[arg(long)]
+        to: i32,
+    },
+}
+
+/// `thidua awards …`.
+#[derive(Debug, Subcommand)]
+pub enum AwardsCommand {
+    /// Lịch sử khen thưởng qua các năm (tìm không cần dấu).
+    History {
+        /// Mã đơn vị (khen thưởng tập thể).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Họ tên cá nhân, có dấu hoặc không dấu.
+        #[arg(long)]
+        person: Option<String>,
+    },
 }
 
 /// Output format of `rollup`.

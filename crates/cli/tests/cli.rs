@@ -18,6 +18,7 @@ thidua_store::on_both_backends!(
     a_reporting_window_is_set_and_shown_in_vietnamese_dates,
     the_review_report_of_the_demo_states_the_article_s_figures,
     the_review_compares_with_the_previous_half_year_when_the_cluster_reported_then,
+    the_year_s_criteria_are_shown_copied_to_the_next_year_and_a_bad_file_is_refused,
 );
 
 /// Runs thidua with `input` on standard input.
@@ -585,4 +586,58 @@ async fn the_review_compares_with_the_previous_half_year_when_the_cluster_report
     );
     let _ = std::fs::remove_file(clusters);
     let _ = std::fs::remove_file(values);
+}
+
+async fn the_year_s_criteria_are_shown_copied_to_the_next_year_and_a_bad_file_is_refused(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    let shown = ok(thidua(
+        &db,
+        &["criteria", "show", "--cluster", "HN-CUM2", "--year", "2022"],
+    ));
+    assert!(
+        shown.contains("cụm cấp quận, huyện, thị xã, năm 2022, phiên bản 1 (thang điểm 100"),
+        "{shown}"
+    );
+    assert!(shown.contains("II.2 Vận động Nhân dân thực hiện hỏa táng"), "{shown}");
+    assert!(
+        shown.contains("[tự tính từ số liệu]") && shown.contains("[chấm tay]"),
+        "{shown}"
+    );
+
+    let copied = ok(thidua(
+        &db,
+        &[
+            "criteria", "copy", "--level", "district", "--from", "2022", "--to", "2023",
+        ],
+    ));
+    assert!(copied.contains("sang năm 2023"), "{copied}");
+    let again = thidua(
+        &db,
+        &[
+            "criteria", "copy", "--level", "district", "--from", "2022", "--to", "2023",
+        ],
+    );
+    assert!(
+        !again.status.success(),
+        "a year's criteria are not overwritten by a copy"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("năm 2023 đã có bảng tiêu chí"));
+
+    let bad = write_temp(&format!("criteria-bad-{backend:?}.toml"), "scale = [\n");
+    let refused = thidua(&db, &["import", "criteria", bad.to_str().unwrap_or_default()]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(said.contains("line 1") && said.contains("tệp bảng tiêu chí"), "{said}");
+    let _ = std::fs::remove_file(bad);
+
+    let ranking = ok(thidua(&db, &["ranking", "--cluster", "HN-CUM2", "--year", "2022"]));
+    assert!(
+        ranking.contains("Chưa có điểm: quận Hà Đông"),
+        "nobody has scored yet: {ranking}"
+    );
+    let nobody = ok(thidua(&db, &["awards", "history", "--person", "tran thi binh"]));
+    assert!(nobody.contains("Không có khen thưởng nào."), "{nobody}");
 }

@@ -37,14 +37,7 @@ impl Unit {
     /// The level in Vietnamese for the level codes the catalogs use (`city`, `district`,
     /// `ward`, …); any other level is shown as written, since levels are data.
     pub fn kind_label(&self) -> &str {
-        match self.kind.as_str() {
-            "central" => "Trung ương",
-            "province" | "city" => "tỉnh, thành phố",
-            "district" => "quận, huyện, thị xã",
-            "ward" | "commune" => "phường, xã, thị trấn",
-            "residential" | "area" => "khu dân cư",
-            other => other,
-        }
+        kind_label_vi(&self.kind)
     }
 
     /// The short name people use: "Ủy ban MTTQ Việt Nam quận Hà Đông" → "quận Hà Đông".
@@ -152,6 +145,19 @@ impl UnitTree {
             }
         }
         out
+    }
+}
+
+/// The Vietnamese name of a kind of unit, which is also a cluster level ("district" →
+/// "quận, huyện, thị xã"); an unknown kind is shown as it is.
+pub fn kind_label_vi(kind: &str) -> &str {
+    match kind {
+        "central" => "Trung ương",
+        "province" | "city" => "tỉnh, thành phố",
+        "district" => "quận, huyện, thị xã",
+        "ward" | "commune" => "phường, xã, thị trấn",
+        "residential" | "area" => "khu dân cư",
+        other => other,
     }
 }
 

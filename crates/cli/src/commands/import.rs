@@ -25,6 +25,27 @@ pub async fn run(store: &Store, kind: ImportKind, file: &Path) -> anyhow::Result
             .import_conference_toml(&text)
             .await
             .map(|_| thidua_store::ImportSummary { rows: 1 }),
+        ImportKind::Criteria => {
+            let saved = store
+                .import_criteria_toml(&thidua_store::Actor::system("import"), &text)
+                .await
+                .with_context(|| format!("nhập {} thất bại", file.display()))?;
+            println!(
+                "Đã nhập bảng tiêu chí «{}», phiên bản {}.",
+                saved.criteria.set.name(),
+                saved.criteria.version
+            );
+            if !saved.message.is_empty() {
+                println!("{}", saved.message);
+            }
+            return Ok(());
+        }
+        ImportKind::Awards => store
+            .import_awards_toml(&text)
+            .await
+            .map(|catalogue| thidua_store::ImportSummary {
+                rows: catalogue.forms().len(),
+            }),
     }
     .with_context(|| format!("nhập {} thất bại", file.display()))?;
     println!("Đã nhập {} dòng từ {}.", summary.rows, file.display());

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_load;
+mod emulation;
 mod import;
 mod report;
 mod rollup;
@@ -44,6 +45,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user::run(&store, command).await,
+        Command::Criteria(command) => emulation::criteria(&store, command).await,
+        Command::Ranking { cluster, year } => emulation::ranking(&store, &cluster, year).await,
+        Command::Awards(command) => emulation::awards(&store, command).await,
         Command::Report {
             cluster,
             period,
