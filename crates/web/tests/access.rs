@@ -100,6 +100,10 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
         ("/api/v1/search?q=ha".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
         ("/api/v1/openapi.json".into(), [OK, OK, OK, OK, OK, OK, OK]),
         ("/login".into(), [OK, OK, OK, OK, OK, OK, OK]),
+        (
+            "/clusters/HN-CUM2/ballots?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
     ];
     // Hà Đông's chair unit is Hà Đông itself, so the chair account may enter its form;
     // it reviews the others'. Drafts of other units stay private to everyone but upper
