@@ -400,6 +400,25 @@ async fn the_upper_level_proposes_a_person_and_records_the_decision(backend: Bac
     );
     assert_eq!(proposed, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), "/awards?cluster=HN-CUM2&year=2022");
+    let (odd_cluster, odd_headers, _) = app
+        .post_as(
+            Some("thanhpho"),
+            "/awards/proposals",
+            &[
+                ("award", "GK-QUAN"),
+                ("year", "2022"),
+                ("kind", "collective"),
+                ("unit", "HN-HADONG"),
+                ("cluster", "Cụm 2\n"),
+            ],
+        )
+        .await;
+    assert_eq!(odd_cluster, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&odd_headers),
+        "/awards?year=2022",
+        "a cluster that is no code is ignored"
+    );
     let p = proposals_of_2022(&app).await.remove(0);
     assert_eq!(p.proposal.source, ProposalSource::Upper);
     assert_eq!(p.proposal.recipient.person(), Some("Trần Thị Bình"));

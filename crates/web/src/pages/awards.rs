@@ -20,7 +20,7 @@ use thidua_core::emulation::award::{
 use thidua_core::period::format_date_vi;
 use thidua_core::text::matches_search;
 use thidua_core::unit::kind_label_vi;
-use thidua_core::{Access, Cluster, UnitCode};
+use thidua_core::{Access, Cluster, ClusterCode, UnitCode};
 use thidua_store::{Actor, DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
 
 use super::ballot::ballot_id;
@@ -448,12 +448,13 @@ async fn propose(
         },
         _ => Recipient::Collective { unit: unit.clone() },
     };
-    // Filed under the cluster it was proposed from, when the unit belongs to it that year.
-    let back = fields.get("cluster");
+    // Filed under the cluster it was proposed from, when the unit belongs to it that year;
+    // the field comes back from the page, so anything but a cluster code is ignored.
+    let back = ClusterCode::parse(&fields.get("cluster")).ok();
     let cluster = scope
         .clusters
         .iter()
-        .find(|c| c.code.as_str() == back && c.year == year && in_cluster(&scope, c, &unit))
+        .find(|c| Some(&c.code) == back.as_ref() && c.year == year && in_cluster(&scope, c, &unit))
         .map(|c| c.code.clone());
     let proposal = Proposal {
         year,
@@ -464,7 +465,7 @@ async fn propose(
         source: ProposalSource::Upper,
     };
     state.store.propose_award(&Actor::from(&principal), proposal).await?;
-    Ok(Redirect::to(&list_url(Some(&back), Some(year))).into_response())
+    Ok(Redirect::to(&list_url(back.as_ref().map(ClusterCode::as_str), Some(year))).into_response())
 }
 
 async fn move_proposal(
