@@ -557,6 +557,9 @@ fn outcome_sentence(q: &QuestionTally, name: &dyn Fn(&UnitCode) -> String) -> St
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+        Outcome::Tie { tied, .. } if q.kind.is_ranking() => {
+            format!("Bằng điểm nhau: {}.", names(tied))
+        }
         Outcome::Tie { tied, settled } if settled.is_empty() => {
             format!("Bằng phiếu nhau: {}.", names(tied))
         }
