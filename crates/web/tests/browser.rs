@@ -385,3 +385,123 @@ async fn a_returned_form_shows_its_reason_and_is_submitted_again() {
     session.wait_for_text("#state", "Đã gửi, chờ duyệt").await;
     session.finish().await;
 }
+
+impl Session {
+    /// The number at the end of the current address ("/ballots/3" → 3).
+    async fn id_in_url(&self) -> String {
+        let url = self.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+        url.path().rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
+    /// Every element `css` matches, clicked in turn.
+    async fn click_all(&self, css: &str) {
+        let elements = self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        assert!(!elements.is_empty(), "nothing matches {css}");
+        for e in elements {
+            e.click().await.unwrap_or_else(|err| panic!("{css}: {err}"));
+        }
+    }
+
+    /// Casts the paper of the signed-in officer's unit on ballot `id`: the members ranked
+    /// in the paper's order, Tây Hồ chosen wherever one unit is chosen, Tây Hồ and Cầu
+    /// Giấy for the Bằng khen.
+    async fn cast_paper(&self, id: &str) {
+        self.open(&format!("/ballots/{id}")).await;
+        let ranks = self
+            .client
+            .find_all(Locator::Css("form.paper select"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ranks.len(), 6, "one place to give each of the six members");
+        for (place, select) in ranks.into_iter().enumerate() {
+            select
+                .select_by_value(&(place + 1).to_string())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        self.click_all("form.paper input[type=radio][value=HN-TAYHO]").await;
+        self.click_all("form.paper input[type=checkbox][value=HN-TAYHO]").await;
+        self.click_all("form.paper input[type=checkbox][value=HN-CAUGIAY]")
+            .await;
+        self.click("form.paper button[type=submit]").await;
+        self.wait_for_text("section.voters", "✓").await;
+    }
+}
+
+/// The whole emulation year of the demo cluster, 2022, as its people do it in the
+/// browser: the chair opens the vote, each of the six members casts its one paper, the
+/// chair closes and counts it, proposes the Cờ thi đua for the unit the vote acclaimed,
+/// the city reviews, escalates and decides it, and the award appears in the unit's
+/// history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chair_and_its_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history() {
+    let Some(session) = Session::start().await else { return };
+
+    session.login("cumtruong").await;
+    session.open("/clusters/HN-CUM2/emulation?year=2022").await;
+    session.click("a[href='/clusters/HN-CUM2/ballots?year=2022']").await;
+    session.wait_for_url("/clusters/HN-CUM2/ballots?year=2022").await;
+    session.click("form.ballot-open button[type=submit]").await;
+    session.wait_for_text("section.voters", "0/6").await;
+    let ballot = session.id_in_url().await;
+    session.logout().await;
+
+    // Hà Đông's paper is cast by its officer; the chair, also of Hà Đông, then has none.
+    for officer in ["hadong", "thanhxuan", "caugiay", "tayho", "bactuliem", "namtuliem"] {
+        session.login(officer).await;
+        session.cast_paper(&ballot).await;
+        let page = session.text_of("main").await;
+        assert!(!page.contains("Gửi phiếu"), "{officer} cannot vote twice: {page}");
+        session.logout().await;
+    }
+
+    session.login("cumtruong").await;
+    session.open(&format!("/ballots/{ballot}")).await;
+    assert!(session.text_of("section.voters").await.contains("6/6"));
+    session.click("form[action$='/close'] button").await;
+    let count = session.wait_for_text("section.tally", "Kết quả kiểm phiếu").await;
+    assert!(count.contains("Số phiếu thu vào: 6"), "{count}");
+    assert!(count.contains("Tây Hồ"), "{count}");
+    // The first result that can be proposed is the leading unit's: the Cờ thi đua.
+    session.click("form.propose button").await;
+    session.wait_for_url("year=2022").await;
+    let proposals = session.text_of("main").await;
+    assert!(proposals.contains("quận Tây Hồ"), "{proposals}");
+    session.logout().await;
+
+    session.login("thanhpho").await;
+    session.open("/awards?cluster=HN-CUM2&year=2022").await;
+    session.click("button[name=action][value=review]").await;
+    session.wait_for_text("main", "Đã thẩm định").await;
+    session.click("button[name=action][value=escalate]").await;
+    session.wait_for_text("main", "Đã trình cấp trên").await;
+    session.click("form.decision input[name=proposal]").await;
+    session.type_into("form.decision #number", "125/QĐ-MTTQ-BTT").await;
+    // Signed early in the next year, as year-end decisions are; a date field is set the
+    // way its picker would set it.
+    session
+        .client
+        .execute(
+            "document.querySelector('form.decision #signed_on').value = '2023-01-15'",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    session.click("form.decision button[type=submit]").await;
+    let decision = session.wait_for_text("main", "125/QĐ-MTTQ-BTT").await;
+    assert!(decision.contains("quận Tây Hồ"), "{decision}");
+    session.logout().await;
+
+    session.login("tayho").await;
+    session.open("/units/HN-TAYHO/awards").await;
+    let history = session.text_of("main").await;
+    assert!(
+        history.contains("125/QĐ-MTTQ-BTT") && history.contains("Cờ thi đua") && history.contains("2022"),
+        "{history}"
+    );
+    session.finish().await;
+}

@@ -525,9 +525,11 @@ impl AwardDecision {
         self.recipients = recipients;
         if !(self.year..=self.year + 2).contains(&self.signed_on.year()) {
             return Err(Error::InvalidAward(format!(
-                "quyết định khen thưởng năm {} không thể ký ngày {}",
+                "quyết định khen thưởng năm {} không thể ký ngày {}: ngày ký phải trong các năm {} đến {}",
                 self.year,
-                self.signed_on.format("%d/%m/%Y")
+                crate::period::format_date_vi(self.signed_on),
+                self.year,
+                self.year + 2
             )));
         }
         if self.revocation.is_some() {
