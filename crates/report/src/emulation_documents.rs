@@ -93,13 +93,10 @@ fn question_table(heading: &Heading<'_>, q: &QuestionTally) -> FigureTable {
             } else {
                 row.push(format_integer(i64::from(c.votes)));
                 row.push(format_decimal_trimmed(c.percent, 2));
-                let elected = matches!(&q.outcome, Outcome::Elected { units } if units.contains(&c.unit))
-                    || matches!(&q.outcome, Outcome::Tie { settled, .. } if settled.contains(&c.unit));
-                let tied = matches!(&q.outcome, Outcome::Tie { tied, .. } if tied.contains(&c.unit));
                 row.push(
-                    if elected {
+                    if q.chose(&c.unit) {
                         "Trúng"
-                    } else if tied {
+                    } else if q.tied(&c.unit) {
                         "Bằng phiếu"
                     } else {
                         ""
@@ -145,16 +142,7 @@ pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord) -> Off
             .threshold
             .map(|t| format!(" Ngưỡng trúng: {}.", t.label_vi()))
             .unwrap_or_default();
-        let reasons: Vec<String> = q
-            .invalid_reasons
-            .iter()
-            .map(|(r, n)| format!("{} phiếu {}", format_integer(i64::from(*n)), r.label_vi()))
-            .collect();
-        let invalid = if reasons.is_empty() {
-            format_integer(i64::from(q.invalid))
-        } else {
-            format!("{} ({})", format_integer(i64::from(q.invalid)), reasons.join("; "))
-        };
+        let invalid = q.invalid_vi();
         paragraphs.push(format!(
             "Câu {}. {}: số phiếu hợp lệ {}; số phiếu không hợp lệ {}.{threshold} {}",
             q.code,

@@ -495,6 +495,39 @@ pub struct TallyRecord {
     pub questions: Vec<QuestionTally>,
 }
 
+impl QuestionTally {
+    /// The invalid papers as the record states them: "2 (1 phiếu chọn quá số lượng cho
+    /// phép; 1 phiếu không chọn đơn vị nào)", or just "0".
+    pub fn invalid_vi(&self) -> String {
+        let count = |n: u32| crate::number::format_integer(i64::from(n));
+        let reasons: Vec<String> = self
+            .invalid_reasons
+            .iter()
+            .map(|(r, n)| format!("{} phiếu {}", count(*n), r.label_vi()))
+            .collect();
+        if reasons.is_empty() {
+            count(self.invalid)
+        } else {
+            format!("{} ({})", count(self.invalid), reasons.join("; "))
+        }
+    }
+
+    /// Whether `unit` is chosen by this question (elected, or chosen despite a tie among
+    /// others); a ranking chooses nobody.
+    pub fn chose(&self, unit: &UnitCode) -> bool {
+        match &self.outcome {
+            Outcome::Elected { units } => units.contains(unit),
+            Outcome::Tie { settled, .. } => !self.kind.is_ranking() && settled.contains(unit),
+            _ => false,
+        }
+    }
+
+    /// Whether `unit` is among those tied.
+    pub fn tied(&self, unit: &UnitCode) -> bool {
+        matches!(&self.outcome, Outcome::Tie { tied, .. } if tied.contains(unit))
+    }
+}
+
 impl TallyRecord {
     /// Whether any question must be voted again.
     pub fn revote_needed(&self) -> bool {

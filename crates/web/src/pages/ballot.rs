@@ -470,23 +470,13 @@ fn results(
         .iter()
         .map(|q| {
             let ranking = q.kind.is_ranking();
-            let reasons: Vec<String> = q
-                .invalid_reasons
-                .iter()
-                .map(|(r, n)| format!("{} phiếu {}", format_integer(i64::from(*n)), r.label_vi()))
-                .collect();
-            let invalid = if reasons.is_empty() {
-                format_integer(i64::from(q.invalid))
-            } else {
-                format!("{} ({})", format_integer(i64::from(q.invalid)), reasons.join("; "))
-            };
+            let invalid = q.invalid_vi();
             let rows = q
                 .candidates
                 .iter()
                 .map(|c| {
-                    let elected = matches!(&q.outcome, Outcome::Elected { units } if units.contains(&c.unit))
-                        || matches!(&q.outcome, Outcome::Tie { settled, .. } if !ranking && settled.contains(&c.unit));
-                    let tied = matches!(&q.outcome, Outcome::Tie { tied, .. } if tied.contains(&c.unit));
+                    let elected = q.chose(&c.unit);
+                    let tied = q.tied(&c.unit);
                     ResultRow {
                         place: format!("{}{}", c.place, if c.tied { " (bằng)" } else { "" }),
                         name: name(&c.unit),
