@@ -119,6 +119,21 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             "/clusters/HN-CUM2/criteria?year=2022".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],
         ),
+        (
+            "/clusters/HN-CUM2/scores?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        // A unit's sheets: itself, the chair, the upper level; peers once the cluster
+        // has scored it (nobody has, in the demo).
+        ("/units/HN-CAUGIAY/scores/2022".into(), [LOGIN, NO, OK, NO, OK, OK, OK]),
+        (
+            "/units/HN-CAUGIAY/scores/2022/self".into(),
+            [LOGIN, NO, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/units/HN-CAUGIAY/scores/2022/cluster".into(),
+            [LOGIN, NO, OK, NO, OK, OK, OK],
+        ),
     ];
     // Hà Đông's chair unit is Hà Đông itself, so the chair account may enter its form;
     // it reviews the others'. Drafts of other units stay private to everyone but upper

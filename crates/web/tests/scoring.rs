@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::TestApp;
 use thidua_core::UnitCode;
+use thidua_core::emulation::Points;
 use thidua_core::emulation::scoring::ScoreStep;
 use thidua_store::{Actor, Backend};
 
@@ -17,6 +18,13 @@ common::on_both_backends!(
     an_officer_cannot_import_criteria,
     a_bad_criteria_file_is_refused_in_vietnamese_naming_its_line_and_nothing_is_written,
     last_year_s_criteria_are_copied_to_the_new_year_by_the_upper_level,
+    an_officer_self_scores_tay_ho_with_a_decimal_and_an_evidence_file_and_reads_it_back,
+    a_peer_or_an_outsider_cannot_open_or_post_another_unit_s_sheet,
+    the_chair_gives_the_cluster_score_the_upper_level_adjusts_and_the_comparison_shows_all_three,
+    the_ranking_orders_the_members_and_hides_self_scores_the_cluster_has_not_scored_from_peers,
+    computed_items_are_filled_from_the_demo_figures_and_cannot_be_typed,
+    a_stale_save_is_refused_with_409_and_keeps_what_was_typed,
+    a_mark_above_its_maximum_or_not_a_number_names_its_line_and_nothing_is_saved,
 );
 
 fn unit(c: &str) -> UnitCode {
@@ -335,4 +343,367 @@ async fn last_year_s_criteria_are_copied_to_the_new_year_by_the_upper_level(back
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a year with criteria is not copied over");
+}
+
+// -------------------------------------------------------------------------- scoring
+
+const TAYHO_SELF: &str = "/units/HN-TAYHO/scores/2022/self";
+
+/// Every item scored by hand in the demo criteria, at its maximum (52 points).
+const MANUAL_FULL: [(&str, &str); 11] = [
+    ("p_I.1", "5"),
+    ("p_I.2", "5"),
+    ("p_I.3", "5"),
+    ("p_II.1", "5"),
+    ("p_II.3", "5"),
+    ("p_III.3", "7"),
+    ("p_IV.3", "2"),
+    ("p_V.5", "8"),
+    ("p_VI.1", "4"),
+    ("p_VI.2", "3"),
+    ("p_VI.3", "3"),
+];
+
+/// Saves a sheet as `who` with the sheet's version and these fields.
+async fn score(app: &TestApp, who: &str, uri: &str, version: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let mut all = vec![("version", version), ("criteria_version", "1")];
+    all.extend_from_slice(fields);
+    let (status, _, body) = app.post_as(Some(who), uri, &all).await;
+    (status, body)
+}
+
+/// The id in the first `/evidence/{id}` link of a page.
+fn evidence_id(page: &str) -> String {
+    page.split("href=\"/evidence/")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default()
+}
+
+fn points(x: f64) -> Option<Points> {
+    Points::from_f64(x)
+}
+
+async fn stored_points(app: &TestApp, unit_code: &str, step: ScoreStep, item: &str) -> Option<Points> {
+    let sheet = app
+        .state
+        .store
+        .score_sheet(&unit(unit_code), 2022, 1, step)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let code = thidua_core::emulation::criteria::CriterionCode::parse(item).unwrap_or_else(|e| panic!("{e}"));
+    sheet.and_then(|s| s.card.get(&code).map(|m| m.points))
+}
+
+async fn an_officer_self_scores_tay_ho_with_a_decimal_and_an_evidence_file_and_reads_it_back(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, page) = score(
+        &app,
+        "tayho",
+        TAYHO_SELF,
+        "0",
+        &[("p_I.1", "4,5"), ("n_I.1", "Kế hoạch số 12/KH-MTTQ ngày 10/1/2022")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã lưu bảng điểm (lần lưu thứ 1)"), "{page}");
+    assert!(page.contains("value=\"4,5\"") && page.contains("Kế hoạch số 12/KH-MTTQ ngày 10/1/2022"));
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::SelfScore, "I.1").await,
+        points(4.5)
+    );
+
+    let pdf = "%PDF-1.4 kế hoạch tuyên truyền".as_bytes();
+    let (status, headers, _) = post_multipart(
+        &app,
+        "tayho",
+        &format!("{TAYHO_SELF}/evidence"),
+        &[("code", "I.1")],
+        Some(("Kế hoạch 12.pdf", pdf)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+
+    let (_, _, page) = app.get_as(Some("tayho"), TAYHO_SELF).await;
+    assert!(page.contains("Kế hoạch 12.pdf"), "{page}");
+    let id = evidence_id(&page);
+    let (status, headers, body) = app.get_as(Some("tayho"), &format!("/evidence/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.as_bytes(), pdf, "the file comes back byte for byte");
+    let disposition = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains("UTF-8''K%E1%BA%BF"),
+        "{disposition}"
+    );
+    let (status, _, _) = app.get_as(Some("cumtruong"), &format!("/evidence/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "the chair reads the evidence");
+    for who in ["caugiay", "khac"] {
+        let (status, _, _) = app.get_as(Some(who), &format!("/evidence/{id}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who} may not read Tây Hồ's evidence");
+    }
+
+    let (status, _, _) = app
+        .post_as(Some("caugiay"), &format!("/evidence/{id}/delete"), &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the owner removes evidence");
+    let (status, _, _) = app.post_as(Some("tayho"), &format!("/evidence/{id}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.get_as(Some("tayho"), TAYHO_SELF).await;
+    assert!(page.contains("Chưa có tệp minh chứng."), "{page}");
+}
+
+async fn a_peer_or_an_outsider_cannot_open_or_post_another_unit_s_sheet(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    score(&app, "tayho", TAYHO_SELF, "0", &[("p_I.1", "5")]).await;
+
+    for who in ["caugiay", "hadong", "khac"] {
+        for uri in [TAYHO_SELF, "/units/HN-TAYHO/scores/2022"] {
+            let (status, _, _) = app.get_as(Some(who), uri).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "GET {uri} as {who}");
+        }
+        let (status, _) = score(&app, who, TAYHO_SELF, "1", &[("p_I.1", "1")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "POST as {who}");
+    }
+    let (status, _) = score(&app, "cumtruong", TAYHO_SELF, "1", &[("p_I.1", "1")]).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the chair does not self-score for a member"
+    );
+    let (status, _) = score(
+        &app,
+        "tayho",
+        "/units/HN-TAYHO/scores/2022/cluster",
+        "0",
+        &[("p_I.1", "5")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a member does not give the cluster's score"
+    );
+    let (status, _) = score(
+        &app,
+        "cumtruong",
+        "/units/HN-TAYHO/scores/2022/upper",
+        "0",
+        &[("p_I.1", "5")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the chair does not adjust as the upper level"
+    );
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::SelfScore, "I.1").await,
+        points(5.0)
+    );
+}
+
+async fn the_chair_gives_the_cluster_score_the_upper_level_adjusts_and_the_comparison_shows_all_three(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    score(&app, "tayho", TAYHO_SELF, "0", &[("p_I.1", "5"), ("p_T1", "2")]).await;
+
+    let (status, page) = score(
+        &app,
+        "cumtruong",
+        "/units/HN-TAYHO/scores/2022/cluster",
+        "0",
+        &[("p_I.1", "4"), ("n_I.1", "Thiếu báo cáo quý IV")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Trước đó"),
+        "the cluster step shows the self-score beside each line"
+    );
+    let (status, page) = score(
+        &app,
+        "thanhpho",
+        "/units/HN-TAYHO/scores/2022/upper",
+        "0",
+        &[("p_I.1", "4,5")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    let (status, _, page) = app.get_as(Some("tayho"), "/units/HN-TAYHO/scores/2022").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Đơn vị tự chấm") && page.contains("Cụm chấm") && page.contains("Cấp trên điều chỉnh"),
+        "{page}"
+    );
+    let i1 = page
+        .split("<th class=\"unit\" scope=\"row\">I.1</th>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(
+        i1.contains("<td class=\"step\">5</td><td class=\"step\">4</td><td class=\"step\">4,5</td>"),
+        "{i1}"
+    );
+    assert!(page.contains("differs"), "the differences are highlighted");
+    assert!(
+        page.contains("(cumtruong)") && page.contains("(thanhpho)") && page.contains("(tayho)"),
+        "who gave each step"
+    );
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::Cluster, "T1").await,
+        None,
+        "the chair kept T1 as it was"
+    );
+    let (status, _, _) = app.get_as(Some("caugiay"), "/units/HN-TAYHO/scores/2022").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "once the cluster has scored, peers see the sheets"
+    );
+}
+
+async fn the_ranking_orders_the_members_and_hides_self_scores_the_cluster_has_not_scored_from_peers(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    score(&app, "tayho", TAYHO_SELF, "0", &MANUAL_FULL).await;
+    score(
+        &app,
+        "caugiay",
+        "/units/HN-CAUGIAY/scores/2022/self",
+        "0",
+        &[("p_I.1", "1")],
+    )
+    .await;
+    score(
+        &app,
+        "thanhxuan",
+        "/units/HN-THANHXUAN/scores/2022/self",
+        "0",
+        &[("p_I.1", "1")],
+    )
+    .await;
+
+    let (status, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/scores?year=2022")
+        .await;
+
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let at = |name: &str| page.find(name).unwrap_or(usize::MAX);
+    // Cầu Giấy's and Thanh Xuân's figures earn them different computed points.
+    assert!(
+        at("quận Tây Hồ") < at("quận Cầu Giấy") && at("quận Cầu Giấy") < at("quận Thanh Xuân"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>1</td>") && page.contains("<td>2</td>") && page.contains("<td>3</td>"),
+        "{page}"
+    );
+    assert!(page.contains("87,32"), "Tây Hồ's total: 52 by hand + 35,32 computed");
+    let unscored = page.split("Chưa có bảng điểm").nth(1).unwrap_or_default();
+    assert!(
+        unscored.contains("quận Hà Đông") && !unscored.contains("quận Tây Hồ"),
+        "{unscored}"
+    );
+
+    let (status, _, page) = app.get_as(Some("caugiay"), "/clusters/HN-CUM2/scores?year=2022").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("87,32"), "a peer does not see Tây Hồ's self-score");
+    assert!(page.contains("Chưa công bố"));
+    let (status, _, _) = app.get_as(Some("khac"), "/clusters/HN-CUM2/scores?year=2022").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn computed_items_are_filled_from_the_demo_figures_and_cannot_be_typed(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, _, page) = app.get_as(Some("tayho"), TAYHO_SELF).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Số liệu: 98,68 (chỉ tiêu 95)"), "before any save: {page}");
+    assert!(
+        page.contains("id=\"p_II.2\" value=\"10\" class=\"points\" readonly"),
+        "{page}"
+    );
+
+    let (status, page) = score(&app, "tayho", TAYHO_SELF, "0", &[("p_II.2", "1"), ("p_I.1", "5")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::SelfScore, "II.2").await,
+        points(10.0),
+        "the typed 1 is ignored: the figures give 10"
+    );
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::SelfScore, "III.2").await,
+        points(3.6)
+    );
+}
+
+async fn a_stale_save_is_refused_with_409_and_keeps_what_was_typed(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    score(&app, "tayho", TAYHO_SELF, "0", &[("p_I.1", "5")]).await;
+
+    let (status, page) = score(
+        &app,
+        "tayho",
+        TAYHO_SELF,
+        "0",
+        &[("p_I.1", "3,25"), ("n_I.1", "Đã sửa")],
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("vừa được người khác cập nhật"), "{page}");
+    assert!(
+        page.contains("value=\"3,25\"") && page.contains("value=\"Đã sửa\""),
+        "what was typed stays"
+    );
+    assert_eq!(
+        stored_points(&app, "HN-TAYHO", ScoreStep::SelfScore, "I.1").await,
+        points(5.0)
+    );
+}
+
+async fn a_mark_above_its_maximum_or_not_a_number_names_its_line_and_nothing_is_saved(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, page) = score(
+        &app,
+        "tayho",
+        TAYHO_SELF,
+        "0",
+        &[("p_I.1", "6"), ("p_I.2", "năm"), ("p_I.3", "4")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Mục I.1: 6 điểm vượt điểm tối đa 5"), "{page}");
+    assert!(page.contains("Mục I.2:") && page.contains("value=\"năm\"") && page.contains("value=\"4\""));
+
+    let (status, page) = score(&app, "tayho", TAYHO_SELF, "0", &[("p_T1", "1,5")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("không phải là bội số của 1 điểm mỗi lần"), "{page}");
+    let sheet = app
+        .state
+        .store
+        .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(sheet.is_none(), "nothing was saved");
 }

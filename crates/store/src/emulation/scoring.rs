@@ -507,6 +507,27 @@ impl Store {
         Ok((evidence_from_row(&row)?, row.try_get("content")?))
     }
 
+    /// The sheet an evidence file is attached to: its unit, year and step — what a page
+    /// checks before it hands the file out or removes it.
+    pub async fn evidence_owner(&self, id: i64) -> Result<(UnitCode, i32, ScoreStep), StoreError> {
+        let row = sqlx::query(
+            "SELECT u.code AS unit, s.year, s.step FROM score_evidence e
+             JOIN score_sheet s ON s.id = e.sheet_id JOIN unit u ON u.id = s.unit_id WHERE e.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "tệp minh chứng",
+            key: id.to_string(),
+        })?;
+        Ok((
+            parse_stored(UnitCode::parse(&row.try_get::<String, _>("unit")?))?,
+            year_of(row.try_get("year")?)?,
+            parse_stored(ScoreStep::parse(&row.try_get::<String, _>("step")?))?,
+        ))
+    }
+
     /// Removes an evidence file (the audit trail keeps its name).
     pub async fn remove_evidence(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
         let at = now();
