@@ -134,6 +134,18 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             "/units/HN-CAUGIAY/scores/2022/cluster".into(),
             [LOGIN, NO, OK, NO, OK, OK, OK],
         ),
+        (
+            "/clusters/HN-CUM2/pledge?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/clusters/HN-CUM2/pledge.docx?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/clusters/HN-CUM2/pledge.pdf?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
     ];
     // Hà Đông's chair unit is Hà Đông itself, so the chair account may enter its form;
     // it reviews the others'. Drafts of other units stay private to everyone but upper

@@ -25,6 +25,8 @@ common::on_both_backends!(
     computed_items_are_filled_from_the_demo_figures_and_cannot_be_typed,
     a_stale_save_is_refused_with_409_and_keeps_what_was_typed,
     a_mark_above_its_maximum_or_not_a_number_names_its_line_and_nothing_is_saved,
+    members_register_for_the_pledge_the_chair_signs_it_and_it_prints,
+    a_bad_pledged_target_keeps_what_was_typed_and_names_the_indicator,
 );
 
 fn unit(c: &str) -> UnitCode {
@@ -706,4 +708,164 @@ async fn a_mark_above_its_maximum_or_not_a_number_names_its_line_and_nothing_is_
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(sheet.is_none(), "nothing was saved");
+}
+
+// --------------------------------------------------------------------------- pledge
+
+const PLEDGE: &str = "/clusters/HN-CUM2/pledge?year=2022";
+const REGISTER: &str = "/clusters/HN-CUM2/pledge/register?year=2022";
+const SIGN: &str = "/clusters/HN-CUM2/pledge/sign?year=2022";
+const FLAG: &str = "Cờ thi đua của Ủy ban MTTQ Việt Nam Thành phố Hà Nội";
+const EXCELLENT: &str = "Hoàn thành xuất sắc nhiệm vụ";
+
+async fn members_register_for_the_pledge_the_chair_signs_it_and_it_prints(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (_, _, page) = app.get_as(Some("tayho"), PLEDGE).await;
+    assert!(
+        page.contains(FLAG) && page.contains(EXCELLENT),
+        "titles from the award catalogue: {page}"
+    );
+
+    let (status, _, page) = app
+        .post_as(
+            Some("tayho"),
+            REGISTER,
+            &[
+                ("title", FLAG),
+                ("title", EXCELLENT),
+                ("t_HV_TUYEN_TRUYEN", "1.084"),
+                ("t_QUY_BIEN_DAO", "1,2 tỷ"),
+                ("signer_name", "Lê Thị Hoa"),
+                ("signer_title", "Chủ tịch Ủy ban MTTQ Việt Nam quận Tây Hồ"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã lưu đăng ký thi đua của quận Tây Hồ"), "{page}");
+    assert!(
+        page.contains("1.084") && page.contains("1.200.000.000"),
+        "targets shown back formatted"
+    );
+    let (status, _, _) = app
+        .post_as(
+            Some("hadong"),
+            REGISTER,
+            &[("title", EXCELLENT), ("signer_name", "Nguyễn Văn An")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for who in ["thanhpho", "khac"] {
+        let (status, _, _) = app.post_as(Some(who), REGISTER, &[("title", EXCELLENT)]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who} represents no member");
+    }
+    let pledge = app
+        .state
+        .store
+        .pledge(
+            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            2022,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no pledge"));
+    let units: Vec<String> = pledge.members.iter().map(|m| m.unit.to_string()).collect();
+    assert_eq!(
+        units,
+        ["HN-HADONG", "HN-TAYHO"],
+        "both registrations kept, in the cluster's order"
+    );
+    let tayho = pledge.member(&unit("HN-TAYHO")).unwrap_or_else(|| panic!("no Tây Hồ"));
+    assert_eq!(tayho.titles, [FLAG, EXCELLENT]);
+    let target = |c: &str| {
+        tayho
+            .targets
+            .get(&thidua_core::IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}")))
+    };
+    assert_eq!(target("HV_TUYEN_TRUYEN"), Some(&thidua_core::Value::Whole(1084)));
+    assert_eq!(target("QUY_BIEN_DAO"), Some(&thidua_core::Value::Whole(1_200_000_000)));
+
+    let sign = [
+        ("title", "Giao ước thi đua năm 2022"),
+        (
+            "commitments",
+            "Thực hiện tốt Cuộc vận động \"Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh\"\nVận động ủng hộ Quỹ \"Vì người nghèo\" vượt chỉ tiêu",
+        ),
+        ("signed_on", "15/3/2022"),
+        ("place", "quận Hà Đông"),
+    ];
+    let (status, _, _) = app.post_as(Some("tayho"), SIGN, &sign).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a member does not sign for the cluster");
+    let (status, _, page) = app.post_as(Some("cumtruong"), SIGN, &sign).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã ký ngày 15/3/2022 tại quận Hà Đông"), "{page}");
+    assert!(
+        page.contains("<li>Vận động ủng hộ Quỹ &#34;Vì người nghèo&#34; vượt chỉ tiêu</li>"),
+        "one commitment per line: {page}"
+    );
+
+    let (status, _, page) = app.post_as(Some("tayho"), REGISTER, &[("title", EXCELLENT)]).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a signed pledge is not edited by a member"
+    );
+    assert!(page.contains("giao ước đã ký ngày 15/3/2022"), "{page}");
+
+    let (status, headers, docx) = app
+        .get_as(Some("caugiay"), "/clusters/HN-CUM2/pledge.docx?year=2022")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(docx.starts_with("PK"), "a DOCX is a zip");
+    assert!(
+        headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("giao-uoc-HN-CUM2-2022.docx"))
+    );
+    let (status, _, pdf) = app
+        .get_as(Some("thanhpho"), "/clusters/HN-CUM2/pledge.pdf?year=2022")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF-"));
+    let (status, _, _) = app
+        .get_as(Some("khac"), "/clusters/HN-CUM2/pledge.docx?year=2022")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn a_bad_pledged_target_keeps_what_was_typed_and_names_the_indicator(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+
+    let (status, _, page) = app
+        .post_as(
+            Some("tayho"),
+            REGISTER,
+            &[
+                ("title", EXCELLENT),
+                ("t_HV_TUYEN_TRUYEN", "nhiều"),
+                ("t_QUY_BIEN_DAO", "1,2 tỷ"),
+            ],
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("«nhiều» không phải là số"), "{page}");
+    assert!(
+        page.contains("value=\"nhiều\"") && page.contains("value=\"1,2 tỷ\""),
+        "what was typed stays"
+    );
+    let stored = app
+        .state
+        .store
+        .pledge(
+            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            2022,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stored.is_none(), "nothing was saved");
 }
