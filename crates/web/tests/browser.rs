@@ -505,3 +505,117 @@ async fn a_chair_and_its_members_vote_and_the_city_s_award_decision_reaches_the_
     );
     session.finish().await;
 }
+
+impl Session {
+    /// Types `points` into every manual line of the score sheet on screen (computed lines
+    /// are read-only and fill themselves) and saves it.
+    async fn score_every_manual_line(&self, points: &str) {
+        let fields = self
+            .client
+            .find_all(Locator::Css("form.sheet input.points[name^=p_]"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!fields.is_empty(), "the sheet has lines scored by hand");
+        for field in fields {
+            let name = field.attr("name").await.ok().flatten().unwrap_or_default();
+            // Bonus and penalty lines stay empty: nothing earned, nothing taken.
+            let value = if name.starts_with("p_T") { "" } else { points };
+            field.clear().await.unwrap_or_else(|e| panic!("{e}"));
+            field.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        self.click("form.sheet button[type=submit]").await;
+    }
+}
+
+/// The first half of the demo cluster's 2022 emulation year in the browser: the criteria
+/// the city published, Tây Hồ's pledge, the chair signing it, then Tây Hồ's score in three
+/// steps — itself, the cluster, the city — side by side and in the ranking, and the
+/// year's page telling where each step stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_pledges_and_is_scored_in_three_steps_and_the_ranking_shows_its_final_total() {
+    let Some(session) = Session::start().await else { return };
+
+    session.login("tayho").await;
+    session.open("/clusters/HN-CUM2/emulation?year=2022").await;
+    session.click("a[href='/clusters/HN-CUM2/criteria?year=2022']").await;
+    let criteria = session.wait_for_text("main", "II.2").await;
+    assert!(
+        criteria.contains("thang điểm") || criteria.contains("Thang điểm"),
+        "{criteria}"
+    );
+    assert!(criteria.contains("tỷ lệ hỏa táng"), "{criteria}");
+
+    session.open("/clusters/HN-CUM2/pledge?year=2022").await;
+    session
+        .click("form.pledge-register input[name=title][value='Hoàn thành xuất sắc nhiệm vụ']")
+        .await;
+    session
+        .type_into("form.pledge-register #t_HV_TUYEN_TRUYEN", "250")
+        .await;
+    session
+        .type_into("form.pledge-register #signer_name", "Nguyễn Thị Hoa")
+        .await;
+    session.click("form.pledge-register button[type=submit]").await;
+    let pledge = session.wait_for_text("main", "Nguyễn Thị Hoa").await;
+    assert!(pledge.contains("Hoàn thành xuất sắc nhiệm vụ"), "{pledge}");
+
+    session.open("/units/HN-TAYHO/scores/2022/self").await;
+    session.score_every_manual_line("2").await;
+    session.wait_for_text("main", "Đã lưu").await;
+    session.logout().await;
+
+    session.login("cumtruong").await;
+    session.open("/clusters/HN-CUM2/pledge?year=2022").await;
+    session
+        .type_into("#commitments", "Thực hiện tốt các cuộc vận động, phong trào thi đua")
+        .await;
+    session.type_into("#place", "quận Hà Đông").await;
+    session
+        .client
+        .execute("document.querySelector('#signed_on').value = '2022-03-15'", vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    session.click("form[action*='/pledge/sign'] button[type=submit]").await;
+    let signed = session.wait_for_text("main", "15/3/2022").await;
+    assert!(signed.contains("Thực hiện tốt các cuộc vận động"), "{signed}");
+
+    // The cluster lowers one line of Tây Hồ's self-score.
+    session.open("/units/HN-TAYHO/scores/2022/cluster").await;
+    session.type_into("#p_I\\.1", "1,5").await;
+    session.click("form.sheet button[type=submit]").await;
+    session.wait_for_text("main", "Đã lưu").await;
+    session.logout().await;
+
+    session.login("thanhpho").await;
+    session.open("/units/HN-TAYHO/scores/2022/upper").await;
+    session.type_into("#p_I\\.2", "5").await;
+    session.click("form.sheet button[type=submit]").await;
+    session.wait_for_text("main", "Đã lưu").await;
+
+    session.open("/units/HN-TAYHO/scores/2022").await;
+    let compare = session.text_of("table.compare").await;
+    assert!(
+        compare.contains("I.1 Tuyên truyền") && compare.contains(" 5 2 1,5 1,5 1,5"),
+        "the unit's 2 beside the cluster's 1,5: {compare}"
+    );
+    let differing = session
+        .client
+        .find_all(Locator::Css("table.compare tr.differs"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        differing.len() >= 2,
+        "the lines the cluster and the city changed stand out"
+    );
+
+    session.open("/clusters/HN-CUM2/scores?year=2022").await;
+    let ranking = session.text_of("table.ranking").await;
+    assert!(ranking.contains("quận Tây Hồ"), "{ranking}");
+
+    session.open("/clusters/HN-CUM2/emulation?year=2022").await;
+    let hub = session.text_of("main").await;
+    assert!(hub.contains("Đang dùng phiên bản 1, thang điểm 100."), "{hub}");
+    assert!(hub.contains("1/6 đơn vị đã đăng ký. Đã ký ngày 15/3/2022."), "{hub}");
+    assert!(hub.contains("1/6 đơn vị đã có điểm."), "{hub}");
+    session.finish().await;
+}

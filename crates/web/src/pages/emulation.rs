@@ -7,7 +7,11 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
+use thidua_core::emulation::ProposalState;
+use thidua_core::emulation::ballot::BallotState;
+use thidua_core::period::format_date_vi;
 use thidua_core::{Cluster, UnitCode};
+use thidua_store::{ProposalFilter, StoreError};
 
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
@@ -52,6 +56,8 @@ struct Step {
     title: &'static str,
     what: &'static str,
     href: String,
+    /// Where the step stands ("Phiên bản 1, thang điểm 100"), or empty.
+    status: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -79,36 +85,43 @@ async fn hub(
     let principal = user.principal();
     let access = scope.access(&principal);
     let (c, y) = (cluster.code.as_str(), cluster.year);
+    let status = status(&state, &cluster).await?;
+    let [criteria, pledge, scores, ballots, awards] = status;
     let steps = vec![
         Step {
             number: 1,
             title: "Tiêu chí thi đua",
             what: "Bảng tiêu chí, thang điểm, điểm thưởng và điểm trừ của năm",
             href: format!("/clusters/{c}/criteria?year={y}"),
+            status: criteria,
         },
         Step {
             number: 2,
             title: "Giao ước thi đua",
             what: "Các đơn vị đăng ký danh hiệu, chỉ tiêu; cụm ký giao ước",
             href: format!("/clusters/{c}/pledge?year={y}"),
+            status: pledge,
         },
         Step {
             number: 3,
             title: "Chấm điểm",
             what: "Đơn vị tự chấm → cụm chấm → cấp trên điều chỉnh; tổng điểm và xếp hạng",
             href: format!("/clusters/{c}/scores?year={y}"),
+            status: scores,
         },
         Step {
             number: 4,
             title: "Bình xét, suy tôn",
             what: "Bỏ phiếu kín: xếp hạng, đơn vị dẫn đầu, Bằng khen, cụm trưởng và cụm phó năm sau",
             href: format!("/clusters/{c}/ballots?year={y}"),
+            status: ballots,
         },
         Step {
             number: 5,
             title: "Khen thưởng",
             what: "Đề nghị, xét duyệt, quyết định khen thưởng và lịch sử khen thưởng",
             href: format!("/awards?cluster={c}&year={y}"),
+            status: awards,
         },
     ];
     let role_note = if access.chairs(&cluster) {
@@ -136,4 +149,58 @@ async fn hub(
         role_note: role_note.into(),
         officers,
     })
+}
+
+/// Where each step of the cluster's year stands, in the order of the steps.
+async fn status(state: &AppState, cluster: &Cluster) -> Result<[String; 5], AppError> {
+    let store = &state.store;
+    let (code, year) = (&cluster.code, cluster.year);
+    let criteria = match store.criteria_for_cluster(code, year).await {
+        Ok(c) => format!(
+            "Đang dùng phiên bản {}, thang điểm {}.",
+            c.version,
+            c.set.scale().format_vi()
+        ),
+        Err(StoreError::NotFound { .. }) => "Chưa có bảng tiêu chí cho năm này.".into(),
+        Err(e) => return Err(e.into()),
+    };
+    let pledge = match store.pledge(code, year).await? {
+        Some(p) => {
+            let registered = p.members.iter().filter(|m| !m.titles.is_empty()).count();
+            let signed = p
+                .signed_on
+                .map(|d| format!(" Đã ký ngày {}.", format_date_vi(d)))
+                .unwrap_or_else(|| " Chưa ký.".into());
+            format!("{registered}/{} đơn vị đã đăng ký.{signed}", cluster.members.len())
+        }
+        None => "Chưa có đơn vị nào đăng ký.".into(),
+    };
+    let scores = match store.ranking(code, year, None).await {
+        Ok(r) => format!(
+            "{}/{} đơn vị đã có điểm.",
+            r.standings.len(),
+            r.standings.len() + r.unscored.len()
+        ),
+        Err(StoreError::NotFound { .. }) => String::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let ballots = store.ballots(code, year).await?;
+    let open = ballots.iter().filter(|b| b.state == BallotState::Open).count();
+    let ballots = match ballots.len() {
+        0 => "Chưa mở cuộc bỏ phiếu nào.".into(),
+        n => format!("{n} cuộc bỏ phiếu, {open} đang mở."),
+    };
+    let proposals = store
+        .proposals(&ProposalFilter {
+            year: Some(year),
+            cluster: Some(code.clone()),
+            state: None,
+        })
+        .await?;
+    let decided = proposals.iter().filter(|p| p.state == ProposalState::Decided).count();
+    let awards = match proposals.len() {
+        0 => "Chưa có đề nghị khen thưởng.".into(),
+        n => format!("{n} đề nghị, {decided} đã có quyết định."),
+    };
+    Ok([criteria, pledge, scores, ballots, awards])
 }
