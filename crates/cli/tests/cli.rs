@@ -630,7 +630,10 @@ async fn the_year_s_criteria_are_shown_copied_to_the_next_year_and_a_bad_file_is
     let refused = thidua(&db, &["import", "criteria", bad.to_str().unwrap_or_default()]);
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr).into_owned();
-    assert!(said.contains("line 1") && said.contains("tệp bảng tiêu chí"), "{said}");
+    assert!(
+        said.contains("tệp bảng tiêu chí chưa đúng ở dòng 1") && said.contains("Chưa có gì được lưu"),
+        "{said}"
+    );
     let _ = std::fs::remove_file(bad);
 
     let ranking = ok(thidua(&db, &["ranking", "--cluster", "HN-CUM2", "--year", "2022"]));

@@ -21,7 +21,8 @@ impl Store {
     /// Imports (or replaces) a conference record from TOML; the cluster must exist in
     /// the period's year and the host must be one of its members.
     pub async fn import_conference_toml(&self, text: &str) -> Result<Conference, StoreError> {
-        let conference: Conference = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let conference: Conference =
+            crate::toml_file::parse("tệp biên bản hội nghị", "data/demo/conference.toml", text)?;
         self.save_conference(conference).await
     }
 

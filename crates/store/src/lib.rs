@@ -15,6 +15,7 @@ mod reference;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+mod toml_file;
 mod url;
 mod workflow;
 

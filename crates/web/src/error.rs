@@ -74,6 +74,7 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(m)
             }
             StoreError::Rejected(_)
+            | StoreError::BadFile { .. }
             | StoreError::Domain(_)
             | StoreError::LoginFailed
             | StoreError::AccountLocked { .. } => AppError::BadRequest(e.to_string()),

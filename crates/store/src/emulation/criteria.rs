@@ -57,35 +57,15 @@ pub struct SavedCriteria {
     pub message: String,
 }
 
-fn invalid_file(what: &'static str, example: &'static str, reason: String) -> StoreError {
-    StoreError::Domain(thidua_core::Error::InvalidField {
-        field: what,
-        value: reason,
-        expected: example,
-    })
-}
-
 /// Reads a criteria set from TOML (the shape of `data/demo/criteria-2022.toml`).
 pub fn parse_criteria_toml(text: &str) -> Result<CriteriaSet, StoreError> {
-    let file: CriteriaFile = toml::from_str(text).map_err(|e| {
-        invalid_file(
-            "tệp bảng tiêu chí",
-            "tệp TOML như data/demo/criteria-2022.toml",
-            e.to_string(),
-        )
-    })?;
+    let file: CriteriaFile = crate::toml_file::parse("tệp bảng tiêu chí", "data/demo/criteria-2022.toml", text)?;
     Ok(CriteriaSet::from_file(file)?)
 }
 
 /// Reads the award catalogue from TOML (the shape of `data/demo/awards.toml`).
 pub fn parse_awards_toml(text: &str) -> Result<AwardCatalogue, StoreError> {
-    let file: AwardsFile = toml::from_str(text).map_err(|e| {
-        invalid_file(
-            "tệp danh mục khen thưởng",
-            "tệp TOML như data/demo/awards.toml",
-            e.to_string(),
-        )
-    })?;
+    let file: AwardsFile = crate::toml_file::parse("tệp danh mục khen thưởng", "data/demo/awards.toml", text)?;
     Ok(AwardCatalogue::new(file.forms)?)
 }
 

@@ -367,15 +367,11 @@ fn refuse_manage(ctx: &Context) -> AppError {
     ))
 }
 
-/// The store's message about a bad criteria file, in Vietnamese with its line: the TOML
-/// reader says "TOML parse error at line 3, column 9 … invalid type: …".
+/// The store's message about a bad criteria file (Vietnamese, with its line and column),
+/// to show above the form.
 fn file_error(e: StoreError) -> Result<String, AppError> {
     match e {
-        StoreError::Domain(thidua_core::Error::InvalidField {
-            field: "tệp bảng tiêu chí",
-            value,
-            ..
-        }) => Ok(toml_error_vi(&value)),
+        e @ StoreError::BadFile { .. } => Ok(capitalised(&e.to_string())),
         StoreError::Domain(e) => Ok(format!("Tệp bảng tiêu chí chưa đúng: {e}.")),
         e @ StoreError::Rejected(_) => Ok(format!("Tệp bảng tiêu chí chưa đúng: {e}. Chưa có gì được lưu.")),
         StoreError::Conflict(m) => Ok(m),
@@ -383,72 +379,13 @@ fn file_error(e: StoreError) -> Result<String, AppError> {
     }
 }
 
-/// Turns the TOML reader's English message into Vietnamese, keeping its line and column.
-fn toml_error_vi(raw: &str) -> String {
-    let mut lines = raw.lines();
-    let first = lines.next().unwrap_or_default();
-    let position = first.split_once("at line ").map(|(_, rest)| {
-        let (line, column) = rest.split_once(", column ").unwrap_or((rest, ""));
-        (line.trim().to_owned(), column.trim().to_owned())
-    });
-    // The reason is the last line that is not part of the quoted excerpt.
-    let reason = raw
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim_start().starts_with('|') && !l.contains(" | ") && !l.trim().is_empty())
-        .last()
-        .unwrap_or(first)
-        .trim();
-    let quoted = |text: &str| {
-        text.split('`')
-            .nth(1)
-            .map(ToOwned::to_owned)
-            .unwrap_or_else(|| text.to_owned())
-    };
-    let kind_vi = |t: &str| -> String {
-        let t = t.trim();
-        match t {
-            "f64" | "f32" | "i32" | "i64" | "u32" | "a number" | "an integer" | "a float" => "một số".into(),
-            "a string" | "a String" | "string" => "một chuỗi chữ trong ngoặc kép".into(),
-            "a sequence" | "an array" => "một danh sách [ … ]".into(),
-            "a map" | "a table" | "struct CriterionFile" | "struct CriteriaFile" | "struct AdjustmentFile" => {
-                "một bảng (table)".into()
-            }
-            other => other.replace("string", "chuỗi").replace("integer", "số nguyên"),
-        }
-    };
-    let reason_vi = if let Some(field) = reason.strip_prefix("missing field ") {
-        format!("thiếu trường «{}»", quoted(field))
-    } else if let Some(rest) = reason.strip_prefix("unknown field ") {
-        format!(
-            "trường «{}» không có trong mẫu tệp tiêu chí (xem data/demo/criteria-2022.toml)",
-            quoted(rest)
-        )
-    } else if let Some(rest) = reason.strip_prefix("duplicate key ") {
-        format!("khóa «{}» được ghi hai lần", quoted(rest))
-    } else if let Some(rest) = reason.strip_prefix("invalid type: ") {
-        match rest.split_once(", expected ") {
-            Some((found, expected)) => format!(
-                "sai kiểu giá trị: cần {}, nhưng tệp ghi {}",
-                kind_vi(expected),
-                found
-                    .replace("string", "chuỗi")
-                    .replace("integer", "số nguyên")
-                    .replace("floating point", "số thập phân")
-                    .replace("sequence", "danh sách")
-            ),
-            None => format!("sai kiểu giá trị ({rest})"),
-        }
-    } else {
-        format!("sai cú pháp TOML ({reason})")
-    };
-    match position {
-        Some((line, column)) if !column.is_empty() => {
-            format!("Tệp bảng tiêu chí chưa đúng ở dòng {line}, cột {column}: {reason_vi}. Chưa có gì được lưu.")
-        }
-        Some((line, _)) => format!("Tệp bảng tiêu chí chưa đúng ở dòng {line}: {reason_vi}. Chưa có gì được lưu."),
-        None => format!("Tệp bảng tiêu chí chưa đúng: {reason_vi}. Chưa có gì được lưu."),
-    }
+/// The message as a sentence on the page.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 async fn import(
@@ -571,21 +508,5 @@ async fn copy(
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_toml_error_is_told_in_vietnamese_with_its_line_and_column() {
-        let raw = "TOML parse error at line 6, column 9\n  |\n6 | scale = \"một trăm\"\n  |         ^^^^^^^^^^\ninvalid type: string \"một trăm\", expected f64\n";
-        assert_eq!(
-            toml_error_vi(raw),
-            "Tệp bảng tiêu chí chưa đúng ở dòng 6, cột 9: sai kiểu giá trị: cần một số, nhưng tệp ghi chuỗi \"một trăm\". Chưa có gì được lưu."
-        );
-        let missing = "TOML parse error at line 1, column 1\n  |\n1 | name = \"x\"\n  | ^\nmissing field `scale`\n";
-        assert!(toml_error_vi(missing).contains("dòng 1, cột 1: thiếu trường «scale»"));
     }
 }
