@@ -24,7 +24,7 @@ use thidua_core::{Access, Cluster, ClusterCode, UnitCode};
 use thidua_store::{Actor, DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
 
 use super::ballot::ballot_id;
-use super::emulation::{cluster_of_year, unit_name};
+use super::emulation::{Fields, cluster_of_year, unit_name};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
@@ -40,23 +40,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/awards/decisions/{id}/revoke", post(revoke))
         .route("/awards/history", get(search_page))
         .route("/units/{unit}/awards", get(unit_page))
-}
-
-/// Form values posted as a list of pairs (checkboxes repeat a name).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.trim())
-    }
 }
 
 fn id_of(raw: &str, what: &str) -> Result<i64, AppError> {

@@ -27,7 +27,7 @@ use thidua_report::document::OfficialDocument;
 use thidua_report::emulation_documents::{Heading, tally_record_document};
 use thidua_store::{Actor, Ballot, ProposalFilter};
 
-use super::emulation::{YearQuery, cluster_of_year, unit_name};
+use super::emulation::{Fields, YearQuery, cluster_of_year, unit_name};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
@@ -40,27 +40,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/ballots/{id}/close", post(close))
         .route("/ballots/{id}/record.docx", get(record_docx))
         .route("/ballots/{id}/record.pdf", get(record_pdf))
-}
-
-/// Form values of a form posted as a list of pairs (checkboxes repeat a name).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.trim())
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
-    }
 }
 
 // ---------------------------------------------------------------- the cluster's ballots

@@ -43,6 +43,30 @@ pub(crate) async fn cluster_of_year(
     Ok((cluster, scope))
 }
 
+/// Form values posted as a list of pairs, so that checkboxes can repeat a name.
+pub(crate) struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, trimmed; empty when absent.
+    pub(crate) fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `name` (a group of checkboxes), trimmed.
+    pub(crate) fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.trim())
+    }
+
+    /// Whether `name` was sent with a value (a ticked checkbox).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+}
+
 /// A unit's short name ("quận Hà Đông"), or its code when it is unknown.
 pub(crate) fn unit_name(scope: &Scope, unit: &UnitCode) -> String {
     scope

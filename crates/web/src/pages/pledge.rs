@@ -25,7 +25,7 @@ use thidua_report::document::OfficialDocument;
 use thidua_report::emulation_documents::{Heading, pledge_document};
 use thidua_store::{Actor, StoreError};
 
-use super::emulation::{YearQuery, cluster_of_year, unit_name};
+use super::emulation::{Fields, YearQuery, cluster_of_year, unit_name};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
@@ -95,28 +95,6 @@ struct PledgePage {
     can_sign: bool,
     notice: String,
     errors: Vec<String>,
-}
-
-/// Form values posted as pairs (checkboxes repeat a name).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .collect()
-    }
 }
 
 /// What the pages need about the cluster and the user.
@@ -349,7 +327,11 @@ async fn register(
     };
     let catalog = state.store.catalog().await?;
     let mut typed = Typed {
-        titles: fields.all("title"),
+        titles: fields
+            .all("title")
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect(),
         signer_name: fields.get("signer_name"),
         signer_title: fields.get("signer_title"),
         ..Typed::default()
