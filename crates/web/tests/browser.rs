@@ -432,15 +432,11 @@ impl Session {
     }
 }
 
-/// The whole emulation year of the demo cluster, 2022, as its people do it in the
-/// browser: the chair opens the vote, each of the six members casts its one paper, the
+/// The second half of the demo cluster's 2022 emulation year: the chair opens the vote, each of the six members casts its one paper, the
 /// chair closes and counts it, proposes the Cờ thi đua for the unit the vote acclaimed,
 /// the city reviews, escalates and decides it, and the award appears in the unit's
 /// history.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chair_and_its_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history() {
-    let Some(session) = Session::start().await else { return };
-
+async fn the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history(session: &Session) {
     session.login("cumtruong").await;
     session.open("/clusters/HN-CUM2/emulation?year=2022").await;
     session.click("a[href='/clusters/HN-CUM2/ballots?year=2022']").await;
@@ -503,7 +499,6 @@ async fn a_chair_and_its_members_vote_and_the_city_s_award_decision_reaches_the_
         history.contains("125/QĐ-MTTQ-BTT") && history.contains("Cờ thi đua") && history.contains("2022"),
         "{history}"
     );
-    session.finish().await;
 }
 
 impl Session {
@@ -531,10 +526,7 @@ impl Session {
 /// the city published, Tây Hồ's pledge, the chair signing it, then Tây Hồ's score in three
 /// steps — itself, the cluster, the city — side by side and in the ranking, and the
 /// year's page telling where each step stands.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_pledges_and_is_scored_in_three_steps_and_the_ranking_shows_its_final_total() {
-    let Some(session) = Session::start().await else { return };
-
+async fn a_member_pledges_and_is_scored_in_three_steps_into_the_ranking(session: &Session) {
     session.login("tayho").await;
     session.open("/clusters/HN-CUM2/emulation?year=2022").await;
     session.click("a[href='/clusters/HN-CUM2/criteria?year=2022']").await;
@@ -617,5 +609,16 @@ async fn a_member_pledges_and_is_scored_in_three_steps_and_the_ranking_shows_its
     assert!(hub.contains("Đang dùng phiên bản 1, thang điểm 100."), "{hub}");
     assert!(hub.contains("1/6 đơn vị đã đăng ký. Đã ký ngày 15/3/2022."), "{hub}");
     assert!(hub.contains("1/6 đơn vị đã có điểm."), "{hub}");
+}
+
+/// The whole emulation year of the demo cluster, 2022, on one server, as its people do
+/// it in the browser: criteria, pledge, scores in three steps, the secret vote with its
+/// count, and the award decision in the unit's history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chair_and_its_members_run_the_whole_2022_emulation_year_in_the_browser() {
+    let Some(session) = Session::start().await else { return };
+    a_member_pledges_and_is_scored_in_three_steps_into_the_ranking(&session).await;
+    session.logout().await;
+    the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history(&session).await;
     session.finish().await;
 }
