@@ -432,10 +432,10 @@ impl Session {
     }
 }
 
-/// The second half of the demo cluster's 2022 emulation year: the chair opens the vote, each of the six members casts its one paper, the
-/// chair closes and counts it, proposes the Cờ thi đua for the unit the vote acclaimed,
-/// the city reviews, escalates and decides it, and the award appears in the unit's
-/// history.
+/// The second half of the demo cluster's 2022 emulation year: the chair opens the vote,
+/// each of the six members casts its one paper, the chair closes and counts it, proposes
+/// the Cờ thi đua for the unit the vote acclaimed, the city reviews, escalates and
+/// decides it, and the award appears in the unit's history.
 async fn the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history(session: &Session) {
     session.login("cumtruong").await;
     session.open("/clusters/HN-CUM2/emulation?year=2022").await;
