@@ -1,22 +1,25 @@
 //! Codes that identify units, clusters and indicators. They are parsed once, at the edge,
 //! so the rest of the program never sees a malformed code.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use crate::error::Error;
 
 /// Longest code accepted; DHIS2 allows 50, we leave some room for prefixes.
-const MAX_CODE_LEN: usize = 64;
+pub(crate) const MAX_CODE_LEN: usize = 64;
 
-fn parse_code(kind: &'static str, raw: &str) -> Result<String, Error> {
+/// The characters of most codes: upper-case ASCII letters, digits, `_` and `-`.
+pub(crate) fn upper_code_char(c: char) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-'
+}
+
+/// A code of `kind`: `raw` trimmed, not empty, at most `max` bytes of `allowed` characters.
+pub(crate) fn parse_code(
+    kind: &'static str,
+    raw: &str,
+    max: usize,
+    allowed: fn(char) -> bool,
+) -> Result<String, Error> {
     let code = raw.trim();
-    let valid = !code.is_empty()
-        && code.len() <= MAX_CODE_LEN
-        && code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    let valid = !code.is_empty() && code.len() <= max && code.chars().all(allowed);
     if valid {
         Ok(code.to_owned())
     } else {
@@ -27,18 +30,23 @@ fn parse_code(kind: &'static str, raw: &str) -> Result<String, Error> {
     }
 }
 
+/// Declares a code type: a string parsed once at the edge, shown and serialised as text.
+/// By default upper-case ASCII letters, digits, `_` and `-`, at most 64 characters;
+/// `max = N, allowed = f` sets another limit and alphabet.
 macro_rules! code_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $crate::code::code_type!($(#[$doc])* $name, $kind, max = $crate::code::MAX_CODE_LEN, allowed = $crate::code::upper_code_char);
+    };
+    ($(#[$doc:meta])* $name:ident, $kind:literal, max = $max:expr, allowed = $allowed:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
-            /// Parses a code: upper-case ASCII letters, digits, `_` and `-`, at most 64
-            /// characters; surrounding spaces are ignored.
-            pub fn parse(raw: &str) -> Result<Self, Error> {
-                parse_code($kind, raw).map(Self)
+            /// Parses a code; surrounding spaces are ignored.
+            pub fn parse(raw: &str) -> Result<Self, $crate::error::Error> {
+                $crate::code::parse_code($kind, raw, $max, $allowed).map(Self)
             }
 
             /// The code as text.
@@ -47,15 +55,15 @@ macro_rules! code_type {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = Error;
-            fn try_from(raw: String) -> Result<Self, Error> {
+            type Error = $crate::error::Error;
+            fn try_from(raw: String) -> Result<Self, $crate::error::Error> {
                 Self::parse(&raw)
             }
         }
@@ -73,6 +81,8 @@ macro_rules! code_type {
         }
     };
 }
+
+pub(crate) use code_type;
 
 code_type!(
     /// Mã đơn vị — the code of a unit (a Front committee), e.g. `HN-HADONG`.

@@ -6,8 +6,6 @@
 //! (thu hồi, hủy bỏ — Luật Thi đua, khen thưởng 2022), which keeps the decision on record
 //! with the reason.
 
-use std::fmt;
-
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -16,55 +14,14 @@ use crate::emulation::required_text;
 use crate::error::Error;
 use crate::text::nfc;
 
-/// Mã hình thức khen thưởng — the code of an award form, e.g. `CO-TW`, `BK-HN`.
-/// Upper-case ASCII letters, digits, `-` and `_`; at most 32 characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AwardFormCode(String);
-
-impl AwardFormCode {
-    /// Parses a code; surrounding spaces are ignored.
-    pub fn parse(raw: &str) -> Result<Self, Error> {
-        let code = raw.trim();
-        let valid = !code.is_empty()
-            && code.len() <= 32
-            && code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'));
-        if valid {
-            Ok(AwardFormCode(code.to_owned()))
-        } else {
-            Err(Error::InvalidCode {
-                kind: "mã hình thức khen thưởng",
-                code: raw.to_owned(),
-            })
-        }
-    }
-
-    /// The code as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for AwardFormCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for AwardFormCode {
-    type Error = Error;
-    fn try_from(raw: String) -> Result<Self, Error> {
-        AwardFormCode::parse(&raw)
-    }
-}
-
-impl From<AwardFormCode> for String {
-    fn from(code: AwardFormCode) -> String {
-        code.0
-    }
-}
+crate::code::code_type!(
+    /// Mã hình thức khen thưởng — the code of an award form, e.g. `CO-TW`, `BK-HN`.
+    /// Upper-case ASCII letters, digits, `-` and `_`; at most 32 characters.
+    AwardFormCode,
+    "mã hình thức khen thưởng",
+    max = 32,
+    allowed = crate::code::upper_code_char
+);
 
 /// Loại hình khen thưởng — the kind of award.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,7 +11,6 @@
 //! the sum of its items', the items fit in the scale, every computed item has a target.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,56 +20,15 @@ use crate::error::Error;
 use crate::formula::Formula;
 use crate::indicator::Catalog;
 
-/// Mã tiêu chí — the code of a criterion, bonus or penalty rule as the printed table
-/// numbers it: "I", "I.2", "II.3.a", "T1", "TRU-2". ASCII letters, digits, `.`, `-`,
-/// `_`; at most 32 characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CriterionCode(String);
-
-impl CriterionCode {
-    /// Parses a criterion code; surrounding spaces are ignored.
-    pub fn parse(raw: &str) -> Result<Self, Error> {
-        let code = raw.trim();
-        let valid = !code.is_empty()
-            && code.len() <= 32
-            && code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-        if valid {
-            Ok(CriterionCode(code.to_owned()))
-        } else {
-            Err(Error::InvalidCode {
-                kind: "mã tiêu chí",
-                code: raw.to_owned(),
-            })
-        }
-    }
-
-    /// The code as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CriterionCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for CriterionCode {
-    type Error = Error;
-    fn try_from(raw: String) -> Result<Self, Error> {
-        CriterionCode::parse(&raw)
-    }
-}
-
-impl From<CriterionCode> for String {
-    fn from(code: CriterionCode) -> String {
-        code.0
-    }
-}
+crate::code::code_type!(
+    /// Mã tiêu chí — the code of a criterion, bonus or penalty rule as the printed table
+    /// numbers it: "I", "I.2", "II.3.a", "T1", "TRU-2". ASCII letters, digits, `.`, `-`,
+    /// `_`; at most 32 characters.
+    CriterionCode,
+    "mã tiêu chí",
+    max = 32,
+    allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+);
 
 /// Cách tính điểm dưới chỉ tiêu — how a computed item earns points below its target.
 #[derive(Debug, Clone, PartialEq)]
