@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use thidua_core::{Cluster, Period, Role};
+use thidua_core::rollup::ClusterRollup;
+use thidua_core::{Catalog, Cluster, Conference, Period, Role};
 use thidua_report::document::OfficialDocument;
 use thidua_report::review::{DEFAULT_TEMPLATE, REVIEW_SYMBOL, ReviewInput, TemplateError, render_review};
 use thidua_store::NewArticle;
@@ -35,6 +36,53 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/templates/review", get(template_page).post(template_save))
 }
 
+/// What a review is written from, loaded once per request.
+struct ReviewData {
+    rollup: ClusterRollup,
+    catalog: Catalog,
+    conference: Option<Conference>,
+    previous: Option<ClusterRollup>,
+    /// Without a conference record, the body above the first member issues the report.
+    issuer: String,
+}
+
+impl ReviewData {
+    async fn load(state: &AppState, cluster: &Cluster, period: Period) -> Result<ReviewData, AppError> {
+        let (rollup, catalog, conference, tree) = tokio::try_join!(
+            state.store.rollup_cluster(&cluster.code, period),
+            state.store.catalog(),
+            state.store.review_conference(&cluster.code, period),
+            state.store.unit_tree(),
+        )?;
+        let previous = match state.store.rollup_cluster(&cluster.code, period.previous()).await {
+            Ok(r) if !r.total.is_empty() => Some(r),
+            _ => None,
+        };
+        let issuer = cluster
+            .members
+            .first()
+            .and_then(|m| tree.ancestors(m).first().map(|u| u.name.clone()))
+            .unwrap_or_default();
+        Ok(ReviewData {
+            rollup,
+            catalog,
+            conference,
+            previous,
+            issuer,
+        })
+    }
+
+    fn input(&self) -> ReviewInput<'_> {
+        ReviewInput {
+            rollup: &self.rollup,
+            catalog: &self.catalog,
+            conference: self.conference.as_ref(),
+            issuer: &self.issuer,
+            previous: self.previous.as_ref(),
+        }
+    }
+}
+
 /// The review's text with `template`, or the template's error.
 async fn review(
     state: &AppState,
@@ -42,49 +90,31 @@ async fn review(
     period: Period,
     template: &str,
 ) -> Result<Result<String, TemplateError>, AppError> {
-    Ok(review_with_document(state, cluster, period, template)
-        .await?
-        .map(|(text, _)| text))
+    let data = ReviewData::load(state, cluster, period).await?;
+    Ok(render_review(&data.input(), template))
 }
 
-/// The review's text and the official document made of it.
-async fn review_with_document(
+/// The number the register gave the review, if it has been issued.
+async fn review_number(state: &AppState, cluster: &Cluster, period: Period) -> Result<Option<u32>, AppError> {
+    Ok(state
+        .store
+        .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period.code())
+        .await?)
+}
+
+/// The official document made of the review, with the register's number.
+async fn review_document(
     state: &AppState,
     cluster: &Cluster,
     period: Period,
     template: &str,
-) -> Result<Result<(String, OfficialDocument), TemplateError>, AppError> {
-    let period_code = period.code();
-    let (rollup, catalog, conference, tree, number) = tokio::try_join!(
-        state.store.rollup_cluster(&cluster.code, period),
-        state.store.catalog(),
-        state.store.review_conference(&cluster.code, period),
-        state.store.unit_tree(),
-        state
-            .store
-            .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period_code),
+) -> Result<Result<OfficialDocument, TemplateError>, AppError> {
+    let (data, number) = tokio::try_join!(
+        ReviewData::load(state, cluster, period),
+        review_number(state, cluster, period)
     )?;
-    let previous = match state.store.rollup_cluster(&cluster.code, period.previous()).await {
-        Ok(r) if !r.total.is_empty() => Some(r),
-        _ => None,
-    };
-    // Without a conference record, the body above the first member issues the report.
-    let issuer = cluster
-        .members
-        .first()
-        .and_then(|m| tree.ancestors(m).first().map(|u| u.name.clone()))
-        .unwrap_or_default();
-    let input = ReviewInput {
-        rollup: &rollup,
-        catalog: &catalog,
-        conference: conference.as_ref(),
-        issuer: &issuer,
-        previous: previous.as_ref(),
-    };
-    Ok(render_review(&input, template).map(|text| {
-        let document = thidua_report::review::review_document(&input, &text, number);
-        (text, document)
-    }))
+    let input = data.input();
+    Ok(render_review(&input, template).map(|text| thidua_report::review::review_document(&input, &text, number)))
 }
 
 async fn current_template(state: &AppState) -> Result<String, AppError> {
@@ -154,9 +184,7 @@ async fn report_page(
         Ok(text) => (paragraphs(&text), String::new()),
         Err(e) => (Vec::new(), e.to_string()),
     };
-    let number = state
-        .store
-        .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period.code())
+    let number = review_number(&state, &cluster, period)
         .await?
         .map(|n| thidua_report::document::number_line(Some(n), REVIEW_SYMBOL))
         .unwrap_or_default();
@@ -203,7 +231,7 @@ async fn document_download(
     write: fn(&OfficialDocument) -> Result<Vec<u8>, thidua_report::ReportError>,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
-    let (_, document) = review_with_document(state, &cluster, period, &current_template(state).await?)
+    let document = review_document(state, &cluster, period, &current_template(state).await?)
         .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let bytes = tokio::task::spawn_blocking(move || write(&document))
@@ -292,10 +320,10 @@ async fn publish(
             cluster.name, cluster.year
         )));
     }
-    let text = review(&state, &cluster, period, &current_template(&state).await?)
-        .await?
+    let data = ReviewData::load(&state, &cluster, period).await?;
+    let text = render_review(&data.input(), &current_template(&state).await?)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let conference = state.store.review_conference(&cluster.code, period).await?;
+    let conference = data.conference;
     // The body without the document's two heading lines: the article has its own title.
     let body: String = text.split("\n\n").skip(1).collect::<Vec<_>>().join("\n\n");
     let issuer = conference.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
