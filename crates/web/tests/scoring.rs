@@ -321,7 +321,9 @@ async fn last_year_s_criteria_are_copied_to_the_new_year_by_the_upper_level(back
     let uri = format!("/clusters/HN-CUM2/criteria?year={year}");
     let (_, _, page) = app.get_as(Some("thanhpho"), &uri).await;
     assert!(
-        page.contains(&format!("Chưa có bảng tiêu chí thi đua cấp district năm {year}")),
+        page.contains(&format!(
+            "Chưa có bảng tiêu chí thi đua cấp quận, huyện, thị xã năm {year}"
+        )),
         "{page}"
     );
     assert!(page.contains(&format!("Sao chép bảng tiêu chí năm {} sang năm {year}", year - 1)));

@@ -94,7 +94,10 @@ struct CriteriaPage {
     code: String,
     name: String,
     year: i32,
+    /// The level's code, as the file writes it ("district").
     level: String,
+    /// The level in Vietnamese ("quận, huyện, thị xã").
+    level_label: String,
     /// Whether the level has a set this year.
     has_set: bool,
     set_name: String,
@@ -299,6 +302,7 @@ async fn render(
         name: ctx.cluster.name.clone(),
         year,
         level: level.to_owned(),
+        level_label: thidua_core::unit::kind_label_vi(level).to_owned(),
         has_set: stored.is_some(),
         set_name: String::new(),
         issuer: String::new(),
