@@ -599,19 +599,7 @@ impl Store {
         .bind(indicator.as_str())
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    indicator: r.try_get("indicator")?,
-                    old_value: r.try_get("old_value")?,
-                    new_value: r.try_get("new_value")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_event_from_row).collect()
     }
 
     /// Which members of a cluster have submitted for a period, on time or late, and which
@@ -658,4 +646,18 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// One audit entry as read back, from a row of `at, actor, action, indicator, old_value,
+/// new_value, reason`.
+pub(crate) fn audit_event_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        indicator: r.try_get("indicator")?,
+        old_value: r.try_get("old_value")?,
+        new_value: r.try_get("new_value")?,
+        reason: r.try_get("reason")?,
+    })
 }

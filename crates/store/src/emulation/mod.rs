@@ -12,7 +12,7 @@ mod pledge;
 mod scoring;
 
 use chrono::Utc;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use thidua_core::{Principal, UnitCode};
 
 use crate::error::StoreError;
@@ -123,19 +123,7 @@ impl Store {
         .bind(subject)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    indicator: r.try_get("indicator")?,
-                    old_value: r.try_get("old_value")?,
-                    new_value: r.try_get("new_value")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::workflow::audit_event_from_row).collect()
     }
 }
 
