@@ -853,21 +853,11 @@ async fn record_download(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
-    extension: &str,
-    content_type: &str,
-    write: fn(&OfficialDocument) -> Result<Vec<u8>, thidua_report::ReportError>,
+    format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
     let (ballot, cluster, document) = record_document(state, user, id).await?;
-    // Typesetting a PDF takes a good part of a second: off the async threads.
-    let bytes = tokio::task::spawn_blocking(move || write(&document))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let filename = format!(
-        "bien-ban-kiem-phieu-{}-{}-{}.{extension}",
-        cluster.code, cluster.year, ballot.id
-    );
-    Ok(super::attachment(content_type, &filename, bytes))
+    let stem = format!("bien-ban-kiem-phieu-{}-{}-{}", cluster.code, cluster.year, ballot.id);
+    super::document_download(document, &stem, format).await
 }
 
 async fn record_docx(
@@ -875,27 +865,13 @@ async fn record_docx(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    record_download(&state, &user, &id, "docx", super::DOCX, thidua_report::docx::write_docx).await
+    record_download(&state, &user, &id, super::DocumentFormat::Docx).await
 }
 
-#[cfg(feature = "pdf")]
 async fn record_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    record_download(
-        &state,
-        &user,
-        &id,
-        "pdf",
-        "application/pdf",
-        thidua_report::pdf::write_pdf,
-    )
-    .await
-}
-
-#[cfg(not(feature = "pdf"))]
-async fn record_pdf() -> Result<Response, AppError> {
-    Err(AppError::NotFound("bản thidua này được dựng không có PDF".into()))
+    record_download(&state, &user, &id, super::DocumentFormat::Pdf).await
 }

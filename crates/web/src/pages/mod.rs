@@ -82,6 +82,49 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 /// MIME type of .docx files.
 pub(crate) const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
+/// The formats an official document downloads in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DocumentFormat {
+    /// Word.
+    Docx,
+    /// PDF, typeset by typst (absent from a build without the `pdf` feature).
+    Pdf,
+}
+
+impl DocumentFormat {
+    fn write(self, document: &thidua_report::document::OfficialDocument) -> Result<Vec<u8>, crate::error::AppError> {
+        let written = match self {
+            DocumentFormat::Docx => thidua_report::docx::write_docx(document),
+            #[cfg(feature = "pdf")]
+            DocumentFormat::Pdf => thidua_report::pdf::write_pdf(document),
+            #[cfg(not(feature = "pdf"))]
+            DocumentFormat::Pdf => {
+                return Err(crate::error::AppError::NotFound(
+                    "bản thidua này được dựng không có PDF".into(),
+                ));
+            }
+        };
+        written.map_err(|e| crate::error::AppError::Internal(e.to_string()))
+    }
+}
+
+/// An official document as the download `{stem}.docx` or `{stem}.pdf`, written off the
+/// async threads: typesetting a PDF takes a good part of a second.
+pub(crate) async fn document_download(
+    document: thidua_report::document::OfficialDocument,
+    stem: &str,
+    format: DocumentFormat,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    let bytes = tokio::task::spawn_blocking(move || format.write(&document))
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))??;
+    let (extension, content_type) = match format {
+        DocumentFormat::Docx => ("docx", DOCX),
+        DocumentFormat::Pdf => ("pdf", "application/pdf"),
+    };
+    Ok(attachment(content_type, &format!("{stem}.{extension}"), bytes))
+}
+
 /// A file to download under `filename`.
 pub(crate) fn attachment(
     content_type: &str,

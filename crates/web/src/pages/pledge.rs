@@ -517,19 +517,12 @@ async fn download(
     user: &CurrentUser,
     code: &str,
     year: Option<i32>,
-    extension: &str,
-    content_type: &str,
-    write: fn(&OfficialDocument) -> Result<Vec<u8>, thidua_report::ReportError>,
+    format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
     let ctx = context(state, user, code, year).await?;
     let document = document(state, &ctx).await?;
-    // Typesetting a PDF takes a good part of a second: off the async threads.
-    let bytes = tokio::task::spawn_blocking(move || write(&document))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let filename = format!("giao-uoc-{}-{}.{extension}", ctx.cluster.code, ctx.cluster.year);
-    Ok(super::attachment(content_type, &filename, bytes))
+    let stem = format!("giao-uoc-{}-{}", ctx.cluster.code, ctx.cluster.year);
+    super::document_download(document, &stem, format).await
 }
 
 async fn pledge_docx(
@@ -538,40 +531,16 @@ async fn pledge_docx(
     Path(code): Path<String>,
     Query(query): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    download(
-        &state,
-        &user,
-        &code,
-        query.year,
-        "docx",
-        super::DOCX,
-        thidua_report::docx::write_docx,
-    )
-    .await
+    download(&state, &user, &code, query.year, super::DocumentFormat::Docx).await
 }
 
-#[cfg(feature = "pdf")]
 async fn pledge_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    download(
-        &state,
-        &user,
-        &code,
-        query.year,
-        "pdf",
-        "application/pdf",
-        thidua_report::pdf::write_pdf,
-    )
-    .await
-}
-
-#[cfg(not(feature = "pdf"))]
-async fn pledge_pdf() -> Result<Response, AppError> {
-    Err(AppError::NotFound("bản thidua này được dựng không có PDF".into()))
+    download(&state, &user, &code, query.year, super::DocumentFormat::Pdf).await
 }
 
 #[cfg(test)]

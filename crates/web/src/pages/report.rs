@@ -219,27 +219,20 @@ async fn report_text(
     Ok(super::attachment("text/plain; charset=utf-8", &filename, text))
 }
 
-/// The review as an official document, written by `write` off the async threads:
-/// typesetting a PDF takes a good part of a second.
-async fn document_download(
+/// The review as an official document to download.
+async fn review_download(
     state: &AppState,
     user: &CurrentUser,
     code: &str,
     period: Option<&str>,
-    extension: &str,
-    content_type: &str,
-    write: fn(&OfficialDocument) -> Result<Vec<u8>, thidua_report::ReportError>,
+    format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
     let document = review_document(state, &cluster, period, &current_template(state).await?)
         .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let bytes = tokio::task::spawn_blocking(move || write(&document))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let filename = format!("bao-cao-{}-{}.{extension}", cluster.code, period);
-    Ok(super::attachment(content_type, &filename, bytes))
+    let stem = format!("bao-cao-{}-{}", cluster.code, period);
+    super::document_download(document, &stem, format).await
 }
 
 async fn report_docx(
@@ -248,42 +241,30 @@ async fn report_docx(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let write = thidua_report::docx::write_docx;
-    document_download(
+    review_download(
         &state,
         &user,
         &code,
         query.period.as_deref(),
-        "docx",
-        super::DOCX,
-        write,
+        super::DocumentFormat::Docx,
     )
     .await
 }
 
-#[cfg(feature = "pdf")]
 async fn report_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let write = thidua_report::pdf::write_pdf;
-    document_download(
+    review_download(
         &state,
         &user,
         &code,
         query.period.as_deref(),
-        "pdf",
-        "application/pdf",
-        write,
+        super::DocumentFormat::Pdf,
     )
     .await
-}
-
-#[cfg(not(feature = "pdf"))]
-async fn report_pdf() -> Result<Response, AppError> {
-    Err(AppError::NotFound("bản thidua này được dựng không có PDF".into()))
 }
 
 async fn rollup_xlsx(
