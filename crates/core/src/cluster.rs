@@ -27,6 +27,12 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// Cơ quan cấp trên — the committee above the cluster's members (the city's, for a
+    /// cluster of districts): it issues the cluster's documents.
+    pub fn issuing_body<'a>(&self, tree: &'a crate::unit::UnitTree) -> Option<&'a crate::unit::Unit> {
+        self.members.first().and_then(|m| tree.ancestors(m).first().copied())
+    }
+
     /// Checks the rules a cluster must keep: at least one member, no member twice, and
     /// the chair, deputy and host are members.
     pub fn validated(self) -> Result<Self, Error> {

@@ -553,15 +553,6 @@ fn default_award(catalogue: &AwardCatalogue, kind: AwardKind, issuer: &str) -> S
         .unwrap_or_default()
 }
 
-/// The body above the cluster's first member: it issues the cluster's documents.
-fn issuer(scope: &Scope, cluster: &Cluster) -> String {
-    cluster
-        .members
-        .first()
-        .and_then(|m| scope.tree.ancestors(m).first().map(|u| u.name.clone()))
-        .unwrap_or_default()
-}
-
 async fn render_ballot(
     state: &AppState,
     user: &CurrentUser,
@@ -621,7 +612,7 @@ async fn render_ballot(
             scope,
             can_run,
             &catalogue,
-            &issuer(scope, cluster),
+            &super::emulation::issuer_name(scope, cluster),
             cluster,
             &proposed,
         );
@@ -825,13 +816,8 @@ async fn record_document(
 ) -> Result<(Ballot, Cluster, OfficialDocument), AppError> {
     let (ballot, cluster, scope) = load(state, user, id).await?;
     let record = state.store.tally_ballot(ballot.id).await?;
-    let issuer = issuer(&scope, &cluster);
-    let place = cluster
-        .host
-        .as_ref()
-        .or(cluster.chair.as_ref())
-        .map(|u| unit_name(&scope, u).trim_start_matches("quận ").to_owned())
-        .unwrap_or_default();
+    let issuer = super::emulation::issuer_name(&scope, &cluster);
+    let place = super::emulation::meeting_place(&scope, &cluster);
     let date = ballot
         .closed_at
         .as_deref()

@@ -89,11 +89,7 @@ fn render(
             )
         })
         .collect();
-    let issuer_default = cluster
-        .members
-        .first()
-        .and_then(|m| scope.tree.ancestors(m).first().map(|u| u.name.clone()))
-        .unwrap_or_default();
+    let issuer_default = super::emulation::issuer_name(scope, cluster);
     ConferencePage {
         title: format!("Hội nghị {} — {}", period.label_vi(), cluster.name),
         query: String::new(),

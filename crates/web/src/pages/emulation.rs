@@ -67,6 +67,25 @@ impl Fields {
     }
 }
 
+/// The name of the body that issues `cluster`'s documents, or empty when unknown.
+pub(crate) fn issuer_name(scope: &Scope, cluster: &Cluster) -> String {
+    cluster
+        .issuing_body(&scope.tree)
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+/// Where `cluster` meets, as a document's place line says it ("Hà Đông"): its host
+/// unit, else its chair unit, without "quận ".
+pub(crate) fn meeting_place(scope: &Scope, cluster: &Cluster) -> String {
+    cluster
+        .host
+        .as_ref()
+        .or(cluster.chair.as_ref())
+        .map(|u| unit_name(scope, u).trim_start_matches("quận ").to_owned())
+        .unwrap_or_default()
+}
+
 /// A unit's short name ("quận Hà Đông"), or its code when it is unknown.
 pub(crate) fn unit_name(scope: &Scope, unit: &UnitCode) -> String {
     scope

@@ -488,19 +488,8 @@ async fn document(state: &AppState, ctx: &Context) -> Result<OfficialDocument, A
         state.store.catalog()
     )?;
     let pledge = stored.unwrap_or_else(|| new_pledge(&ctx.cluster));
-    let issuer = ctx
-        .cluster
-        .members
-        .first()
-        .and_then(|m| ctx.scope.tree.ancestors(m).first().map(|u| u.name.clone()))
-        .unwrap_or_default();
-    let place = ctx
-        .cluster
-        .host
-        .as_ref()
-        .or(ctx.cluster.chair.as_ref())
-        .map(|u| unit_name(&ctx.scope, u).trim_start_matches("quận ").to_owned())
-        .unwrap_or_default();
+    let issuer = super::emulation::issuer_name(&ctx.scope, &ctx.cluster);
+    let place = super::emulation::meeting_place(&ctx.scope, &ctx.cluster);
     let name = |u: &UnitCode| unit_name(&ctx.scope, u);
     let heading = Heading {
         issuer: &issuer,

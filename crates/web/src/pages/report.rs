@@ -58,11 +58,7 @@ impl ReviewData {
             Ok(r) if !r.total.is_empty() => Some(r),
             _ => None,
         };
-        let issuer = cluster
-            .members
-            .first()
-            .and_then(|m| tree.ancestors(m).first().map(|u| u.name.clone()))
-            .unwrap_or_default();
+        let issuer = cluster.issuing_body(&tree).map(|u| u.name.clone()).unwrap_or_default();
         Ok(ReviewData {
             rollup,
             catalog,
