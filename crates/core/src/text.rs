@@ -29,19 +29,71 @@ fn collapse_whitespace(s: &str) -> String {
     out
 }
 
-/// Returns `s` in Unicode NFC with surrounding whitespace trimmed and every run of
-/// whitespace collapsed to a single space.
+/// Tells whether `c` is an invisible character that can make text look like other text:
+/// the bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C),
+/// which reorder what follows them ("\u{202E}gnôĐ àH" shows as "Hà Đông"); the
+/// zero-width characters (U+200B–U+200D, U+2060, U+FEFF), which make two names that look
+/// the same compare different; the other invisible format characters (soft hyphen,
+/// invisible operators, tags, interlinear annotations); and the C0/C1 control characters
+/// that are not whitespace. Whitespace is not in the set: the callers decide what a line
+/// break or a tab becomes.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    ) || (c.is_control() && !c.is_whitespace())
+}
+
+/// Returns `s` in Unicode NFC with surrounding whitespace trimmed, every run of
+/// whitespace collapsed to a single space, and the invisible characters of
+/// [`is_invisible`] dropped.
 ///
-/// This is the canonical form in which text should be stored and compared for equality:
-/// `nfc("Ha\u{300}  \u{110}o\u{302}ng ")` is `"Hà Đông"`.
+/// This is the canonical form in which names and one-line text are stored and compared
+/// for equality: `nfc("Ha\u{300}  \u{110}o\u{302}ng ")` is `"Hà Đông"`, and so is
+/// `nfc("H\u{200B}à Đông")`. The invisible characters go before composing, so a mark
+/// separated from its letter by one of them still composes with it.
 pub fn nfc(s: &str) -> String {
-    let composed: String = s.nfc().collect();
+    let composed: String = s.chars().filter(|&c| !is_invisible(c)).nfc().collect();
     collapse_whitespace(&composed)
+}
+
+/// Returns multi-line text (a narrative, an article) in Unicode NFC with the invisible
+/// characters of [`is_invisible`] dropped, but its line breaks and tabs kept: `\r\n` and
+/// a lone `\r` become `\n`, the other line separators too (U+0085, U+2028, U+2029),
+/// trailing whitespace of each line and blank lines at either end go.
+pub fn nfc_multiline(s: &str) -> String {
+    let unified = s.replace("\r\n", "\n");
+    let visible: String = unified
+        .chars()
+        .filter(|&c| !is_invisible(c))
+        .map(|c| match c {
+            '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => '\n',
+            other => other,
+        })
+        .nfc()
+        .collect();
+    let lines: Vec<&str> = visible.split('\n').map(str::trim_end).collect();
+    let first = lines.iter().position(|l| !l.is_empty());
+    let last = lines.iter().rposition(|l| !l.is_empty());
+    match (first, last) {
+        (Some(first), Some(last)) => lines[first..=last].join("\n"),
+        _ => String::new(),
+    }
 }
 
 /// Returns a diacritic- and case-insensitive key for searching: decomposed, stripped of
 /// combining marks (the Vietnamese tones and the hats and horns of ă â ê ô ơ ư), with
-/// đ/Đ turned into d, lowercased and with whitespace collapsed.
+/// đ/Đ turned into d, lowercased, with whitespace collapsed and the invisible characters
+/// of [`is_invisible`] dropped.
 ///
 /// `search_key("Hà Đông")` is `"ha dong"`; `search_key("Ủy ban MTTQ")` is `"uy ban mttq"`.
 /// The key is only for matching — never show it to people.
@@ -51,6 +103,9 @@ pub fn search_key(s: &str) -> String {
     // precomposed capital such as 'Ủ' is lowercased letter by letter. Doing it in this
     // order is what makes the key idempotent.
     let stripped: String = s
+        .chars()
+        // The invisible characters are not part of any name people look for.
+        .filter(|&c| !is_invisible(c))
         .nfd()
         .flat_map(char::to_lowercase)
         .nfd()
@@ -141,6 +196,29 @@ mod tests {
         assert_eq!(nfc(" \u{a0} "), "");
         // The decomposed form really differs from the composed one before normalising.
         assert_ne!("Ha\u{300}", "Hà");
+    }
+
+    #[test]
+    fn nfc_drops_bidi_controls_zero_width_and_control_characters() {
+        // A right-to-left override makes "\u{202E}gnôĐ àH" show as "Hà Đông".
+        assert_eq!(nfc("\u{202E}gnôĐ àH"), "gnôĐ àH");
+        assert_eq!(nfc("H\u{200B}à Đ\u{200D}ông\u{FEFF}"), "Hà Đông");
+        assert_eq!(nfc("\u{2066}Tây Hồ\u{2069}\u{200E}\u{200F}\u{061C}\u{2060}"), "Tây Hồ");
+        assert_eq!(nfc("Cầu\u{0}\u{7}\u{1B}[31m Giấy\u{7F}\u{9B}"), "Cầu[31m Giấy");
+        // A mark cut off from its letter by a zero-width space still composes with it.
+        assert_eq!(nfc("Ha\u{200B}\u{300}"), "Hà");
+        // Line breaks and tabs are whitespace, not dropped: one-line text gets a space.
+        assert_eq!(nfc("Hà\nĐông\tquận"), "Hà Đông quận");
+        assert_eq!(nfc("\u{200B}\u{202E}"), "");
+    }
+
+    #[test]
+    fn nfc_multiline_keeps_lines_and_tabs_but_not_invisible_characters() {
+        assert_eq!(
+            nfc_multiline("\r\n  Kết qua\u{309} tốt\u{202E}  \r\n\tTiếp tục\u{200B}\rHết\n\n"),
+            "  Kết quả tốt\n\tTiếp tục\nHết"
+        );
+        assert_eq!(nfc_multiline(" \n\u{200B}\n "), "");
     }
 
     #[test]
@@ -264,7 +342,53 @@ mod tests {
         .prop_map(|parts| parts.concat())
     }
 
+    /// Vietnamese-ish strings with bidi controls, zero-width and control characters mixed in.
+    fn spoofed() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                vietnamese_ish(),
+                proptest::sample::select(vec![
+                    "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}",
+                    "\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}",
+                    "\u{FEFF}", "\u{0}", "\u{7}", "\u{1B}", "\u{7F}", "\u{85}", "\u{9B}", "\n", "\r\n", "\t",
+                ])
+                .prop_map(str::to_string),
+            ],
+            0..12,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
     proptest! {
+        #[test]
+        fn nfc_leaves_no_invisible_or_control_character(s in spoofed()) {
+            let clean = nfc(&s);
+            prop_assert!(!clean.chars().any(|c| is_invisible(c) || c.is_control()), "{:?}", clean);
+            prop_assert_eq!(nfc(&clean), clean.clone());
+            // Dropping the invisible characters is all it does beyond NFC and spaces.
+            let visible: String = s.chars().filter(|&c| !is_invisible(c)).collect();
+            prop_assert_eq!(nfc(&visible), clean);
+        }
+
+        #[test]
+        fn nfc_multiline_keeps_only_line_breaks_and_tabs_of_the_controls(s in spoofed()) {
+            let clean = nfc_multiline(&s);
+            prop_assert!(
+                !clean.chars().any(|c| is_invisible(c) || (c.is_control() && c != '\n' && c != '\t')),
+                "{:?}",
+                clean
+            );
+            prop_assert_eq!(nfc_multiline(&clean), clean.clone());
+            // On one line it reads as the one-line form does.
+            prop_assert_eq!(nfc(&clean), nfc(&s));
+        }
+
+        #[test]
+        fn nfc_of_any_string_has_no_invisible_character(s in any::<String>()) {
+            prop_assert!(!nfc(&s).chars().any(|c| is_invisible(c) || c.is_control()));
+            prop_assert!(!nfc_multiline(&s).chars().any(is_invisible));
+        }
+
         #[test]
         fn nfc_is_idempotent(s in vietnamese_ish()) {
             let once = nfc(&s);
