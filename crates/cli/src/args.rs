@@ -19,6 +19,11 @@ pub struct Args {
     )]
     pub db: String,
 
+    /// Tệp khóa bí mật của bản cài đặt (niêm phong phiếu bầu, chuỗi nhật ký), giữ ngoài cơ
+    /// sở dữ liệu; mặc định cạnh tệp SQLite (thidua.db.key) hoặc thidua.key cho PostgreSQL.
+    #[arg(long, global = true, env = "THIDUA_KEY_FILE")]
+    pub key_file: Option<std::path::PathBuf>,
+
     /// Lệnh cần chạy.
     #[command(subcommand)]
     pub command: Command,

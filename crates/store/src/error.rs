@@ -47,6 +47,19 @@ pub enum StoreError {
     /// Someone else changed the record since it was read (optimistic versioning).
     #[error("{0}")]
     Conflict(String),
+    /// The key file cannot be read or created.
+    #[error("không dùng được tệp khóa bí mật «{path}»: {why}")]
+    KeyFile {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// The key file is not the one this database was first opened with.
+    #[error(
+        "tệp khóa bí mật không khớp với cơ sở dữ liệu này: mọi tiến trình phục vụ cùng một cơ sở dữ liệu phải dùng cùng một tệp khóa (--key-file)"
+    )]
+    KeyMismatch,
     /// The database itself failed.
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),

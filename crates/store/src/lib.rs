@@ -12,6 +12,7 @@ mod import;
 mod migrate;
 mod news;
 mod reference;
+mod secret;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use import::ImportSummary;
 pub use news::{Article, NewArticle};
 pub use reference::{MemberSums, SubmissionCounts};
+pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};
 pub use url::DatabaseUrl;
 pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission, check_form};

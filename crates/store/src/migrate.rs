@@ -51,6 +51,36 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_document_register.sql"),
         postgres: include_str!("../migrations/postgres/0006_document_register.sql"),
     },
+    Migration {
+        version: 7,
+        name: "server_key",
+        sqlite: include_str!("../migrations/sqlite/0007_server_key.sql"),
+        postgres: include_str!("../migrations/postgres/0007_server_key.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "sealed_ballots",
+        sqlite: include_str!("../migrations/sqlite/0008_sealed_ballots.sql"),
+        postgres: include_str!("../migrations/postgres/0008_sealed_ballots.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "audit_chain",
+        sqlite: include_str!("../migrations/sqlite/0009_audit_chain.sql"),
+        postgres: include_str!("../migrations/postgres/0009_audit_chain.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "login_throttle",
+        sqlite: include_str!("../migrations/sqlite/0010_login_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0010_login_throttle.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "scoped_templates",
+        sqlite: include_str!("../migrations/sqlite/0011_scoped_templates.sql"),
+        postgres: include_str!("../migrations/postgres/0011_scoped_templates.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

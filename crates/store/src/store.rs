@@ -17,6 +17,7 @@ use thidua_core::{
 
 use crate::error::StoreError;
 use crate::migrate;
+use crate::secret::ServerKey;
 use crate::url::DatabaseUrl;
 
 /// The query for the values of periods between `$1` and `$2` (ISO dates) of every unit
@@ -51,6 +52,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The installation's secret key (sealed ballots, the audit chain's MACs).
+    key: std::sync::Arc<ServerKey>,
 }
 
 /// One search result.
@@ -65,8 +68,15 @@ pub struct SearchHit {
 }
 
 impl Store {
-    /// Opens the database, creating it (SQLite) and bringing its schema up to date.
+    /// Opens the database, creating it (SQLite) and bringing its schema up to date, with
+    /// the secret key from its default place ([`DatabaseUrl::default_key`]).
     pub async fn connect(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        Store::connect_with_key(url, url.default_key()?).await
+    }
+
+    /// Opens the database with the given secret key; refused when the database was first
+    /// opened with another one.
+    pub async fn connect_with_key(url: &DatabaseUrl, key: ServerKey) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
         let pool = AnyPoolOptions::new()
@@ -85,7 +95,12 @@ impl Store {
             .connect(url.expose())
             .await?;
         migrate::run(&pool, backend).await?;
-        Ok(Store { pool, backend })
+        key.check_against(&pool).await?;
+        Ok(Store {
+            pool,
+            backend,
+            key: std::sync::Arc::new(key),
+        })
     }
 
     /// Which engine this is.
@@ -95,6 +110,11 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The installation's secret key.
+    pub(crate) fn key(&self) -> &ServerKey {
+        &self.key
     }
 
     /// Starts a transaction that will write. SQLite's default `BEGIN` takes the write

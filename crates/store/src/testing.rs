@@ -57,6 +57,9 @@ pub struct TestDatabase {
     pub url: DatabaseUrl,
     /// The URL as text.
     pub url_text: String,
+    /// The installation's secret key file for this database (in the temporary folder),
+    /// for handing to the CLI or the server as `--key-file`.
+    pub key_file: PathBuf,
     cleanup: Cleanup,
 }
 
@@ -82,6 +85,7 @@ impl TestDatabase {
         TestDatabase {
             url: DatabaseUrl::parse(&url_text).unwrap_or_else(|e| panic!("test database URL: {e}")),
             url_text,
+            key_file: PathBuf::from(format!("{}.key", path.display())),
             cleanup: Cleanup::File(path),
         }
     }
@@ -109,13 +113,16 @@ impl TestDatabase {
         Some(TestDatabase {
             url: DatabaseUrl::parse(&url_text).unwrap_or_else(|e| panic!("test database URL: {e}")),
             url_text,
+            key_file: std::env::temp_dir().join(format!("{name}.key")),
             cleanup: Cleanup::Postgres { admin, name },
         })
     }
 
     /// Opens the store on this database (running migrations).
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url)
+        let key = crate::ServerKey::load_or_create(&self.key_file)
+            .unwrap_or_else(|e| panic!("key file of {}: {e}", self.url));
+        Store::connect_with_key(&self.url, key)
             .await
             .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
     }
@@ -125,11 +132,12 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".key"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
             Cleanup::Postgres { admin, name } => {
+                let _ = std::fs::remove_file(&self.key_file);
                 // Drop runs inside the test's runtime; a thread with its own runtime can
                 // still wait for the DROP to finish.
                 let (admin, db) = (admin.clone(), name.clone());

@@ -10,6 +10,8 @@ use crate::store::Backend;
 pub struct DatabaseUrl {
     url: String,
     backend: Backend,
+    /// The SQLite file, when the database is one (not `:memory:`).
+    sqlite_file: Option<String>,
 }
 
 impl DatabaseUrl {
@@ -20,6 +22,7 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl {
                 url: raw.to_owned(),
                 backend: Backend::Postgres,
+                sqlite_file: None,
             });
         }
         let path = raw
@@ -35,15 +38,27 @@ impl DatabaseUrl {
         } else {
             format!("sqlite:{path}?mode=rwc")
         };
+        let file = path.split('?').next().unwrap_or(path);
         Ok(DatabaseUrl {
             url,
             backend: Backend::Sqlite,
+            sqlite_file: (file != ":memory:" && !file.is_empty()).then(|| file.to_owned()),
         })
     }
 
     /// The backend the URL selects.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The installation's secret key for this database, from the default place: beside a
+    /// SQLite file, `thidua.key` in the working directory for PostgreSQL, a key of this
+    /// process alone for an in-memory database.
+    pub fn default_key(&self) -> Result<crate::ServerKey, StoreError> {
+        if self.backend == Backend::Sqlite && self.sqlite_file.is_none() {
+            return crate::ServerKey::ephemeral();
+        }
+        crate::ServerKey::load_or_create(&crate::secret::default_key_path(self.sqlite_file.as_deref()))
     }
 
     /// The full URL, password included: only for connecting.

@@ -78,9 +78,11 @@ impl From<StoreError> for AppError {
             | StoreError::Domain(_)
             | StoreError::LoginFailed
             | StoreError::AccountLocked { .. } => AppError::BadRequest(e.to_string()),
-            StoreError::UnsupportedUrl(_) | StoreError::Corrupt(_) | StoreError::Database(_) => {
-                AppError::Internal(e.to_string())
-            }
+            StoreError::UnsupportedUrl(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Database(_)
+            | StoreError::KeyFile { .. }
+            | StoreError::KeyMismatch => AppError::Internal(e.to_string()),
         }
     }
 }

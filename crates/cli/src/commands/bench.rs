@@ -133,7 +133,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let Some(db) = TestDatabase::new(backend).await else {
         bail!("không kết nối được PostgreSQL để đo (đặt THIDUA_TEST_POSTGRES)");
     };
-    let store = Store::connect(&db.url).await?;
+    let store = Store::connect_with_key(&db.url, thidua_store::ServerKey::load_or_create(&db.key_file)?).await?;
     let data = generate(args);
     println!(
         "thidua bench — {:?}: {} units ({} districts × {} wards), {} indicators, {} values, rollup of {CLUSTER} for {YEAR} (both half-years), median of {} runs",

@@ -215,7 +215,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     let Some(db) = TestDatabase::new(backend).await else {
         bail!("không kết nối được PostgreSQL để đo (đặt THIDUA_TEST_POSTGRES)");
     };
-    let store = Store::connect(&db.url).await?;
+    let store = Store::connect_with_key(&db.url, thidua_store::ServerKey::load_or_create(&db.key_file)?).await?;
     let started = Instant::now();
     let period = prepare(&store, args).await?;
     println!(

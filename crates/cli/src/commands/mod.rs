@@ -12,7 +12,7 @@ mod user;
 mod window;
 
 use anyhow::Context;
-use thidua_store::{DatabaseUrl, Store};
+use thidua_store::{DatabaseUrl, ServerKey, Store};
 
 use crate::args::{Args, Command};
 
@@ -27,7 +27,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         };
     }
     let url = DatabaseUrl::parse(&args.db)?;
-    let store = Store::connect(&url)
+    let key = match &args.key_file {
+        Some(path) => ServerKey::load_or_create(path)?,
+        None => url.default_key()?,
+    };
+    let store = Store::connect_with_key(&url, key)
         .await
         .with_context(|| format!("không mở được cơ sở dữ liệu {url}"))?;
     let result = match args.command {

@@ -2,7 +2,7 @@
 //! pipeline with and without the rights, decisions, revocation, and the award history of
 //! units and people — on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use axum::http::{StatusCode, header};
 use common::TestApp;

@@ -1,7 +1,7 @@
 //! The web application through HTTP, without a socket: every request goes through the
 //! real router over a real database (SQLite and PostgreSQL), loaded with the demo.
 
-mod common;
+use crate::common;
 
 use axum::http::{StatusCode, header};
 use common::TestApp;

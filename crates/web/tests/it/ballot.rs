@@ -2,7 +2,7 @@
 //! representative votes once, everyone sees who has voted and nobody what anyone chose,
 //! the count and its record — on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use axum::http::{StatusCode, header};
 use common::TestApp;

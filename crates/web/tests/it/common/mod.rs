@@ -1,6 +1,6 @@
-//! Shared by the HTTP test binaries: the real router over a demo database on either
+//! Shared by the HTTP tests: the real router over a demo database on either
 //! backend, with a signed-in session for every demo account.
-#![allow(dead_code, reason = "each test binary uses a different part")]
+
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

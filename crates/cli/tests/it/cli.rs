@@ -27,6 +27,8 @@ fn thidua_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
         .arg("--db")
         .arg(&db.url_text)
+        .arg("--key-file")
+        .arg(&db.key_file)
         .args(args)
         .env_remove("THIDUA_DB")
         .stdin(std::process::Stdio::piped())
@@ -48,6 +50,8 @@ fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_thidua"))
         .arg("--db")
         .arg(&db.url_text)
+        .arg("--key-file")
+        .arg(&db.key_file)
         .args(args)
         .env_remove("THIDUA_DB")
         .output()
@@ -225,8 +229,8 @@ async fn another_cluster_from_csvs_of_the_same_shape_rolls_up_correctly(backend:
              DN-SONTRA,Ủy ban MTTQ Việt Nam quận Sơn Trà,district,DN\n\
              DN-LIENCHIEU,Ủy ban MTTQ Việt Nam quận Liên Chiểu,district,DN\n",
         ),
-        ("indicators", include_str!("../../../data/demo/indicators.csv")),
-        ("rules", include_str!("../../../data/demo/rules.csv")),
+        ("indicators", include_str!("../../../../data/demo/indicators.csv")),
+        ("rules", include_str!("../../../../data/demo/rules.csv")),
         (
             "clusters",
             "code,name,year,members,host,chair,deputy\n\

@@ -2,7 +2,7 @@
 //! signing in and out, anti-forgery checks, and the reporting workflow end to end — on
 //! SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use axum::http::{StatusCode, header};
 use common::{TestApp, current_half};

@@ -2,7 +2,7 @@
 //! and its import, the pledge and its printing, the three steps of scoring with evidence,
 //! the side-by-side comparison and the ranking — and who may do each.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1,0 +1,3 @@
+//! The `thidua` command's integration tests, in one binary.
+
+mod cli;

@@ -1,0 +1,2 @@
+-- Reserved for the sealed ballots work; filled in by its change.
+SELECT 1;

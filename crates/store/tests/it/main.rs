@@ -1,0 +1,6 @@
+//! The store's integration tests, in one binary: every test runs on SQLite and on
+//! PostgreSQL, each on a database of its own.
+
+mod emulation;
+mod storage;
+mod workflow;
