@@ -15,6 +15,7 @@ pub mod formula;
 pub mod import;
 pub mod indicator;
 pub mod number;
+pub mod password;
 pub mod period;
 pub mod rollup;
 pub mod rule;
