@@ -2,7 +2,13 @@
 //! the data: the conference record, the rollup, and the previous period when there is
 //! one. The phrases come from a template (minijinja) that users can edit; a template
 //! error is reported with its line and what is wrong, never a panic.
+//!
+//! A template is a program its author runs on the server, so every rendering is bounded
+//! ([`RENDER_FUEL`], [`MAX_OUTPUT`], [`MAX_RANGE`], [`MAX_TEMPLATE`]): a loop of a billion
+//! steps or a string of 100 MB stops with a Vietnamese message naming the limit, before
+//! the time or the memory is spent.
 
+use std::io;
 use std::sync::Arc;
 
 use minijinja::{Environment, ErrorKind, Value as TemplateValue};
@@ -20,15 +26,98 @@ pub const REVIEW_SYMBOL: &str = "BC-CTĐ";
 /// The default template, in Vietnamese.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/review_vi.txt.j2");
 
+/// The work one rendering may do, in minijinja's fuel: one unit per instruction and one
+/// per 64 bytes of data created (minijinja refuses an allocation the remaining fuel
+/// cannot pay for). 250.000 bounds a rendering to a quarter of a million steps — well
+/// under a second — and 16 MB of data; the shipped template needs under a thousand over
+/// the demo (a unit test keeps it below a twentieth), so an office's edits have ample
+/// room.
+pub const RENDER_FUEL: u64 = 250_000;
+
+/// The longest review a template may write: 2 MB (the demo's is under 4 kB).
+pub const MAX_OUTPUT: usize = 2 * 1024 * 1024;
+
+/// The most numbers `range(…)` gives in a template (minijinja's own limit is 100.000).
+pub const MAX_RANGE: i64 = 10_000;
+
+/// The longest template accepted: 256 kB (the shipped one is under 4 kB).
+pub const MAX_TEMPLATE: usize = 256 * 1024;
+
+/// Which limit a rendering ran into, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderLimit {
+    /// The fuel ran out: too many steps, or too much data created.
+    Fuel,
+    /// The output passed [`MAX_OUTPUT`].
+    Output,
+    /// The template itself is longer than [`MAX_TEMPLATE`].
+    TemplateSize,
+    /// The rendering did not finish in the time the caller allows (set by the caller,
+    /// e.g. the web server, which renders off its async threads under a timeout).
+    Time,
+    /// Too many renderings are waiting; the caller refused this one.
+    Busy,
+}
+
 /// A template that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("mẫu báo cáo, dòng {line}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
     /// The line of the template at fault (1-based; 0 when unknown).
     pub line: usize,
     /// What is wrong, in Vietnamese where we can say it.
     pub message: String,
+    /// The limit the rendering ran into, when that is what went wrong.
+    pub limit: Option<RenderLimit>,
 }
+
+impl TemplateError {
+    /// A rendering stopped by `limit` (at `line`, when known).
+    pub fn limit(limit: RenderLimit, line: usize) -> TemplateError {
+        let message = match limit {
+            RenderLimit::Fuel => format!(
+                "mẫu báo cáo chạy quá giới hạn tính toán ({} bước, hoặc tạo chuỗi, danh sách quá lớn){}: hãy bớt vòng lặp lồng nhau và phép lặp chuỗi; mẫu không được lưu",
+                thidua_core::number::format_integer(RENDER_FUEL as i64),
+                at_line(line)
+            ),
+            RenderLimit::Output => format!(
+                "mẫu báo cáo cho kết quả dài quá {} MB{}: một báo cáo sơ kết chỉ vài chục kB, hãy xem lại các vòng lặp; mẫu không được lưu",
+                MAX_OUTPUT / (1024 * 1024),
+                at_line(line)
+            ),
+            RenderLimit::TemplateSize => format!(
+                "mẫu báo cáo dài quá {} kB (mẫu mặc định chưa đến 4 kB); mẫu không được lưu",
+                MAX_TEMPLATE / 1024
+            ),
+            RenderLimit::Time => "mẫu báo cáo chạy quá giới hạn thời gian dựng báo cáo; mẫu không được lưu".to_owned(),
+            RenderLimit::Busy => "máy chủ đang dựng nhiều báo cáo cùng lúc; xin thử lại sau ít phút".to_owned(),
+        };
+        TemplateError {
+            line,
+            message,
+            limit: Some(limit),
+        }
+    }
+}
+
+fn at_line(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(", ở dòng {line}")
+    }
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.limit {
+            // A limit's message names the template and the line itself.
+            Some(_) => f.write_str(&self.message),
+            None => write!(f, "mẫu báo cáo, dòng {}: {}", self.line, self.message),
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
 
 /// What a review is written from.
 pub struct ReviewInput<'a> {
@@ -118,8 +207,16 @@ fn short_member_name(name: &str) -> String {
     name.to_owned()
 }
 
-/// Writes the review with `template` (use [`DEFAULT_TEMPLATE`] unless the user edited one).
+/// Writes the review with `template` (use [`DEFAULT_TEMPLATE`] unless the user edited one),
+/// within the limits of this module: at most [`RENDER_FUEL`] of work and [`MAX_OUTPUT`]
+/// of text. This is CPU work of up to a second or two: async callers run it on a
+/// blocking thread.
 pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, TemplateError> {
+    render_counted(input, template).map(|(text, _)| text)
+}
+
+/// The review and the fuel its rendering used.
+fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u64), TemplateError> {
     let rollup = input.rollup;
     let collator = Arc::new(Collator::new());
     let mut members: Vec<String> = rollup
@@ -197,6 +294,8 @@ pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, 
     });
 
     let mut env = Environment::new();
+    env.set_fuel(Some(RENDER_FUEL));
+    env.add_function("range", bounded_range);
     let figures: Vec<(String, Figures)> = rollup
         .members
         .iter()
@@ -215,12 +314,79 @@ pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, 
         leaders_collator.sort_by_key(&mut names, |n| n.as_str());
         names
     });
+    if template.len() > MAX_TEMPLATE {
+        return Err(TemplateError::limit(RenderLimit::TemplateSize, 0));
+    }
     env.add_template("review", template).map_err(template_error)?;
     let tmpl = env.get_template("review").map_err(template_error)?;
-    let text = tmpl
-        .render(TemplateValue::from(minijinja::value::Serde(&context)))
-        .map_err(template_error)?;
-    Ok(tidy(&text))
+    let mut output = CappedOutput::default();
+    let used = match tmpl.render_captured_to(TemplateValue::from(minijinja::value::Serde(&context)), &mut output) {
+        Ok(captured) => captured.state().fuel_levels().map_or(0, |(used, _)| used),
+        Err(e) if output.overflowed => return Err(TemplateError::limit(RenderLimit::Output, e.line().unwrap_or(0))),
+        Err(e) => return Err(template_error(e)),
+    };
+    let text = String::from_utf8(output.bytes).map_err(|_| TemplateError {
+        line: 0,
+        message: "kết quả không phải văn bản UTF-8".into(),
+        limit: None,
+    })?;
+    Ok((tidy(&text), used))
+}
+
+/// Where a rendering writes: refuses to grow past [`MAX_OUTPUT`], so a template writing
+/// without end stops at 2 MB instead of filling the memory.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > MAX_OUTPUT {
+            self.overflowed = true;
+            return Err(io::Error::other("the review passed its output limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `range(stop)`, `range(start, stop)`, `range(start, stop, step)` as in Jinja, giving at
+/// most [`MAX_RANGE`] numbers: a review counts members and indicators, never millions.
+fn bounded_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Vec<i64>, minijinja::Error> {
+    let (start, stop) = match upper {
+        Some(upper) => (lower, upper),
+        None => (0, lower),
+    };
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            "bước của range() phải khác 0",
+        ));
+    }
+    let (span, stride) = (i128::from(stop) - i128::from(start), i128::from(step));
+    let count = if (span > 0) == (stride > 0) && span != 0 {
+        (span.abs() + stride.abs() - 1) / stride.abs()
+    } else {
+        0
+    };
+    if count > i128::from(MAX_RANGE) {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "range() cho {} số, quá giới hạn {} số",
+                thidua_core::number::format_integer(i64::try_from(count).unwrap_or(i64::MAX)),
+                thidua_core::number::format_integer(MAX_RANGE)
+            ),
+        ));
+    }
+    Ok((0..count as i64).map(|i| start + i * step).collect())
 }
 
 /// The review as an official document (DOCX, PDF): the Front's header with the
@@ -371,6 +537,9 @@ fn tidy(text: &str) -> String {
 }
 
 fn template_error(e: minijinja::Error) -> TemplateError {
+    if e.kind() == ErrorKind::OutOfFuel {
+        return TemplateError::limit(RenderLimit::Fuel, e.line().unwrap_or(0));
+    }
     let reason = match e.kind() {
         ErrorKind::SyntaxError => "cú pháp mẫu sai",
         ErrorKind::UndefinedError => "dùng biến hoặc thuộc tính không có",
@@ -384,6 +553,7 @@ fn template_error(e: minijinja::Error) -> TemplateError {
     TemplateError {
         line: e.line().unwrap_or(0),
         message: format!("{reason}{detail}"),
+        limit: None,
     }
 }
 
@@ -750,6 +920,83 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(unknown.contains("bộ lọc không có"), "{unknown}");
+    }
+
+    #[test]
+    fn nested_huge_loops_run_out_of_fuel_with_a_vietnamese_message_naming_the_limit() {
+        let err = demo_review("{% for i in range(10000) %}{% for j in range(10000) %}{{ i }}{% endfor %}{% endfor %}")
+            .err()
+            .unwrap_or_else(|| panic!("a hundred million steps were rendered"));
+        assert_eq!(err.limit, Some(RenderLimit::Fuel), "{err}");
+        assert!(
+            err.to_string().starts_with("mẫu báo cáo chạy quá giới hạn tính toán"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_range_of_a_hundred_thousand_numbers_is_refused_by_name() {
+        let err = demo_review("{% for i in range(100000) %}{% endfor %}")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("range() cho 100.000 số, quá giới hạn 10.000 số"), "{err}");
+        assert_eq!(
+            demo_review("{% for i in range(1, 10, 3) %}{{ i }},{% endfor %}{{ range(5, 0, -2) | join(\"-\") }}").ok(),
+            Some("1,4,7,5-3-1\n".to_owned())
+        );
+        assert!(demo_review("{{ range(1, 2, 0) }}").is_err());
+    }
+
+    #[test]
+    fn a_string_repeated_to_a_hundred_megabytes_is_refused_before_it_is_made() {
+        for template in [
+            "{{ \"x\" * 100000000 }}",
+            "{% set s = \"ab\" * 10000000 %}{{ s | length }}",
+            "{{ ([\"x\" * 1000000] * 1000) | join(\"\") | length }}",
+        ] {
+            let err = demo_review(template)
+                .err()
+                .unwrap_or_else(|| panic!("{template} was rendered"));
+            assert!(
+                matches!(err.limit, Some(RenderLimit::Fuel | RenderLimit::Output)),
+                "{template}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_output_past_two_megabytes_stops_with_a_message_naming_the_limit() {
+        // 3 MB written in pieces of 100 kB: cheap in fuel (few steps, each piece paid
+        // once), stopped by the output limit.
+        let err = demo_review("{% set s = \"x\" * 100000 %}{% for i in range(30) %}{{ s }}{% endfor %}")
+            .err()
+            .unwrap_or_else(|| panic!("3 MB were written"));
+        assert_eq!(err.limit, Some(RenderLimit::Output), "{err}");
+        assert!(err.to_string().contains("kết quả dài quá 2 MB"), "{err}");
+    }
+
+    fn fuel_used(input: &ReviewInput<'_>, template: &str) -> u64 {
+        render_counted(input, template).map_or_else(|e| panic!("{e}"), |(_, used)| used)
+    }
+
+    #[test]
+    fn the_shipped_template_uses_a_small_part_of_the_fuel() {
+        let (rollup, catalog) = demo_rollup();
+        let conference = toml_like("");
+        let input = ReviewInput {
+            rollup: &rollup,
+            catalog: &catalog,
+            conference: Some(&conference),
+            issuer: "",
+            previous: Some(&rollup),
+        };
+        // A template as long as the limit allows still renders when it is plain text.
+        assert!(render_review(&input, &"a".repeat(MAX_TEMPLATE)).is_ok());
+        let too_long = render_review(&input, &"a".repeat(MAX_TEMPLATE + 1)).err();
+        assert_eq!(too_long.and_then(|e| e.limit), Some(RenderLimit::TemplateSize));
+        let used = fuel_used(&input, DEFAULT_TEMPLATE);
+        assert!(used * 20 < RENDER_FUEL, "the shipped template used {used} fuel");
     }
 
     #[test]
