@@ -19,7 +19,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Cluster;
-use crate::code::UnitCode;
+use crate::code::{ClusterCode, UnitCode};
+use crate::emulation::award::Recipient;
 use crate::error::Error;
 use crate::period::Period;
 use crate::unit::UnitTree;
@@ -168,13 +169,45 @@ impl<'a> Access<'a> {
 
     /// Whether the user may accept or return `unit`'s submission for `period`: the chair
     /// of a cluster the unit belongs to in that year, the upper level above it, an admin.
+    /// The chair's own unit is a member of the cluster it chairs, but nobody reviews their
+    /// own form: the upper level reviews the chair unit's.
     pub fn can_review(&self, unit: &UnitCode, period: Period) -> bool {
         match self.principal.role {
             Role::Admin => true,
             Role::Upper => self.within_own_subtree(unit),
-            Role::Chair => self.chaired_clusters(period.year()).any(|c| c.has_member(unit)),
+            Role::Chair => {
+                self.own_unit() != Some(unit) && self.chaired_clusters(period.year()).any(|c| c.has_member(unit))
+            }
             Role::Officer => false,
         }
+    }
+
+    /// Whether the user may see where `unit`'s form for `period` stands in detail (a
+    /// draft being typed, a returned form, which figures it still lacks): the unit itself,
+    /// its reviewers (the chair, the upper level), an admin. A cluster peer is told only
+    /// whether the form has been sent ([`crate::workflow::SubmissionState::is_sent`]).
+    pub fn can_see_draft_state(&self, unit: &UnitCode, period: Period) -> bool {
+        self.can_enter(unit) || self.can_review(unit, period) || self.can_reopen(unit)
+    }
+
+    /// The years of cluster `code` the user may see, newest first. Pages ask this before
+    /// they name any year, so that someone without the right learns none of them.
+    pub fn visible_years(&self, code: &ClusterCode) -> Vec<i32> {
+        let mut years: Vec<i32> = self
+            .clusters
+            .iter()
+            .filter(|c| &c.code == code && self.can_view_cluster(c))
+            .map(|c| c.year)
+            .collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        years
+    }
+
+    /// The recipients of an award decision the user may see (those in units they may
+    /// see): a decision for several units is shown to each with only what is theirs.
+    pub fn visible_recipients<'r>(&self, recipients: &'r [Recipient]) -> Vec<&'r Recipient> {
+        recipients.iter().filter(|r| self.can_view_unit(r.unit())).collect()
     }
 
     /// Clusters the user's unit chairs in `year`, when the user is a chair.
@@ -348,7 +381,6 @@ mod tests {
         let p = who(Role::Chair, Some("HD"));
         let access = Access::new(&p, &tree, &clusters);
         assert!(access.can_review(&code("CG"), S1));
-        assert!(access.can_review(&code("HD"), S1));
         assert!(!access.can_review(&code("TH"), S1));
         assert!(
             !access.can_review(&code("CG"), Period::HalfYear(2023, 1)),
@@ -361,6 +393,85 @@ mod tests {
         assert!(access.can_read_submission(&code("CG"), S1, false));
         assert!(access.can_enter(&code("HD")) && !access.can_enter(&code("CG")));
         assert!(!access.can_reopen(&code("CG")));
+    }
+
+    #[test]
+    fn the_chair_does_not_review_its_own_unit_s_form_the_upper_level_does() {
+        let (tree, clusters) = world();
+        let chair = who(Role::Chair, Some("HD"));
+        let chair = Access::new(&chair, &tree, &clusters);
+        assert!(
+            !chair.can_review(&code("HD"), S1),
+            "the chair's unit is a member, not its own reviewer"
+        );
+        assert!(chair.can_review(&code("CG"), S1));
+        assert!(chair.can_enter(&code("HD")) && chair.can_read_submission(&code("HD"), S1, true));
+        let city = who(Role::Upper, Some("HN"));
+        assert!(Access::new(&city, &tree, &clusters).can_review(&code("HD"), S1));
+    }
+
+    #[test]
+    fn only_the_unit_its_reviewers_and_the_upper_level_see_a_form_s_draft_state() {
+        let (tree, clusters) = world();
+        let sees = |role: Role, unit: &str, of: &str| {
+            let p = who(role, Some(unit));
+            Access::new(&p, &tree, &clusters).can_see_draft_state(&code(of), S1)
+        };
+        assert!(sees(Role::Officer, "CG", "CG"), "the unit itself");
+        assert!(!sees(Role::Officer, "CG", "HD"), "a peer is told only sent or not");
+        assert!(sees(Role::Chair, "HD", "CG"), "the chair reviews it");
+        assert!(sees(Role::Chair, "HD", "HD"), "the chair's own unit");
+        assert!(sees(Role::Upper, "HN", "CG"), "the upper level");
+        assert!(!sees(Role::Officer, "TH", "CG"), "an outsider");
+        let admin = who(Role::Admin, None);
+        assert!(Access::new(&admin, &tree, &clusters).can_see_draft_state(&code("CG"), S1));
+    }
+
+    #[test]
+    fn a_cluster_s_years_are_listed_only_to_who_may_see_them() {
+        let (tree, mut clusters) = world();
+        let mut later = clusters[0].clone();
+        later.year = 2023;
+        later.members = vec![code("HD")];
+        clusters.push(later);
+        let cum2 = crate::ClusterCode::parse("CUM2").unwrap_or_else(|e| panic!("{e}"));
+        let years = |role: Role, unit: &str| {
+            let p = who(role, Some(unit));
+            Access::new(&p, &tree, &clusters).visible_years(&cum2)
+        };
+        assert_eq!(years(Role::Officer, "HD"), [2023, 2022]);
+        assert_eq!(years(Role::Officer, "CG"), [2022], "Cầu Giấy left in 2023");
+        assert!(years(Role::Officer, "TH").is_empty(), "an outsider learns no year");
+        assert_eq!(
+            years(Role::Upper, "HD"),
+            [2023],
+            "2022 had Cầu Giấy, outside its subtree"
+        );
+        assert_eq!(years(Role::Upper, "HN"), [2023, 2022]);
+    }
+
+    #[test]
+    fn a_decision_s_recipients_are_shown_to_each_viewer_only_within_their_scope() {
+        let (tree, clusters) = world();
+        let recipients = [
+            Recipient::Collective { unit: code("CG") },
+            Recipient::Individual {
+                name: "Trần Thị Bình".into(),
+                title: String::new(),
+                unit: code("TH"),
+            },
+        ];
+        let seen = |role: Role, unit: &str| {
+            let p = who(role, Some(unit));
+            Access::new(&p, &tree, &clusters)
+                .visible_recipients(&recipients)
+                .iter()
+                .map(|r| r.unit().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(Role::Officer, "HD"), ["CG"], "a peer of Cầu Giấy, not of Tây Hồ");
+        assert_eq!(seen(Role::Officer, "TH"), ["TH"]);
+        assert_eq!(seen(Role::Upper, "HN"), ["CG", "TH"]);
     }
 
     #[test]

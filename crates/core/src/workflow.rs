@@ -59,6 +59,13 @@ impl SubmissionState {
         }
     }
 
+    /// Whether the form has been sent for review (submitted or accepted): all a cluster
+    /// peer is told of another member's form, which is "chưa gửi" otherwise — a draft or
+    /// a returned form is the unit's own business until it is sent again.
+    pub fn is_sent(&self) -> bool {
+        matches!(self, SubmissionState::Submitted | SubmissionState::Accepted)
+    }
+
     /// Whether the unit may still change its figures in this state.
     pub fn is_editable(&self) -> bool {
         matches!(self, SubmissionState::Draft | SubmissionState::Returned)
@@ -188,6 +195,13 @@ pub fn next_state(
             } else {
                 "trả lại"
             };
+            // Nobody reviews a form they enter: the chair's unit is a member of the
+            // cluster it chairs, and its form goes to the upper level instead.
+            if situation.can_enter {
+                return Err(Error::NotAllowed(format!(
+                    "đơn vị không tự {what} báo cáo của mình; báo cáo này do cấp trên {what}"
+                )));
+            }
             if !situation.can_review {
                 return forbidden(what);
             }
@@ -267,6 +281,24 @@ mod tests {
             next_state(Submitted, Action::Return, CHAIR, Some("Thiếu số liệu quỹ")).ok(),
             Some(Returned)
         );
+    }
+
+    #[test]
+    fn a_chair_entering_its_own_unit_s_form_can_neither_accept_nor_return_it() {
+        let own_unit = Situation {
+            can_enter: true,
+            ..CHAIR
+        };
+        for (action, reason) in [(Action::Accept, None), (Action::Return, Some("Thiếu số liệu"))] {
+            let err = next_state(Submitted, action, own_unit, reason)
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.contains("không tự") && e.contains("cấp trên")),
+                "{action:?}: {err:?}"
+            );
+        }
     }
 
     #[test]
