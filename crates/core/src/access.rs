@@ -284,6 +284,42 @@ impl<'a> Access<'a> {
     pub fn can_decide_awards(&self, unit: &UnitCode) -> bool {
         self.can_reopen(unit)
     }
+
+    /// Whether the user may edit and preview `cluster`'s review template (mẫu báo cáo of
+    /// the cụm): the same right as running the cluster — its chair, the upper level above
+    /// every member, an admin. The template is kept per cluster code across years, so
+    /// callers ask this of the cluster as constituted in its latest year (the chair in
+    /// office) and of the year whose data the preview shows.
+    pub fn can_edit_review_template(&self, cluster: &Cluster) -> bool {
+        self.can_run_cluster(cluster)
+    }
+
+    /// Whether the user may issue or replace the emulation criteria of cluster level
+    /// `level` (the members' kind: `district`, `ward`) for `year`. A set is keyed by level
+    /// and year only, so it scores every unit of that level: the upper level may change
+    /// it only when its subtree holds every unit of that level in the tree and every member
+    /// of that year's clusters at that level; an admin always (docs/decisions.md,
+    /// "Criteria belong to whoever is above every unit they score").
+    pub fn can_issue_criteria(&self, level: &str, year: i32) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Upper => {
+                let of_level = |u: &UnitCode| self.tree.get(u).is_some_and(|unit| unit.kind == level);
+                let units_inside = self
+                    .tree
+                    .units()
+                    .filter(|u| u.kind == level)
+                    .all(|u| self.within_own_subtree(&u.code));
+                let clusters_inside = self
+                    .clusters
+                    .iter()
+                    .filter(|c| c.year == year && c.members.iter().any(of_level))
+                    .all(|c| c.members.iter().all(|m| self.within_own_subtree(m)));
+                units_inside && clusters_inside
+            }
+            Role::Officer | Role::Chair => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -544,5 +580,106 @@ mod tests {
         assert!(upper.can_manage_criteria() && !chair.can_manage_criteria());
         assert!(upper.can_decide_awards(&code("CG")));
         assert!(!chair.can_decide_awards(&code("CG")));
+    }
+
+    /// Two districts with wards: Hoàn Kiếm (HK) and Tây Hồ (TH), each with its own ward
+    /// cluster for 2022, scored by the one ward-level set of that year.
+    fn wards_world() -> (UnitTree, Vec<Cluster>) {
+        let unit = |c: &str, kind: &str, parent: Option<&str>| Unit {
+            code: code(c),
+            name: c.to_owned(),
+            kind: kind.into(),
+            parent: parent.map(code),
+            valid_from: None,
+            valid_to: None,
+        };
+        let tree = UnitTree::new([
+            unit("HN", "city", None),
+            unit("HK", "district", Some("HN")),
+            unit("HK-P1", "ward", Some("HK")),
+            unit("HK-P2", "ward", Some("HK")),
+            unit("TH", "district", Some("HN")),
+            unit("TH-P1", "ward", Some("TH")),
+            unit("TH-P2", "ward", Some("TH")),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let cluster = |c: &str, members: &[&str]| Cluster {
+            code: crate::ClusterCode::parse(c).unwrap_or_else(|e| panic!("{e}")),
+            name: c.to_owned(),
+            year: 2022,
+            members: members.iter().map(|m| code(m)).collect(),
+            chair: Some(code(members[0])),
+            deputy: None,
+            host: None,
+        };
+        (
+            tree,
+            vec![
+                cluster("HK-CUM1", &["HK-P1", "HK-P2"]),
+                cluster("TH-CUM1", &["TH-P1", "TH-P2"]),
+                cluster("CUM9", &["HK", "TH"]),
+            ],
+        )
+    }
+
+    #[test]
+    fn criteria_are_issued_only_by_who_is_above_every_unit_they_score() {
+        let (tree, clusters) = wards_world();
+        let issues = |role: Role, unit: Option<&str>, level: &str, year: i32| {
+            let p = who(role, unit);
+            Access::new(&p, &tree, &clusters).can_issue_criteria(level, year)
+        };
+        //                                          ward 2022  ward 2030  district 2022
+        let matrix: [(Role, Option<&str>, [bool; 3]); 6] = [
+            (Role::Upper, Some("HN"), [true, true, true]),
+            (Role::Upper, Some("HK"), [false, false, false]),
+            (Role::Upper, Some("TH"), [false, false, false]),
+            (Role::Admin, None, [true, true, true]),
+            (Role::Chair, Some("HK-P1"), [false, false, false]),
+            (Role::Officer, Some("HK"), [false, false, false]),
+        ];
+        for (role, unit, want) in matrix {
+            let got = [
+                issues(role, unit, "ward", 2022),
+                issues(role, unit, "ward", 2030),
+                issues(role, unit, "district", 2022),
+            ];
+            assert_eq!(got, want, "{role} of {unit:?}");
+        }
+    }
+
+    #[test]
+    fn an_upper_level_of_one_district_cannot_replace_ward_criteria_another_district_s_cluster_uses() {
+        let (tree, clusters) = wards_world();
+        let hoan_kiem = who(Role::Upper, Some("HK"));
+        let access = Access::new(&hoan_kiem, &tree, &clusters);
+        assert!(access.can_view_cluster(&clusters[0]), "it sees its own ward cluster");
+        assert!(!access.can_view_cluster(&clusters[1]), "not Tây Hồ's");
+        assert!(
+            !access.can_issue_criteria("ward", 2022),
+            "Tây Hồ's ward cluster is scored by the same set"
+        );
+        // With Tây Hồ's wards gone from the tree and its cluster, the set is Hoàn Kiếm's alone.
+        let alone = UnitTree::new(tree.units().filter(|u| !u.code.as_str().starts_with("TH-")).cloned())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let own = [clusters[0].clone()];
+        assert!(Access::new(&hoan_kiem, &alone, &own).can_issue_criteria("ward", 2022));
+    }
+
+    #[test]
+    fn a_cluster_s_template_is_edited_by_its_chair_the_upper_level_above_it_and_admins() {
+        let (tree, clusters) = world();
+        let cluster = &clusters[0];
+        let edits = |role: Role, unit: Option<&str>| {
+            let p = who(role, unit);
+            Access::new(&p, &tree, &clusters).can_edit_review_template(cluster)
+        };
+        assert!(edits(Role::Chair, Some("HD")), "the chair");
+        assert!(edits(Role::Upper, Some("HN")), "the city above every member");
+        assert!(edits(Role::Admin, None));
+        assert!(!edits(Role::Upper, Some("HD")), "an upper level above only one member");
+        assert!(!edits(Role::Upper, Some("TH")), "an upper level of another district");
+        assert!(!edits(Role::Officer, Some("CG")), "a member's officer");
+        assert!(!edits(Role::Chair, Some("TH")), "another cluster's chair");
     }
 }
