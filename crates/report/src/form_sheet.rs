@@ -3,16 +3,21 @@
 //! Only the value cells are unlocked. Reading a filled workbook back applies the same
 //! rules as the web form — every value is read against its indicator — and every bad
 //! cell is named ("trang «Biểu mẫu», ô D7: …"); the caller writes all or nothing.
+//! An upload is bounded before it is read ([`crate::xlsx_bounds`]): the archive's sizes
+//! first, then the sheet cell by cell into a sparse map — never a dense range, which a
+//! workbook naming cell XFD1048576 would blow up to 512 GiB. Reading is CPU work of up to
+//! a fraction of a second: callers on an async runtime run it on a blocking thread.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use thidua_core::{Catalog, IndicatorCode, Period, Value, ValueType};
 
 use crate::ReportError;
+use crate::xlsx_bounds::{self, cell_name};
 
 /// The sheet's name.
 pub const SHEET: &str = "Biểu mẫu";
@@ -67,18 +72,6 @@ pub struct FilledForm {
     pub values: BTreeMap<IndicatorCode, Option<Value>>,
     /// Kết quả nổi bật, hạn chế, phương hướng.
     pub narrative: [String; 3],
-}
-
-/// The A1 name of a cell, 0-based row and column.
-fn cell_name(row: u32, col: u16) -> String {
-    let mut letters = String::new();
-    let mut c = u32::from(col) + 1;
-    while c > 0 {
-        let rem = (c - 1) % 26;
-        letters.insert(0, char::from(b'A' + rem as u8));
-        c = (c - 1) / 26;
-    }
-    format!("{letters}{}", row + 1)
 }
 
 /// Writes the form as an XLSX workbook.
@@ -173,29 +166,45 @@ fn cell_text(data: &Data) -> String {
     }
 }
 
-/// Reads a filled workbook for `unit_code` and `period`, against `catalog`.
-pub fn read_form(bytes: &[u8], unit_code: &str, period: Period, catalog: &Catalog) -> Result<FilledForm, ReportError> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+/// The cells of the form's sheet that hold something, by 0-based (row, column): only
+/// what the file lists, within the bounds of [`xlsx_bounds`].
+fn read_cells(bytes: &[u8]) -> Result<BTreeMap<(u32, u32), Data>, ReportError> {
+    xlsx_bounds::check_archive(bytes)?;
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| ReportError::Read(format!("tệp không phải là bảng tính Excel (.xlsx) hợp lệ ({e})")))?;
-    let range = workbook
-        .worksheet_range(SHEET)
+    let mut reader = workbook
+        .worksheet_cells_reader(SHEET)
         .map_err(|_| ReportError::Read(format!("không có trang «{SHEET}» — hãy dùng tệp mẫu tải về từ thidua")))?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let at = |r: u32, c: u16| -> String {
-        r.checked_sub(top)
-            .zip(u32::from(c).checked_sub(left))
-            .and_then(|(rr, cc)| range.get((rr as usize, cc as usize)))
-            .map(cell_text)
-            .unwrap_or_default()
-    };
+    let (last_row, last_col) = reader.dimensions().end;
+    xlsx_bounds::check_dimension(last_row, last_col)?;
+    let mut cells = BTreeMap::new();
+    let mut seen = 0usize;
+    let unreadable = |e: calamine::XlsxError| ReportError::Read(format!("trang «{SHEET}» bị hỏng ({e})"));
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        seen += 1;
+        let (row, col) = cell.get_position();
+        xlsx_bounds::check_cell(row, col, seen)?;
+        let value = Data::from(cell.get_value().clone());
+        if value != Data::Empty {
+            cells.insert((row, col), value);
+        }
+    }
+    Ok(cells)
+}
+
+/// Reads a filled workbook for `unit_code` and `period`, against `catalog`. The file is
+/// first held to the bounds of [`xlsx_bounds`] (refused as [`ReportError::Bounds`]).
+pub fn read_form(bytes: &[u8], unit_code: &str, period: Period, catalog: &Catalog) -> Result<FilledForm, ReportError> {
+    let cells = read_cells(bytes)?;
+    let at = |r: u32, c: u32| -> String { cells.get(&(r, c)).map(cell_text).unwrap_or_default() };
     let mut errors = Vec::new();
-    let fail = |errors: &mut Vec<CellError>, r: u32, c: u16, reason: String| {
+    let fail = |errors: &mut Vec<CellError>, r: u32, c: u32, reason: String| {
         errors.push(CellError {
             cell: cell_name(r, c),
             reason,
         })
     };
-    let (height, _) = range.end().unwrap_or((0, 0));
+    let height = cells.keys().next_back().map_or(0, |&(r, _)| r);
     // Which unit and period the file says it is for: a workbook of another unit must not
     // land in this form.
     let mut header_row = None;
@@ -370,10 +379,105 @@ mod tests {
         );
     }
 
+    /// `bytes` with its part `name` replaced by `content`.
+    fn replace_part(bytes: &[u8], name: &str, content: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+            if entry.name().is_ok_and(|n| n == name) {
+                drop(entry);
+                out.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                out.write_all(content).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                out.raw_copy_file(entry).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+    }
+
     #[test]
-    fn cell_names_count_like_excel() {
-        assert_eq!(cell_name(0, 0), "A1");
-        assert_eq!(cell_name(6, 3), "D7");
-        assert_eq!(cell_name(0, 26), "AA1");
+    fn a_sparse_workbook_with_a_far_cell_is_refused_before_it_is_read() {
+        // The attack: two cells, A1 and XFD1048576, in a file of about 1,6 kB; a dense
+        // reader asks for 512 GiB and the process aborts.
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(SHEET).unwrap_or_else(|e| panic!("{e}"));
+        sheet.write_string(0, 0, "Mã đơn vị").unwrap_or_else(|e| panic!("{e}"));
+        sheet
+            .write_string(1_048_575, 16_383, "x")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bytes = workbook.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+        assert!(bytes.len() < 8_000, "{} bytes", bytes.len());
+        let err = read_form(&bytes, "HN-TAYHO", S2, &catalog()).err();
+        assert!(matches!(err, Some(ReportError::Bounds(_))), "{err:?}");
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some("trang «Biểu mẫu»: ô XFD1048576 nằm ngoài vùng biểu mẫu (tối đa 2.000 dòng × 50 cột)")
+        );
+    }
+
+    #[test]
+    fn a_far_cell_behind_a_small_declared_dimension_is_refused_as_it_streams() {
+        let sheet = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="5000"><c r="AY5000" t="inlineStr"><is><t>b</t></is></c></row></sheetData></worksheet>"#;
+        let bytes = replace_part(
+            &workbook(&BTreeMap::new()),
+            "xl/worksheets/sheet1.xml",
+            sheet.as_bytes(),
+        );
+        let err = read_form(&bytes, "HN-TAYHO", S2, &catalog())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("trang «Biểu mẫu»: ô AY5000 nằm ngoài vùng biểu mẫu (tối đa 2.000 dòng × 50 cột)")
+        );
+    }
+
+    #[test]
+    fn a_sheet_listing_too_many_cells_is_refused() {
+        // One cell repeated: within the extent, but more cells than the sheet can hold.
+        let cells = r#"<c r="A1" t="inlineStr"><is><t>a</t></is></c>"#.repeat(xlsx_bounds::MAX_CELLS + 1);
+        let sheet = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{cells}</row></sheetData></worksheet>"#
+        );
+        let bytes = replace_part(
+            &workbook(&BTreeMap::new()),
+            "xl/worksheets/sheet1.xml",
+            sheet.as_bytes(),
+        );
+        let err = read_form(&bytes, "HN-TAYHO", S2, &catalog())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("trang «Biểu mẫu» có hơn 100.000 ô (giới hạn 100.000 ô)")
+        );
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_without_reading_the_sheet() {
+        // 60 MB of well-formed rows, which deflate to well under the upload limit.
+        let row = r#"<row><c t="inlineStr"><is><t>x</t></is></c></row>"#;
+        let rows = row.repeat(60 * 1024 * 1024 / row.len());
+        let sheet = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
+        );
+        let bytes = replace_part(
+            &workbook(&BTreeMap::new()),
+            "xl/worksheets/sheet1.xml",
+            sheet.as_bytes(),
+        );
+        assert!((bytes.len() as u64) < xlsx_bounds::MAX_WORKBOOK_BYTES);
+        let err = read_form(&bytes, "HN-TAYHO", S2, &catalog())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("phần «xl/worksheets/sheet1.xml» của tệp Excel quá lớn khi giải nén: hơn 10 MB (giới hạn 10 MB)")
+        );
     }
 }

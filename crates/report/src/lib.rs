@@ -13,6 +13,7 @@ pub mod form_sheet;
 pub mod pdf;
 pub mod review;
 pub mod rollup_sheet;
+pub mod xlsx_bounds;
 
 /// What can go wrong making or reading a document.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,10 @@ pub enum ReportError {
     /// The uploaded file is not a workbook we can read.
     #[error("không đọc được tệp Excel: {0}")]
     Read(String),
+    /// The uploaded workbook is over one of the limits of [`xlsx_bounds`]: refused
+    /// before it was read.
+    #[error("{0}")]
+    Bounds(String),
     /// The workbook was read, but some cells are wrong.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Cells(Vec<form_sheet::CellError>),
