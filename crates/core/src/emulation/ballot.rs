@@ -240,13 +240,30 @@ pub struct Paper {
 }
 
 impl Paper {
-    /// Checks that the paper answers only questions the ballot asks. What it chooses is
-    /// not checked here: a spoiled answer is counted as invalid, not refused.
+    /// Checks that the paper holds nothing but the ballot's own questions and candidates,
+    /// before anything is stored: every question it answers is on the ballot, every unit
+    /// it names is a candidate of that question, and no answer names more units than the
+    /// question has candidates. So a paper cannot carry a mark of its voter (a made-up
+    /// code such as "HN-ZZZ-MARK123", or an answer padded out to a telling length).
+    /// Choosing too many or too few of the candidates, or one twice, is not refused here:
+    /// such an answer is a knowingly spoiled paper and is counted invalid.
     pub fn check_shape(&self, spec: &BallotSpec) -> Result<(), Error> {
-        for code in self.answers.keys() {
-            if spec.question(code).is_none() {
+        for (code, answer) in &self.answers {
+            let Some(question) = spec.question(code) else {
                 return Err(Error::InvalidBallot(format!(
-                    "phiếu trả lời câu «{code}» không có trong phiếu bầu"
+                    "phiếu trả lời câu «{code}» không có trong phiếu bầu; phiếu không được nhận"
+                )));
+            };
+            if let Some(unit) = answer.iter().find(|u| !question.candidates.contains(u)) {
+                return Err(Error::InvalidBallot(format!(
+                    "câu {code}: đơn vị «{unit}» không có trong danh sách của câu hỏi; phiếu chỉ được ghi các đơn vị trong danh sách, phiếu không được nhận"
+                )));
+            }
+            if answer.len() > question.candidates.len() {
+                return Err(Error::InvalidBallot(format!(
+                    "câu {code}: phiếu ghi {} lựa chọn, nhiều hơn {} đơn vị trong danh sách; phiếu không được nhận",
+                    answer.len(),
+                    question.candidates.len()
                 )));
             }
         }
@@ -338,7 +355,9 @@ pub enum InvalidReason {
     Empty,
     /// Chọn quá số lượng — more units than allowed.
     TooMany,
-    /// Chọn đơn vị không có trong danh sách — a unit that is not a candidate.
+    /// Chọn đơn vị không có trong danh sách — a unit that is not a candidate. Such a
+    /// paper is refused when cast ([`Paper::check_shape`]); only papers stored by older
+    /// versions can still hold one.
     NotCandidate,
     /// Một đơn vị được chọn hai lần — a unit twice.
     Duplicate,
@@ -862,6 +881,31 @@ mod tests {
             [(InvalidReason::Empty, 4), (InvalidReason::Duplicate, 1)]
         );
         assert_eq!(commendation.outcome, Outcome::NoValidPapers);
+    }
+
+    #[test]
+    fn a_paper_naming_a_unit_that_is_not_a_candidate_or_an_unknown_question_is_refused() {
+        let s = spec();
+        let marked = paper(&[("2", &["HD"]), ("3", &["TX", "HN-ZZZ-MARK123"])]);
+        let unknown = paper(&[("9", &["HD"])]);
+        let padded = paper(&[("2", &["HD", "HD", "HD", "HD", "HD", "HD", "HD"])]);
+        let spoiled = paper(&[("2", &["HD", "TX"]), ("3", &["TX", "TX"]), ("1", &["HD"])]);
+
+        let message = |p: &Paper| p.check_shape(&s).err().map(|e| e.to_string());
+
+        assert_eq!(
+            message(&marked).as_deref(),
+            Some(
+                "bỏ phiếu: câu 3: đơn vị «HN-ZZZ-MARK123» không có trong danh sách của câu hỏi; phiếu chỉ được ghi các đơn vị trong danh sách, phiếu không được nhận"
+            )
+        );
+        assert!(message(&unknown).is_some_and(|m| m.contains("câu «9» không có trong phiếu bầu")));
+        assert!(message(&padded).is_some_and(|m| m.contains("nhiều hơn 6 đơn vị")));
+        assert_eq!(
+            message(&spoiled),
+            None,
+            "too many, a unit twice, an incomplete ranking: knowingly spoiled, still cast"
+        );
     }
 
     #[test]
