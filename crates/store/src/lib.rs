@@ -23,7 +23,7 @@ mod workflow;
 pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
 pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
 pub use emulation::{
-    Actor, Ballot, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking, SavedCriteria,
+    Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking, SavedCriteria,
     ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal, parse_awards_toml,
     parse_criteria_toml,
 };

@@ -96,6 +96,7 @@ impl Store {
             .await?;
         migrate::run(&pool, backend).await?;
         key.check_against(&pool).await?;
+        crate::audit::on_connect(&pool, backend, &key).await?;
         Ok(Store {
             pool,
             backend,

@@ -139,59 +139,65 @@ fn value_text(v: Option<&Value>) -> Option<String> {
     v.map(Value::format_plain)
 }
 
+/// The audit entries of one change of a form, collected while it is written and
+/// appended to the trail in one batch just before the transaction commits
+/// ([`Audit::write`]): one lock of the trail's head per change, not one per value.
 struct Audit<'a> {
     actor: &'a Principal,
     unit: &'a UnitCode,
     period: Period,
     at: String,
+    events: Vec<crate::audit::Event>,
 }
 
-impl Audit<'_> {
+impl<'a> Audit<'a> {
+    fn new(actor: &'a Principal, unit: &'a UnitCode, period: Period, at: String) -> Self {
+        Audit {
+            actor,
+            unit,
+            period,
+            at,
+            events: Vec::new(),
+        }
+    }
+
     /// Records a move of the form from one state to another.
-    async fn state_change(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        from: SubmissionState,
-        to: SubmissionState,
-        reason: Option<&str>,
-    ) -> Result<(), StoreError> {
+    fn state_change(&mut self, from: SubmissionState, to: SubmissionState, reason: Option<&str>) {
         self.record(
-            tx,
             "state",
             None,
             Some(from.as_str().into()),
             Some(to.as_str().into()),
             reason,
-        )
-        .await
+        );
     }
 
-    async fn record(
-        &self,
-        tx: &mut Transaction<'static, Any>,
+    fn record(
+        &mut self,
         action: &str,
         indicator: Option<&IndicatorCode>,
         old: Option<String>,
         new: Option<String>,
         reason: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_event (at, actor, user_id, action, unit_code, period, indicator, old_value, new_value, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&self.at)
-        .bind(&self.actor.username)
-        .bind(self.actor.user_id)
-        .bind(action)
-        .bind(self.unit.as_str())
-        .bind(self.period.code())
-        .bind(indicator.map(|c| c.to_string()))
-        .bind(old)
-        .bind(new)
-        .bind(reason.map(str::to_owned))
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+    ) {
+        self.events.push(crate::audit::Event {
+            at: self.at.clone(),
+            actor: self.actor.username.clone(),
+            user_id: Some(self.actor.user_id),
+            action: action.to_owned(),
+            unit_code: Some(self.unit.to_string()),
+            period: Some(self.period.code()),
+            indicator: indicator.map(|c| c.to_string()),
+            old_value: old,
+            new_value: new,
+            reason: reason.map(str::to_owned),
+            subject: None,
+        });
+    }
+
+    /// Appends what was recorded to the trail, in the change's transaction.
+    async fn write(self, store: &Store, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+        crate::audit::append(tx, store.key(), &self.events).await
     }
 }
 
@@ -347,12 +353,7 @@ impl Store {
             ))));
         }
         let now = Utc::now().to_rfc3339();
-        let audit = Audit {
-            actor,
-            unit,
-            period,
-            at: now.clone(),
-        };
+        let mut audit = Audit::new(actor, unit, period, now.clone());
         let version = current.version + 1;
         let submitted_at = if action == Action::Submit {
             Some(now.clone())
@@ -445,20 +446,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit
-                .record(
-                    &mut tx,
-                    "value",
-                    Some(&indicator.code),
-                    value_text(old),
-                    value_text(new),
-                    None,
-                )
-                .await?;
+            audit.record(
+                "value",
+                Some(&indicator.code),
+                value_text(old),
+                value_text(new),
+                None,
+            );
         }
         if state != current.state {
-            audit.state_change(&mut tx, current.state, state, None).await?;
+            audit.state_change(current.state, state, None);
         }
+        audit.write(self, &mut tx).await?;
         let (_, stored) = load_submission(&mut tx, unit, period).await?;
         tx.commit().await?;
         Ok(Saved {
@@ -515,16 +514,12 @@ impl Store {
         .bind(current.version)
         .execute(&mut *tx)
         .await?;
-        let audit = Audit {
-            actor,
-            unit,
-            period,
-            at: now,
-        };
-        audit.state_change(&mut tx, current.state, state, reason).await?;
+        let mut audit = Audit::new(actor, unit, period, now);
+        audit.state_change(current.state, state, reason);
         if action == Action::Accept {
-            self.make_official(&mut tx, &audit, &current).await?;
+            self.make_official(&mut tx, &mut audit, &current).await?;
         }
+        audit.write(self, &mut tx).await?;
         let (_, stored) = load_submission(&mut tx, unit, period).await?;
         tx.commit().await?;
         Ok(stored)
@@ -535,7 +530,7 @@ impl Store {
     async fn make_official(
         &self,
         tx: &mut Transaction<'static, Any>,
-        audit: &Audit<'_>,
+        audit: &mut Audit<'_>,
         form: &Submission,
     ) -> Result<(), StoreError> {
         let before: BTreeMap<IndicatorCode, Value> = sqlx::query(
@@ -568,16 +563,13 @@ impl Store {
         write_values(tx, official.iter()).await?;
         for (code, value) in &form.values {
             if before.get(code) != Some(value) {
-                audit
-                    .record(
-                        tx,
-                        "official",
-                        Some(code),
-                        value_text(before.get(code)),
-                        value_text(Some(value)),
-                        None,
-                    )
-                    .await?;
+                audit.record(
+                    "official",
+                    Some(code),
+                    value_text(before.get(code)),
+                    value_text(Some(value)),
+                    None,
+                );
             }
         }
         Ok(())

@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::workflow::AuditEvent;
 
 pub use award::{DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
-pub use ballot::Ballot;
+pub use ballot::{Ballot, BallotSeal};
 pub use criteria::{CriteriaSummary, SavedCriteria, StoredCriteria, parse_awards_toml, parse_criteria_toml};
 pub use scoring::{EvidenceFile, EvidenceInfo, Ranking, ScoreComparison, ScoreSheet, SheetInput};
 

@@ -785,10 +785,10 @@ async fn stored_papers_cannot_be_linked_to_their_voters(backend: Backend) {
             rows.iter().map(|r| r.get::<String, _>(0)).collect::<Vec<_>>()
         }
     };
-    let paper_ids = || {
+    let sealed_rows = || {
         let pool = pool.clone();
         async move {
-            let rows = ok(sqlx::query("SELECT id, answers FROM ballot_paper")
+            let rows = ok(sqlx::query("SELECT id, sealed FROM ballot_sealed_paper")
                 .fetch_all(&pool)
                 .await
                 .map_err(StoreError::from));
@@ -797,34 +797,46 @@ async fn stored_papers_cannot_be_linked_to_their_voters(backend: Backend) {
                 .collect::<Vec<_>>()
         }
     };
-    let before = paper_ids().await;
+    let before = sealed_rows().await;
 
     ok(store.close_ballot(&actor(&chair), ballot.id, true).await);
-    let after = paper_ids().await;
+    let after = sealed_rows().await;
+    let counted: Vec<String> = ok(sqlx::query_scalar("SELECT answers FROM ballot_counted_paper")
+        .fetch_all(&pool)
+        .await
+        .map_err(StoreError::from));
 
-    // The papers hold a random id, the ballot and the answers: no voter, no time.
-    assert_eq!(columns("ballot_paper").await, ["id", "ballot_id", "answers"]);
-    assert_eq!(references("ballot_paper").await, ["ballot"]);
+    // While open the papers are sealed under a random id, with the ballot: no voter, no
+    // time; once counted they hold a position (a shuffled order) and the answers.
+    assert_eq!(columns("ballot_sealed_paper").await, ["ballot_id", "id", "sealed"]);
+    assert_eq!(references("ballot_sealed_paper").await, ["ballot"]);
+    assert_eq!(
+        columns("ballot_counted_paper").await,
+        ["ballot_id", "position", "answers"]
+    );
+    assert_eq!(references("ballot_counted_paper").await, ["ballot"]);
     // Who has voted holds the ballot and the unit: no time, no paper.
     assert_eq!(columns("ballot_voter").await, ["ballot_id", "unit_id"]);
     let mut voter_refs = references("ballot_voter").await;
     voter_refs.sort();
     assert_eq!(voter_refs, ["ballot", "unit"]);
     if backend == Backend::Sqlite {
-        let rowid = sqlx::query("SELECT rowid FROM ballot_paper").fetch_all(&pool).await;
-        assert!(rowid.is_err(), "no hidden insertion counter on the papers");
+        for table in ["ballot_sealed_paper", "ballot_counted_paper", "ballot_voter"] {
+            let rowid = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT rowid FROM {table}")))
+                .fetch_all(&pool)
+                .await;
+            assert!(rowid.is_err(), "no hidden insertion counter on {table}");
+        }
     }
     assert_eq!(before.len(), 6);
-    let distinct: std::collections::BTreeSet<&String> = before.iter().map(|(_, a)| a).collect();
-    assert_eq!(distinct.len(), 1, "six identical papers");
-    for (id, _) in before.iter().chain(&after) {
+    let distinct: std::collections::BTreeSet<&String> = before.iter().map(|(_, s)| s).collect();
+    assert_eq!(distinct.len(), 6, "six identical papers, sealed six different ways");
+    for (id, _) in &before {
         assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
     }
-    let old_ids: std::collections::BTreeSet<&String> = before.iter().map(|(id, _)| id).collect();
-    assert!(
-        after.iter().all(|(id, _)| !old_ids.contains(id)),
-        "closing gives the papers new ids"
-    );
+    assert!(after.is_empty(), "closing deletes the sealed papers");
+    assert_eq!(counted.len(), 6);
+    assert!(counted.iter().all(|a| a == &counted[0]), "six identical papers counted");
     let cast_events: i64 = ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_event WHERE subject LIKE 'ballot:%' AND action NOT IN ('ballot-open', 'ballot-close')",
     )
