@@ -38,6 +38,35 @@ macro_rules! values_under {
     };
 }
 
+/// The query of clusters' own rows with the codes of their chair, deputy and host, which
+/// `cluster_from_row` reads; a `WHERE` or `ORDER BY` may follow.
+macro_rules! cluster_select {
+    () => {
+        "SELECT c.id, c.code, c.name, c.year, ch.code AS chair, de.code AS deputy, ho.code AS host
+         FROM cluster c
+         LEFT JOIN unit ch ON ch.id = c.chair_id
+         LEFT JOIN unit de ON de.id = c.deputy_id
+         LEFT JOIN unit ho ON ho.id = c.host_id"
+    };
+}
+
+/// A cluster from a row of `cluster_select!` and its members' codes, in order.
+fn cluster_from_row(row: &AnyRow, members: &[String]) -> Result<Cluster, StoreError> {
+    let unit_code = |c: Option<String>| c.map(|c| parse_stored(UnitCode::parse(&c))).transpose();
+    Ok(Cluster {
+        code: parse_stored(ClusterCode::parse(&row.try_get::<String, _>("code")?))?,
+        name: row.try_get("name")?,
+        year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(StoreError::corrupt)?,
+        members: members
+            .iter()
+            .map(|m| parse_stored(UnitCode::parse(m)))
+            .collect::<Result<_, _>>()?,
+        chair: unit_code(row.try_get("chair")?)?,
+        deputy: unit_code(row.try_get("deputy")?)?,
+        host: unit_code(row.try_get("host")?)?,
+    })
+}
+
 /// Which database engine is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -149,16 +178,32 @@ impl Store {
         load_rules(&self.pool).await
     }
 
-    /// Every cluster of every year, newest year first, then by code.
+    /// Every cluster of every year, newest year first, then by code. Two statements
+    /// however many clusters there are: every page loads them all for its access check,
+    /// and one statement per cluster made `/` run 616 of them for 306 clusters.
     pub async fn clusters(&self) -> Result<Vec<Cluster>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM cluster ORDER BY year DESC, code")
+        let rows = sqlx::query(concat!(cluster_select!(), " ORDER BY c.year DESC, c.code"))
             .fetch_all(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(self.cluster_by_id(row.try_get("id")?).await?);
+        let member_rows = sqlx::query(
+            "SELECT m.cluster_id, u.code FROM cluster_member m JOIN unit u ON u.id = m.unit_id
+             ORDER BY m.cluster_id, m.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut members: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for row in &member_rows {
+            members
+                .entry(row.try_get("cluster_id")?)
+                .or_default()
+                .push(row.try_get("code")?);
         }
-        Ok(out)
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                cluster_from_row(row, members.get(&id).map_or(&[][..], Vec::as_slice))
+            })
+            .collect()
     }
 
     /// The years a cluster code exists for, newest first.
@@ -185,36 +230,17 @@ impl Store {
     }
 
     async fn cluster_by_id(&self, id: i64) -> Result<Cluster, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.code, c.name, c.year, ch.code AS chair, de.code AS deputy, ho.code AS host
-             FROM cluster c
-             LEFT JOIN unit ch ON ch.id = c.chair_id
-             LEFT JOIN unit de ON de.id = c.deputy_id
-             LEFT JOIN unit ho ON ho.id = c.host_id
-             WHERE c.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let row = sqlx::query(concat!(cluster_select!(), " WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         let members: Vec<String> = sqlx::query_scalar(
             "SELECT u.code FROM cluster_member m JOIN unit u ON u.id = m.unit_id WHERE m.cluster_id = $1 ORDER BY m.position",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let unit_code = |c: Option<String>| c.map(|c| parse_stored(UnitCode::parse(&c))).transpose();
-        Ok(Cluster {
-            code: parse_stored(ClusterCode::parse(&row.try_get::<String, _>("code")?))?,
-            name: row.try_get("name")?,
-            year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(StoreError::corrupt)?,
-            members: members
-                .iter()
-                .map(|m| parse_stored(UnitCode::parse(m)))
-                .collect::<Result<_, _>>()?,
-            chair: unit_code(row.try_get("chair")?)?,
-            deputy: unit_code(row.try_get("deputy")?)?,
-            host: unit_code(row.try_get("host")?)?,
-        })
+        cluster_from_row(&row, &members)
     }
 
     /// The values of every unit in the cluster's member subtrees, for periods inside
