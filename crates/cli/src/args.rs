@@ -38,6 +38,13 @@ pub enum Command {
         kind: ImportKind,
         /// Đường dẫn tệp CSV (UTF-8).
         file: PathBuf,
+        /// Tài khoản thực hiện (tên đăng nhập), ghi vào nhật ký thay đổi; mặc định «import».
+        #[arg(long, value_name = "TÊN_ĐĂNG_NHẬP")]
+        by: Option<String>,
+        /// Ghi đè số liệu của báo cáo đã duyệt hoặc đã khóa (chỉ tài khoản cấp trên của đơn vị
+        /// hoặc quản trị, nêu bằng --by); mỗi giá trị bị ghi đè được ghi vào nhật ký.
+        #[arg(long, requires = "by")]
+        overwrite_accepted: bool,
     },
     /// Tổng hợp số liệu của một cụm thi đua (hoặc một đơn vị) trong một kỳ.
     Rollup {
@@ -98,6 +105,9 @@ pub enum Command {
     /// Đo tốc độ (benchmark): tổng hợp số liệu, hoặc tải khi nhiều đơn vị cùng nộp báo cáo.
     #[command(subcommand)]
     Bench(Bench),
+    /// Kiểm tra tính toàn vẹn: nhật ký thay đổi, phiếu bầu.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
     /// Chạy máy chủ web.
     Serve {
         /// Địa chỉ lắng nghe.
@@ -310,4 +320,12 @@ pub enum WindowCommand {
         #[arg(long)]
         period: String,
     },
+}
+
+/// `thidua verify …`: checks that what the database keeps was not altered behind
+/// thidua's back; each exits non-zero when it was.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// Kiểm tra nhật ký thay đổi: sửa, xóa, cắt cụt hay xóa sạch đều bị phát hiện.
+    Audit,
 }

@@ -1,13 +1,24 @@
-//! `thidua import KIND FILE`.
+//! `thidua import KIND FILE`. A values file may be imported in the name of an account
+//! (`--by`), which the audit trail records; only an upper-level or admin account, with
+//! `--overwrite-accepted`, changes the figures of accepted or locked forms.
 
 use std::path::Path;
 
 use anyhow::Context;
-use thidua_store::Store;
+use thidua_store::{Store, ValuesImport};
 
 use crate::args::ImportKind;
 
-pub async fn run(store: &Store, kind: ImportKind, file: &Path) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Store,
+    kind: ImportKind,
+    file: &Path,
+    by: Option<String>,
+    overwrite_accepted: bool,
+) -> anyhow::Result<()> {
+    if (by.is_some() || overwrite_accepted) && kind != ImportKind::Values {
+        anyhow::bail!("--by và --overwrite-accepted chỉ dùng với «thidua import values»");
+    }
     let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
     let text = String::from_utf8(bytes).map_err(|_| {
         anyhow::anyhow!(
@@ -20,7 +31,10 @@ pub async fn run(store: &Store, kind: ImportKind, file: &Path) -> anyhow::Result
         ImportKind::Clusters => store.import_clusters_csv(&text).await,
         ImportKind::Indicators => store.import_indicators_csv(&text).await,
         ImportKind::Rules => store.import_rules_csv(&text).await,
-        ImportKind::Values => store.import_values_csv(&text).await,
+        ImportKind::Values => {
+            let options = ValuesImport { by, overwrite_accepted };
+            store.import_values_csv_as(&text, &options).await
+        }
         ImportKind::Conference => store
             .import_conference_toml(&text)
             .await

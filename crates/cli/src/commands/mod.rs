@@ -9,6 +9,7 @@ mod report;
 mod rollup;
 mod serve;
 mod user;
+mod verify_audit;
 mod window;
 
 use anyhow::Context;
@@ -35,7 +36,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("không mở được cơ sở dữ liệu {url}"))?;
     let result = match args.command {
-        Command::Import { kind, file } => import::run(&store, kind, &file).await,
+        Command::Import {
+            kind,
+            file,
+            by,
+            overwrite_accepted,
+        } => import::run(&store, kind, &file, by, overwrite_accepted).await,
         Command::Rollup {
             cluster,
             unit,
@@ -70,6 +76,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .await
         }
         Command::Window(command) => window::run(&store, command).await,
+        Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
         Command::Serve {
             addr,
             demo,

@@ -19,6 +19,8 @@ thidua_store::on_both_backends!(
     the_review_report_of_the_demo_states_the_article_s_figures,
     the_review_compares_with_the_previous_half_year_when_the_cluster_reported_then,
     the_year_s_criteria_are_shown_copied_to_the_next_year_and_a_bad_file_is_refused,
+    an_accepted_figure_is_overwritten_only_by_an_upper_level_account_with_the_flag,
+    verify_audit_says_intact_and_exits_non_zero_on_an_edited_trail,
 );
 
 /// Runs thidua with `input` on standard input.
@@ -647,4 +649,133 @@ async fn the_year_s_criteria_are_shown_copied_to_the_next_year_and_a_bad_file_is
     );
     let nobody = ok(thidua(&db, &["awards", "history", "--person", "tran thi binh"]));
     assert!(nobody.contains("Không có khen thưởng nào."), "{nobody}");
+}
+
+/// Accepts Hà Đông's 2022S1 form of the demo (the command line has no form commands, so
+/// through the store, as the web pages do): its 1.020 funerals are now settled.
+async fn accept_hadong_form(db: &TestDatabase) {
+    use thidua_core::workflow::{Action, Situation};
+    let store = db.store().await;
+    let user = |name: &'static str| {
+        let store = store.clone();
+        async move { store.user(name).await.unwrap_or_else(|e| panic!("{e}")).principal() }
+    };
+    let (officer, chair) = (user("hadong").await, user("cumtruong").await);
+    let unit = thidua_core::UnitCode::parse("HN-HADONG").unwrap_or_else(|e| panic!("{e}"));
+    let period = thidua_core::Period::HalfYear(2022, 1);
+    let situation = |enter: bool| Situation {
+        can_enter: enter,
+        can_review: !enter,
+        can_reopen: false,
+        window_open: true,
+        reopened: false,
+    };
+    let indicator = thidua_core::IndicatorCode::parse("TANG_SO_DAM").unwrap_or_else(|e| panic!("{e}"));
+    let input = thidua_store::FormInput {
+        version: 0,
+        values: [(indicator, Some(thidua_core::Value::Whole(1020)))]
+            .into_iter()
+            .collect(),
+        narrative: thidua_store::Narrative::default(),
+    };
+    store
+        .save_submission(&officer, &unit, period, Action::Submit, situation(true), input)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decision = thidua_store::Decision {
+        action: Action::Accept,
+        situation: situation(false),
+        version: 1,
+        reason: None,
+    };
+    store
+        .decide_submission(&chair, &unit, period, decision)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.close().await;
+}
+
+async fn an_accepted_figure_is_overwritten_only_by_an_upper_level_account_with_the_flag(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    accept_hadong_form(&db).await;
+    let file = write_temp(
+        &format!("over-accepted-{}.csv", db.key_file.display().to_string().len()),
+        "unit,indicator,period,value\nHN-HADONG,TANG_SO_DAM,2022S1,\"999.999\"\n",
+    );
+    let file = file.to_str().unwrap_or_default();
+
+    let plain = thidua(&db, &["import", "values", file]);
+    let by_officer = thidua(
+        &db,
+        &["import", "values", file, "--overwrite-accepted", "--by", "hadong"],
+    );
+    let without_account = thidua(&db, &["import", "values", file, "--overwrite-accepted"]);
+    let said = ok(thidua(
+        &db,
+        &["import", "values", file, "--overwrite-accepted", "--by", "thanhpho"],
+    ));
+    let csv = ok(thidua(
+        &db,
+        &["rollup", "--unit", "HN-HADONG", "--period", "2022S1", "--format", "csv"],
+    ));
+    let verdict = ok(thidua(&db, &["verify", "audit"]));
+
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert!(!plain.status.success());
+    assert!(
+        stderr.contains(
+            "dòng 2: số liệu của HN-HADONG kỳ 2022S1 đã được duyệt; chỉ cấp trên ghi đè được, với --overwrite-accepted"
+        ),
+        "{stderr}"
+    );
+    assert!(!by_officer.status.success(), "an officer may not overwrite");
+    assert!(!without_account.status.success(), "the flag needs --by");
+    assert!(said.contains("Đã nhập 1 dòng"), "{said}");
+    assert!(csv.lines().any(|l| l == "HN-HADONG,TANG_SO_DAM,2022S1,999999"), "{csv}");
+    assert!(verdict.starts_with("Nhật ký thay đổi: nguyên vẹn, "), "{verdict}");
+    let _ = std::fs::remove_file(file);
+}
+
+async fn verify_audit_says_intact_and_exits_non_zero_on_an_edited_trail(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    let intact = ok(thidua(&db, &["verify", "audit"]));
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let unlock = match backend {
+        Backend::Sqlite => "DROP TRIGGER audit_event_no_update",
+        Backend::Postgres => "ALTER TABLE audit_event DISABLE TRIGGER USER",
+    };
+    sqlx::raw_sql(unlock)
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::raw_sql("UPDATE audit_event SET new_value = '999999' WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pool.close().await;
+    let tampered = thidua(&db, &["verify", "audit"]);
+
+    let events: u64 = intact
+        .trim()
+        .strip_prefix("Nhật ký thay đổi: nguyên vẹn, ")
+        .and_then(|rest| rest.strip_suffix(" sự kiện"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{intact}"));
+    assert!(events > 0, "{intact}");
+    let stdout = String::from_utf8_lossy(&tampered.stdout);
+    assert!(!tampered.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("BỊ CAN THIỆP") && stdout.contains("sự kiện số 1 (") && stdout.contains("đã bị sửa"),
+        "{stdout}"
+    );
 }
