@@ -26,6 +26,9 @@ pub const REVIEW_SYMBOL: &str = "BC-CTĐ";
 /// The default template, in Vietnamese.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/review_vi.txt.j2");
 
+/// The name a cluster's own review template is stored under (beside the cluster's code).
+pub const TEMPLATE_NAME: &str = "review";
+
 /// The work one rendering may do, in minijinja's fuel: one unit per instruction and one
 /// per 64 bytes of data created (minijinja refuses an allocation the remaining fuel
 /// cannot pay for). 250.000 bounds a rendering to a quarter of a million steps — well
@@ -75,20 +78,20 @@ impl TemplateError {
     pub fn limit(limit: RenderLimit, line: usize) -> TemplateError {
         let message = match limit {
             RenderLimit::Fuel => format!(
-                "mẫu báo cáo chạy quá giới hạn tính toán ({} bước, hoặc tạo chuỗi, danh sách quá lớn){}: hãy bớt vòng lặp lồng nhau và phép lặp chuỗi; mẫu không được lưu",
+                "mẫu báo cáo chạy quá giới hạn tính toán ({} bước, hoặc tạo chuỗi, danh sách quá lớn){}: hãy bớt vòng lặp lồng nhau và phép lặp chuỗi",
                 thidua_core::number::format_integer(RENDER_FUEL as i64),
                 at_line(line)
             ),
             RenderLimit::Output => format!(
-                "mẫu báo cáo cho kết quả dài quá {} MB{}: một báo cáo sơ kết chỉ vài chục kB, hãy xem lại các vòng lặp; mẫu không được lưu",
+                "mẫu báo cáo cho kết quả dài quá {} MB{}: một báo cáo sơ kết chỉ vài chục kB, hãy xem lại các vòng lặp",
                 MAX_OUTPUT / (1024 * 1024),
                 at_line(line)
             ),
             RenderLimit::TemplateSize => format!(
-                "mẫu báo cáo dài quá {} kB (mẫu mặc định chưa đến 4 kB); mẫu không được lưu",
+                "mẫu báo cáo dài quá {} kB (mẫu mặc định chưa đến 4 kB)",
                 MAX_TEMPLATE / 1024
             ),
-            RenderLimit::Time => "mẫu báo cáo chạy quá giới hạn thời gian dựng báo cáo; mẫu không được lưu".to_owned(),
+            RenderLimit::Time => "mẫu báo cáo chạy quá giới hạn thời gian dựng báo cáo".to_owned(),
             RenderLimit::Busy => "máy chủ đang dựng nhiều báo cáo cùng lúc; xin thử lại sau ít phút".to_owned(),
         };
         TemplateError {
