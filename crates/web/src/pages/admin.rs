@@ -39,6 +39,40 @@ struct UsersPage {
     users: Vec<UserLine>,
     error: String,
     notice: String,
+    /// The audit trail's verdict (`Store::verify_audit`), shown to the admin.
+    audit: AuditLine,
+}
+
+/// The audit trail's verdict in one line, and its problems when it was tampered with.
+struct AuditLine {
+    intact: bool,
+    summary: String,
+    problems: Vec<String>,
+}
+
+/// Walks the audit trail for the admin's page; a failure to read it is said on the
+/// line rather than failing the page.
+async fn audit_line(state: &AppState) -> AuditLine {
+    match state.store.verify_audit().await {
+        Ok(report) => AuditLine {
+            intact: report.is_intact(),
+            summary: report.summary(),
+            problems: report
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .chain((report.more_problems > 0).then(|| format!("… và {} vấn đề khác", report.more_problems)))
+                .collect(),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "verifying the audit trail");
+            AuditLine {
+                intact: false,
+                summary: "Nhật ký thay đổi: không kiểm tra được lúc này".into(),
+                problems: Vec::new(),
+            }
+        }
+    }
 }
 
 fn ensure_admin(user: &CurrentUser) -> Result<(), AppError> {
@@ -71,6 +105,7 @@ async fn render(state: &AppState, user: &CurrentUser, error: String, notice: Str
         users,
         error,
         notice,
+        audit: audit_line(state).await,
     })
 }
 

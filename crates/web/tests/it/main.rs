@@ -9,3 +9,4 @@ mod browser;
 mod common;
 mod http;
 mod scoring;
+mod security_audit;
