@@ -31,6 +31,9 @@ pub enum AppError {
     /// The action clashes with the current state (a stale form, a wrong step).
     #[error("{0}")]
     Conflict(String),
+    /// The request body is over its route's limit (the message names the limit).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Something broke on our side.
     #[error("lỗi máy chủ")]
     Internal(String),
@@ -44,6 +47,7 @@ impl AppError {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

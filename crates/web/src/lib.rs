@@ -5,6 +5,7 @@
 
 mod api;
 pub mod auth;
+mod body_limit;
 mod error;
 mod pages;
 mod view;
@@ -58,6 +59,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .with_state(state)
+        // Body limits: this default for every route; the uploads set their own in their routes.
+        .layer(axum::middleware::from_fn(body_limit::explain_default))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit::DEFAULT_BYTES))
         // Refuses cross-site form posts (Sec-Fetch-Site / Origin) before any handler runs.
         .layer(CsrfLayer::new())
         .layer(CompressionLayer::new())

@@ -24,6 +24,12 @@ use crate::store::{Store, parse_stored};
 
 /// Largest evidence file accepted (20 MiB): scans of plans and reports, not videos.
 const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
+/// Most evidence files on one sheet: a few per item of a criteria tree of some thirty.
+const MAX_EVIDENCE_PER_SHEET: usize = 50;
+/// Most bytes of evidence on one sheet (100 MiB), however they are split into files.
+const MAX_EVIDENCE_BYTES_PER_SHEET: i64 = 100 * 1024 * 1024;
+/// Longest file name kept, in characters.
+const MAX_EVIDENCE_NAME_CHARS: usize = 200;
 
 /// What a scorer sends for one step.
 #[derive(Debug, Clone, Default)]
@@ -61,10 +67,48 @@ pub struct EvidenceInfo {
 pub struct EvidenceFile {
     /// Its name.
     pub filename: String,
-    /// Its media type; empty for unknown.
+    /// The media type the client claimed; not trusted — [`EvidenceFile::media_type`]
+    /// decides what is stored and served.
     pub content_type: String,
     /// Its content.
     pub bytes: Vec<u8>,
+}
+
+impl EvidenceFile {
+    /// Largest evidence file accepted, in bytes (20 MiB).
+    pub const MAX_BYTES: usize = MAX_EVIDENCE_BYTES;
+    /// Most evidence files on one sheet.
+    pub const MAX_PER_SHEET: usize = MAX_EVIDENCE_PER_SHEET;
+    /// Most bytes of evidence on one sheet (100 MiB).
+    pub const MAX_BYTES_PER_SHEET: i64 = MAX_EVIDENCE_BYTES_PER_SHEET;
+
+    /// The media type thidua gives a file: one of a short list — PDF, PNG, JPEG, DOCX,
+    /// XLSX — when the name's extension and the first bytes agree on it, else
+    /// `application/octet-stream`. What the client claimed is never used: a page that
+    /// trusted it would serve an uploaded HTML or SVG file as a page of thidua's origin.
+    pub fn media_type(filename: &str, bytes: &[u8]) -> &'static str {
+        const ZIP: &[u8] = b"PK\x03\x04";
+        let extension = filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let (media_type, magic): (&'static str, &[u8]) = match extension.as_str() {
+            "pdf" => ("application/pdf", b"%PDF-"),
+            "png" => ("image/png", b"\x89PNG\r\n\x1a\n"),
+            "jpg" | "jpeg" => ("image/jpeg", b"\xFF\xD8\xFF"),
+            "docx" => (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                ZIP,
+            ),
+            "xlsx" => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP),
+            _ => return "application/octet-stream",
+        };
+        if bytes.starts_with(magic) {
+            media_type
+        } else {
+            "application/octet-stream"
+        }
+    }
 }
 
 /// Bảng chấm điểm — one step's sheet as stored.
@@ -390,8 +434,11 @@ impl Store {
             .ok_or_else(|| StoreError::corrupt("bảng điểm vừa lưu không đọc lại được"))
     }
 
-    /// Attaches an evidence file to a sheet, or to one item of it (`code`). At most 20 MiB;
-    /// the name keeps no folders.
+    /// Attaches an evidence file to a sheet, or to one item of it (`code`). At most 20 MiB,
+    /// [`EvidenceFile::MAX_PER_SHEET`] files and [`EvidenceFile::MAX_BYTES_PER_SHEET`]
+    /// bytes per sheet (counted under the sheet's lock, so parallel uploads cannot pass
+    /// them); the name keeps no folders and no invisible characters; the media type is
+    /// decided here ([`EvidenceFile::media_type`]), not taken from the client.
     pub async fn attach_evidence(
         &self,
         actor: &Actor,
@@ -412,18 +459,49 @@ impl Store {
         if file.bytes.is_empty() {
             return Err(refuse("tệp minh chứng trống".into()));
         }
+        if filename.chars().count() > MAX_EVIDENCE_NAME_CHARS {
+            return Err(refuse(format!(
+                "tên tệp minh chứng dài hơn {MAX_EVIDENCE_NAME_CHARS} ký tự"
+            )));
+        }
         if file.bytes.len() > MAX_EVIDENCE_BYTES {
             return Err(refuse(format!(
                 "tệp minh chứng lớn hơn {} MB",
                 MAX_EVIDENCE_BYTES / 1024 / 1024
             )));
         }
-        let content_type = match file.content_type.trim() {
-            "" => "application/octet-stream".to_owned(),
-            t => t.to_owned(),
-        };
+        let content_type = EvidenceFile::media_type(&filename, &file.bytes).to_owned();
+        let size = i64::try_from(file.bytes.len()).map_err(StoreError::corrupt)?;
         let at = now();
         let mut tx = self.begin_write().await?;
+        // The sheet's row lock serializes the attachments to one sheet on PostgreSQL, so
+        // the count below stays true until this one is written; SQLite's writer already
+        // holds the database.
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM score_sheet WHERE id = $1 FOR UPDATE")
+                .bind(sheet_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let held = sqlx::query(
+            "SELECT COUNT(*) AS files, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes
+             FROM score_evidence WHERE sheet_id = $1",
+        )
+        .bind(sheet_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (files, bytes): (i64, i64) = (held.try_get("files")?, held.try_get("bytes")?);
+        if usize::try_from(files).unwrap_or(usize::MAX) >= MAX_EVIDENCE_PER_SHEET {
+            return Err(refuse(format!(
+                "bảng chấm điểm đã có {files} tệp minh chứng (giới hạn {MAX_EVIDENCE_PER_SHEET} tệp); hãy gỡ bớt tệp cũ"
+            )));
+        }
+        if bytes.saturating_add(size) > MAX_EVIDENCE_BYTES_PER_SHEET {
+            return Err(refuse(format!(
+                "các tệp minh chứng của bảng chấm điểm sẽ vượt {} MB (giới hạn cho một bảng); hãy gỡ bớt tệp cũ",
+                MAX_EVIDENCE_BYTES_PER_SHEET / 1024 / 1024
+            )));
+        }
         let row = sqlx::query(concat!(
             "SELECT s.step, s.year, u.code AS unit, ",
             criteria_columns!(),
@@ -449,7 +527,6 @@ impl Store {
                 reason: "không có trong bảng tiêu chí".into(),
             }));
         }
-        let size = i64::try_from(file.bytes.len()).map_err(StoreError::corrupt)?;
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO score_evidence (sheet_id, code, filename, content_type, size, content, uploaded_at, uploaded_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

@@ -31,7 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/units/{code}/forms/{period}/decision", post(decide))
         .route(
             "/units/{code}/forms/{period}/xlsx",
-            get(download_xlsx).post(upload_xlsx),
+            crate::body_limit::limited(get(download_xlsx).post(upload_xlsx), crate::body_limit::FORM_WORKBOOK),
         )
         .route("/units/{code}/forms/{period}/history/{indicator}", get(history_page))
 }
@@ -580,25 +580,36 @@ async fn download_xlsx(
     Ok(super::attachment(super::XLSX, &filename, bytes))
 }
 
-/// Largest workbook accepted; a form is a few kilobytes.
-const MAX_UPLOAD: usize = 5 * 1024 * 1024;
+/// Workbooks read at once: each may inflate up to
+/// [`thidua_report::xlsx_bounds::MAX_TOTAL_BYTES`] and hold its cells, so a burst of
+/// uploads waits its turn rather than reading them all together.
+static WORKBOOK_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
+/// Nhập từ Excel — the officer's filled workbook into the form's draft. The file is held
+/// to the bounds of [`thidua_report::xlsx_bounds`] (body limit, archive, sheet extent)
+/// and read on a blocking thread; a refused file writes nothing.
 async fn upload_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((code, period)): Path<(String, String)>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let limit = crate::body_limit::FORM_WORKBOOK;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut file: Option<Vec<u8>> = None;
-    let bad =
-        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(limit.message())
+        } else {
+            AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"))
+        }
+    };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > MAX_UPLOAD {
-                return Err(AppError::BadRequest("tệp quá lớn (tối đa 5 MB)".into()));
+            if bytes.len() as u64 > limit.shown {
+                return Err(AppError::PayloadTooLarge(limit.message()));
             }
             file = Some(bytes.to_vec());
         } else {
@@ -619,7 +630,20 @@ async fn upload_xlsx(
         p.errors = message;
         (StatusCode::UNPROCESSABLE_ENTITY, p).into_response()
     };
-    let filled = match thidua_report::form_sheet::read_form(&file, ctx.unit.code.as_str(), ctx.period, &ctx.catalog) {
+    let slot = WORKBOOK_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("đọc tệp Excel: {e}")))?;
+    let (unit_code, period_read, catalog) = (ctx.unit.code.to_string(), ctx.period, ctx.catalog.clone());
+    // The slot goes with the work: a request given up while the file is read still
+    // holds it until the reading ends.
+    let read = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        thidua_report::form_sheet::read_form(&file, &unit_code, period_read, &catalog)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("đọc tệp Excel: {e}")))?;
+    let filled = match read {
         Ok(filled) => filled,
         Err(thidua_report::ReportError::Cells(cells)) => {
             let mut lines = vec!["Chưa nhập: tệp Excel có ô chưa đúng, không số liệu nào được ghi.".to_owned()];

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -30,9 +30,6 @@ use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
-/// The store keeps evidence files up to 20 MiB; the request may carry a little more.
-const MAX_EVIDENCE_REQUEST: usize = 21 * 1024 * 1024;
-
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/clusters/{code}/scores", get(ranking_page))
@@ -40,7 +37,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/units/{unit}/scores/{year}/{step}", get(sheet_page).post(save_sheet))
         .route(
             "/units/{unit}/scores/{year}/{step}/evidence",
-            post(upload_evidence).layer(DefaultBodyLimit::max(MAX_EVIDENCE_REQUEST)),
+            crate::body_limit::limited(post(upload_evidence), crate::body_limit::EVIDENCE),
         )
         .route("/evidence/{id}", get(download_evidence))
         .route("/evidence/{id}/delete", post(remove_evidence))
@@ -866,16 +863,25 @@ async fn upload_evidence(
     Path((unit, year, step)): Path<(String, String, String)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let limit = crate::body_limit::EVIDENCE;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut file: Option<EvidenceFile> = None;
-    let bad =
-        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(limit.message())
+        } else {
+            AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"))
+        }
+    };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let filename = field.file_name().unwrap_or_default().to_owned();
             let content_type = field.content_type().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() > EvidenceFile::MAX_BYTES {
+                return Err(AppError::PayloadTooLarge(limit.message()));
+            }
             file = Some(EvidenceFile {
                 filename,
                 content_type,
@@ -944,8 +950,13 @@ async fn evidence_context(
     Ok((id, ctx, step))
 }
 
-/// `attachment` with the name as typed (RFC 6266/5987) and a plain ASCII fallback.
-fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+/// An evidence file as a download and never as a page: `attachment` with the name as
+/// typed (RFC 6266/5987, Vietnamese intact) and a plain ASCII fallback; the media type
+/// thidua decides from the name and the first bytes ([`EvidenceFile::media_type`]), not
+/// the one the uploader claimed or the one stored with older files; no sniffing; and a
+/// `sandbox` policy, so even a browser that opened an uploaded HTML or SVG file in place
+/// would run nothing of it on this origin.
+fn download(filename: &str, bytes: Vec<u8>) -> Response {
     let ascii: String = filename
         .chars()
         .map(|c| {
@@ -964,13 +975,19 @@ fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
         })
         .collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let content_type =
-        HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let content_type = EvidenceFile::media_type(filename, &bytes);
     let mut response = bytes.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Built from ASCII only (the name is percent-encoded), so it is always a valid value.
     if let Ok(value) = HeaderValue::from_str(&disposition) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+        headers.insert(header::CONTENT_DISPOSITION, value);
     }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     response
 }
 
@@ -981,7 +998,7 @@ async fn download_evidence(
 ) -> Result<Response, AppError> {
     let (id, _, _) = evidence_context(&state, &user, &id).await?;
     let (info, bytes) = state.store.evidence_file(id).await?;
-    Ok(download(&info.content_type, &info.filename, bytes))
+    Ok(download(&info.filename, bytes))
 }
 
 #[derive(serde::Deserialize)]

@@ -10,3 +10,4 @@ mod common;
 mod http;
 mod scoring;
 mod security_audit;
+mod security_uploads;

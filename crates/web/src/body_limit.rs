@@ -1,0 +1,124 @@
+//! Giới hạn dung lượng yêu cầu — how large a request body may be, per route, and the
+//! Vietnamese 413 that says so. Every route gets [`DEFAULT`] (set on the whole router);
+//! the two upload routes raise it to their file's limit plus the multipart envelope
+//! ([`limited`]). axum's own 2 MB default is replaced everywhere, so the limits written
+//! here are the ones that apply.
+//!
+//! A body declared larger than the limit (`Content-Length`) is refused before the
+//! handler runs; one that turns out larger while it streams is refused by the extractor
+//! reading it, and that refusal (axum's plain-text English 413) is rewritten here into
+//! the same Vietnamese page, or JSON body under `/api/`.
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+
+const MB: u64 = 1024 * 1024;
+/// Room for the multipart envelope around a file: the other fields (CSRF token,
+/// version, item code) and the part headers.
+const ENVELOPE: u64 = 64 * 1024;
+
+/// How large a request body may be on a route, and what the refusal calls it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit {
+    /// The limit people are told, in bytes: the file's, not the envelope's.
+    pub(crate) shown: u64,
+    /// The request body's limit in bytes.
+    pub(crate) request: u64,
+    /// What is too large, in Vietnamese, capitalised.
+    pub(crate) what: &'static str,
+}
+
+/// Everything that is not one of the uploads below: forms, a template typed in, a TOML
+/// file of criteria (whose route keeps its own limit of about the same size).
+pub(crate) const DEFAULT: BodyLimit = BodyLimit {
+    shown: MB,
+    request: MB,
+    what: "Dữ liệu gửi lên",
+};
+
+/// A unit's form as a workbook: the upload limit of [`thidua_report::xlsx_bounds`].
+pub(crate) const FORM_WORKBOOK: BodyLimit = BodyLimit {
+    shown: thidua_report::xlsx_bounds::MAX_WORKBOOK_BYTES,
+    request: thidua_report::xlsx_bounds::MAX_WORKBOOK_BYTES + ENVELOPE,
+    what: "Tệp Excel của biểu mẫu",
+};
+
+/// One evidence file of a score sheet: the store's limit per file.
+pub(crate) const EVIDENCE: BodyLimit = BodyLimit {
+    shown: thidua_store::EvidenceFile::MAX_BYTES as u64,
+    request: thidua_store::EvidenceFile::MAX_BYTES as u64 + ENVELOPE,
+    what: "Tệp minh chứng",
+};
+
+impl BodyLimit {
+    /// "Tệp Excel của biểu mẫu quá lớn (giới hạn 5 MB)."
+    pub(crate) fn message(&self) -> String {
+        format!("{} quá lớn (giới hạn {} MB).", self.what, self.shown / MB)
+    }
+
+    /// The refusal, as the page error or the API error as `path` asks.
+    fn refusal(&self, path: &str) -> Response {
+        let error = AppError::PayloadTooLarge(self.message());
+        if path.starts_with("/api/") {
+            ApiError(error).into_response()
+        } else {
+            error.into_response()
+        }
+    }
+
+    fn request_bytes(&self) -> usize {
+        usize::try_from(self.request).unwrap_or(usize::MAX)
+    }
+}
+
+/// [`DEFAULT`]'s request limit, for the whole router's `DefaultBodyLimit`.
+pub(crate) const DEFAULT_BYTES: usize = DEFAULT.request as usize;
+
+/// The Vietnamese words for the extractors' refusals under [`DEFAULT`], for the whole
+/// router (`axum::middleware::from_fn`); the upload routes explain their own.
+pub(crate) async fn explain_default(request: Request, next: Next) -> Response {
+    explain(State(DEFAULT), request, next).await
+}
+
+/// `route` with its own body limit: `limit.request` for the extractors, a declared
+/// length over it refused at once, and the refusal in Vietnamese naming `limit.shown`.
+pub(crate) fn limited(route: MethodRouter<AppState>, limit: BodyLimit) -> MethodRouter<AppState> {
+    route
+        .layer::<_, std::convert::Infallible>(middleware::from_fn_with_state(limit, enforce))
+        .layer(DefaultBodyLimit::max(limit.request_bytes()))
+}
+
+/// Refuses a declared length over the limit before the body is read, then explains.
+async fn enforce(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.request) {
+        return limit.refusal(request.uri().path());
+    }
+    explain(State(limit), request, next).await
+}
+
+/// Rewrites the framework's 413 (plain text, English) into the Vietnamese refusal; a
+/// 413 that a handler answered itself (a page or JSON) is left as it is.
+async fn explain(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !ours {
+        return limit.refusal(&path);
+    }
+    response
+}
