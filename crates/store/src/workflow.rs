@@ -446,13 +446,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit.record(
-                "value",
-                Some(&indicator.code),
-                value_text(old),
-                value_text(new),
-                None,
-            );
+            audit.record("value", Some(&indicator.code), value_text(old), value_text(new), None);
         }
         if state != current.state {
             audit.state_change(current.state, state, None);
