@@ -328,4 +328,10 @@ pub enum WindowCommand {
 pub enum VerifyCommand {
     /// Kiểm tra nhật ký thay đổi: sửa, xóa, cắt cụt hay xóa sạch đều bị phát hiện.
     Audit,
+    /// Kiểm tra niêm phong của một cuộc bỏ phiếu đã kết thúc: lá phiếu, phiếu bầu hay kết
+    /// quả bị sửa, thêm, xóa sau khi kết thúc đều bị phát hiện.
+    Ballot {
+        /// Số cuộc bỏ phiếu (trong địa chỉ /ballots/SỐ).
+        id: i64,
+    },
 }

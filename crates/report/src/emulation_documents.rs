@@ -121,8 +121,10 @@ fn question_table(heading: &Heading<'_>, q: &QuestionTally) -> FigureTable {
 }
 
 /// Biên bản kiểm phiếu — the record of the count, ready to sign by the counting
-/// committee (tổ kiểm phiếu).
-pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord) -> OfficialDocument {
+/// committee (tổ kiểm phiếu). `seal` is the ballot's seal ("3F9A-1B2C-5D6E-7F80"), the
+/// head of the hash chain over its papers and count written at closing: printed here,
+/// it lets anyone holding the signed record tell a later change of the stored papers.
+pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord, seal: &str) -> OfficialDocument {
     let mut paragraphs = vec![
         format!(
             "Hôm nay, {}, tại hội nghị bình xét thi đua năm {} của {}, Tổ kiểm phiếu đã tiến hành kiểm phiếu. Phiếu bầu là phiếu kín; phiếu được lưu không gắn với người bỏ phiếu.",
@@ -152,6 +154,9 @@ pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord) -> Off
             outcome_sentence(heading, q)
         ));
     }
+    paragraphs.push(format!(
+        "Mã niêm phong: {seal}. Mã này được tính từ phiếu bầu, các lá phiếu và kết quả kiểm phiếu khi kết thúc bỏ phiếu; mọi thay đổi về sau đều làm mã không còn khớp."
+    ));
     paragraphs.push(if record.revote_needed() {
         "Có câu hỏi chưa có kết quả; hội nghị tiến hành bỏ phiếu lại theo quy định.".into()
     } else {
@@ -349,7 +354,7 @@ mod tests {
 
     #[test]
     fn the_record_of_the_count_states_the_papers_the_votes_and_who_won() {
-        let doc = tally_record_document(&heading(&name), &record());
+        let doc = tally_record_document(&heading(&name), &record(), SEAL);
         assert_eq!(doc.title, "BIÊN BẢN KIỂM PHIẾU");
         assert_eq!(doc.place_date, "Hà Đông, ngày 20 tháng 12 năm 2022");
         let body = doc.paragraphs.join("\n");
@@ -370,9 +375,54 @@ mod tests {
         assert_eq!(leading.rows[0][4], "Trúng");
     }
 
+    const SEAL: &str = "3F9A-1B2C-5D6E-7F80";
+
+    #[test]
+    fn the_record_of_the_count_prints_the_seal() {
+        let doc = tally_record_document(&heading(&name), &record(), SEAL);
+        let docx = crate::docx::write_docx(&doc).unwrap_or_else(|e| panic!("{e}"));
+        let json = docx_rs::read_docx(&docx).unwrap_or_else(|e| panic!("{e}")).json();
+
+        assert!(
+            doc.paragraphs
+                .iter()
+                .any(|p| p.starts_with("Mã niêm phong: 3F9A-1B2C-5D6E-7F80.")),
+            "{:?}",
+            doc.paragraphs
+        );
+        assert!(
+            json.contains("Mã niêm phong: 3F9A-1B2C-5D6E-7F80"),
+            "the DOCX prints it"
+        );
+        #[cfg(feature = "pdf")]
+        {
+            let pdf = crate::pdf::write_pdf(&doc).unwrap_or_else(|e| panic!("{e}"));
+            let path = std::env::temp_dir().join(format!("thidua-seal-{}.pdf", std::process::id()));
+            std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+            let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output();
+            let _ = std::fs::remove_file(&path);
+            match text {
+                Ok(out) => {
+                    let text = String::from_utf8_lossy(&out.stdout)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    assert!(
+                        text.contains("Mã niêm phong: 3F9A-1B2C-5D6E-7F80"),
+                        "the PDF prints it: {text}"
+                    );
+                }
+                Err(_) => assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "pdftotext is missing: CI must check the PDF"
+                ),
+            }
+        }
+    }
+
     #[test]
     fn the_record_of_the_count_is_written_as_docx_and_pdf() {
-        let doc = tally_record_document(&heading(&name), &record());
+        let doc = tally_record_document(&heading(&name), &record(), SEAL);
         let docx = crate::docx::write_docx(&doc).unwrap_or_else(|e| panic!("{e}"));
         let json = docx_rs::read_docx(&docx).unwrap_or_else(|e| panic!("{e}")).json();
         assert!(json.contains("BIÊN BẢN KIỂM PHIẾU") && json.contains("quận Tây Hồ"));

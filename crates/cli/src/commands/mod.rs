@@ -10,6 +10,7 @@ mod rollup;
 mod serve;
 mod user;
 mod verify_audit;
+mod verify_ballot;
 mod window;
 
 use anyhow::Context;
@@ -77,6 +78,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Window(command) => window::run(&store, command).await,
         Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
+        Command::Verify(crate::args::VerifyCommand::Ballot { id }) => verify_ballot::run(&store, id).await,
         Command::Serve {
             addr,
             demo,

@@ -1,3 +1,4 @@
 //! The `thidua` command's integration tests, in one binary.
 
 mod cli;
+mod verify_ballot;

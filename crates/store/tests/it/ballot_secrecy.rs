@@ -18,6 +18,7 @@ thidua_store::on_both_backends!(
     every_sealed_paper_of_a_ballot_has_the_same_length_whatever_it_chose,
     a_ballot_open_across_the_upgrade_counts_the_papers_cast_before_it,
     a_sealed_paper_deleted_or_copied_while_the_ballot_is_open_stops_the_closing,
+    casting_logs_neither_the_paper_nor_the_voter,
 );
 
 const MEMBERS: [&str; 6] = [
@@ -729,4 +730,87 @@ async fn a_sealed_paper_deleted_or_copied_while_the_ballot_is_open_stops_the_clo
     );
     assert!(ok(store.ballot(copied.id).await).seal.is_none(), "nothing was closed");
     pool.close().await;
+}
+
+/// Every event and span field logged through `tracing` on this thread, as text.
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl Capture {
+    fn keep(&self, what: &str, fields: Fields) {
+        if let Ok(mut lines) = self.0.lock() {
+            lines.push(format!("{what}{}", fields.0));
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut fields = Fields(String::new());
+        span.record(&mut fields);
+        self.keep(span.metadata().name(), fields);
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut fields = Fields(String::new());
+        values.record(&mut fields);
+        self.keep("record", fields);
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.keep(event.metadata().target(), fields);
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+async fn casting_logs_neither_the_paper_nor_the_voter(backend: Backend) {
+    let Some((_db, store, chair)) = demo(backend).await else {
+        return;
+    };
+    let ballot = ok(store.open_ballot(&chair, spec()).await);
+    let capture = Capture::default();
+
+    let logged = {
+        let _guard = tracing::subscriber::set_default(capture.clone());
+        ok(store
+            .cast_ballot(ballot.id, &code("HN-TAYHO"), own_paper("HN-TAYHO"))
+            .await);
+        capture.lines()
+    };
+
+    // sqlx logs each statement (without its values): on PostgreSQL on the caller's
+    // thread, where the capture does see the cast (SQLite's run on its worker thread).
+    if backend == Backend::Postgres {
+        assert!(
+            logged.iter().any(|l| l.contains("ballot_sealed_paper")),
+            "the capture saw the statements: {logged:?}"
+        );
+    }
+    for line in &logged {
+        assert!(!line.contains("HN-"), "a log line names a unit: {line}");
+    }
 }

@@ -6,6 +6,10 @@
 //! is cast (to warn about answers that would count as invalid). Either of a unit's
 //! officers may cast its paper (the chair account of Hà Đông speaks for Hà Đông too); the
 //! unit has one paper, so the second is refused.
+//!
+//! A closed ballot's page shows its seal (mã niêm phong, also printed on the record of
+//! the count) when the stored papers still match it; when they do not, a red warning
+//! says what changed, and no count, no record and no proposal is offered.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -351,6 +355,10 @@ struct BallotPage {
     ranks: Vec<u32>,
     warnings: Vec<String>,
     can_close: bool,
+    /// The seal's short head as written at closing; empty while open.
+    seal: String,
+    /// What no longer matches the seal; empty when intact (or open).
+    seal_problems: Vec<String>,
     record: Option<RecordSummary>,
     results: Vec<QuestionResult>,
     award_forms: Vec<(String, String)>,
@@ -577,58 +585,62 @@ async fn render_ballot(
         _ => String::new(),
     };
     let can_run = access.can_run_cluster(cluster);
-    let (record, results, award_forms) = if is_open {
-        (None, Vec::new(), Vec::new())
+    let seal = if is_open {
+        None
     } else {
-        let filter = ProposalFilter {
-            year: Some(cluster.year),
-            cluster: Some(cluster.code.clone()),
-            state: None,
-        };
-        let (record, catalogue, proposals) = tokio::try_join!(
-            state.store.tally_ballot(ballot.id),
-            state.store.award_catalogue(),
-            state.store.proposals(&filter),
-        )?;
-        let proposed: Vec<(String, String)> = proposals
-            .iter()
-            .filter_map(|p| match &p.proposal.source {
-                ProposalSource::Ballot { ballot: b, question } if *b == ballot.id => Some((
-                    question.clone(),
-                    format!(
-                        "{} — {} ({})",
-                        unit_name(scope, p.proposal.recipient.unit()),
-                        catalogue
-                            .get(&p.proposal.award)
-                            .map_or_else(|| p.proposal.award.to_string(), |f| f.name.clone()),
-                        p.state.label_vi()
-                    ),
-                )),
-                _ => None,
-            })
-            .collect();
-        let results = results(
-            &record,
-            scope,
-            can_run,
-            &catalogue,
-            &super::emulation::issuer_name(scope, cluster),
-            cluster,
-            &proposed,
-        );
-        let forms = catalogue
-            .forms()
-            .iter()
-            .filter(|f| f.recipients != RecipientKinds::Individual)
-            .map(|f| (f.code.to_string(), f.name.clone()))
-            .collect();
-        let summary = RecordSummary {
-            electorate: format_integer(i64::from(record.electorate)),
-            issued: format_integer(i64::from(record.issued)),
-            received: format_integer(i64::from(record.received)),
-            revote_needed: record.revote_needed(),
-        };
-        (Some(summary), results, forms)
+        Some(state.store.verify_ballot(ballot.id).await?)
+    };
+    let intact = seal.as_ref().filter(|s| s.is_intact()).and_then(|s| s.record.clone());
+    let (record, results, award_forms) = match intact {
+        None => (None, Vec::new(), Vec::new()),
+        Some(record) => {
+            let filter = ProposalFilter {
+                year: Some(cluster.year),
+                cluster: Some(cluster.code.clone()),
+                state: None,
+            };
+            let (catalogue, proposals) =
+                tokio::try_join!(state.store.award_catalogue(), state.store.proposals(&filter))?;
+            let proposed: Vec<(String, String)> = proposals
+                .iter()
+                .filter_map(|p| match &p.proposal.source {
+                    ProposalSource::Ballot { ballot: b, question } if *b == ballot.id => Some((
+                        question.clone(),
+                        format!(
+                            "{} — {} ({})",
+                            unit_name(scope, p.proposal.recipient.unit()),
+                            catalogue
+                                .get(&p.proposal.award)
+                                .map_or_else(|| p.proposal.award.to_string(), |f| f.name.clone()),
+                            p.state.label_vi()
+                        ),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let results = results(
+                &record,
+                scope,
+                can_run,
+                &catalogue,
+                &super::emulation::issuer_name(scope, cluster),
+                cluster,
+                &proposed,
+            );
+            let forms = catalogue
+                .forms()
+                .iter()
+                .filter(|f| f.recipients != RecipientKinds::Individual)
+                .map(|f| (f.code.to_string(), f.name.clone()))
+                .collect();
+            let summary = RecordSummary {
+                electorate: format_integer(i64::from(record.electorate)),
+                issued: format_integer(i64::from(record.issued)),
+                received: format_integer(i64::from(record.received)),
+                revote_needed: record.revote_needed(),
+            };
+            (Some(summary), results, forms)
+        }
     };
     let n = ballot.spec.electorate.len();
     Ok(BallotPage {
@@ -674,6 +686,8 @@ async fn render_ballot(
         ranks: (1..=u32::try_from(cluster.members.len()).unwrap_or(0)).collect(),
         warnings,
         can_close: is_open && can_run,
+        seal: seal.as_ref().and_then(|s| s.head.clone()).unwrap_or_default(),
+        seal_problems: seal.map(|s| s.problems).unwrap_or_default(),
         record,
         results,
         award_forms,
@@ -771,6 +785,9 @@ async fn vote(
         )));
     };
     let paper = paper_from_form(&ballot.spec, &fields)?;
+    // A unit the ballot does not offer can only come from a crafted request: refused, as
+    // the store would, before the voter is asked to confirm anything.
+    paper.check_shape(&ballot.spec)?;
     let warned = warnings(&ballot.spec, &paper);
     if !warned.is_empty() && !fields.has("confirm") && ballot.state == BallotState::Open {
         // Nothing is stored yet: the voter sees their own paper again, with the warning.
@@ -815,7 +832,9 @@ async fn record_document(
     id: &str,
 ) -> Result<(Ballot, Cluster, OfficialDocument), AppError> {
     let (ballot, cluster, scope) = load(state, user, id).await?;
+    // Refused (409) unless the seal holds: no record is printed of changed papers.
     let record = state.store.tally_ballot(ballot.id).await?;
+    let seal = ballot.seal.clone().unwrap_or_default();
     let issuer = super::emulation::issuer_name(&scope, &cluster);
     let place = super::emulation::meeting_place(&scope, &cluster);
     let date = ballot
@@ -831,7 +850,7 @@ async fn record_document(
         date,
         unit_name: &name,
     };
-    let document = tally_record_document(&heading, &record);
+    let document = tally_record_document(&heading, &record, &seal);
     Ok((ballot, cluster, document))
 }
 

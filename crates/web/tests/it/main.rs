@@ -10,4 +10,5 @@ mod common;
 mod http;
 mod scoring;
 mod security_audit;
+mod security_ballots;
 mod security_uploads;

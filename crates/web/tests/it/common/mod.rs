@@ -124,6 +124,11 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// The test's database, for reaching under the application as a database user could.
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
+    }
+
     pub async fn get(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
         self.get_as(Some("admin"), uri).await
     }
