@@ -4,6 +4,7 @@
 //! migrations; the queries themselves are written once, in SQL both backends accept.
 
 mod accounts;
+mod audit;
 mod conference;
 mod demo;
 mod emulation;
@@ -21,6 +22,7 @@ mod url;
 mod workflow;
 
 pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
+pub use audit::{AuditProblem, AuditReport};
 pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
 pub use emulation::{
     Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking, SavedCriteria,
@@ -28,7 +30,7 @@ pub use emulation::{
     parse_criteria_toml,
 };
 pub use error::StoreError;
-pub use import::ImportSummary;
+pub use import::{ImportSummary, ValuesImport};
 pub use news::{Article, NewArticle};
 pub use reference::{MemberSums, SubmissionCounts};
 pub use secret::ServerKey;
