@@ -21,6 +21,7 @@ thidua_store::on_both_backends!(
     an_emptied_trail_is_reported,
     a_cut_tail_is_reported_even_with_the_head_moved_back_to_the_last_row_left,
     a_row_written_around_the_application_is_reported,
+    a_deleted_head_is_reported_and_nothing_more_is_chained,
     a_trail_left_alone_verifies,
     rows_written_before_the_chain_are_sealed_once_and_a_reset_head_is_not_resealed,
 );
@@ -505,6 +506,33 @@ async fn a_cut_tail_is_reported_even_with_the_head_moved_back_to_the_last_row_le
             .is_err(),
         "nothing is chained onto a forged head, which would hide the cut"
     );
+}
+
+async fn a_deleted_head_is_reported_and_nothing_more_is_chained(backend: Backend) {
+    let Some((db, store)) = demo(backend).await else { return };
+    let pool = raw(&db).await;
+    assert!(
+        sql(&pool, "DELETE FROM audit_head").await.is_err(),
+        "the trigger refuses it first"
+    );
+    let unlock = match backend {
+        Backend::Sqlite => "DROP TRIGGER audit_head_no_delete",
+        Backend::Postgres => "ALTER TABLE audit_head DISABLE TRIGGER USER",
+    };
+    ok(sql(&pool, unlock).await.map_err(StoreError::from));
+
+    ok(sql(&pool, "DELETE FROM audit_head").await.map_err(StoreError::from));
+    let report = ok(store.verify_audit().await);
+    let write = store
+        .import_values_csv("unit,indicator,period,value\nHN-TAYHO,TANG_SO_DAM,2022S1,390\n")
+        .await;
+
+    assert_eq!(report.problems, [AuditProblem::HeadMissing], "{report}");
+    assert!(
+        write.is_err(),
+        "an audited change is refused rather than written unchained"
+    );
+    assert_eq!(figure(&store, "HN-TAYHO", "TANG_SO_DAM").await, Some(Value::Whole(380)));
 }
 
 async fn a_row_written_around_the_application_is_reported(backend: Backend) {
