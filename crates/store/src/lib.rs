@@ -31,7 +31,7 @@ pub use emulation::{
 };
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};
-pub use news::{Article, NewArticle};
+pub use news::{Article, ClusterTemplate, NewArticle, template_sha256};
 pub use reference::{MemberSums, SubmissionCounts};
 pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};

@@ -37,6 +37,9 @@ pub struct AppState {
     pub login_limiter: auth::LoginLimiter,
     /// Whether cookies are marked `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Slots for rendering review templates (user code) on blocking threads, shared by
+    /// every request (`pages::report`).
+    pub render_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             collator: Arc::new(Collator::new()),
             login_limiter: auth::LoginLimiter::default(),
             secure_cookies: false,
+            render_slots: Arc::new(tokio::sync::Semaphore::new(pages::RENDER_SLOTS)),
         }
     }
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use thidua_core::{ClusterCode, Period};
 use thidua_report::review::REVIEW_SYMBOL;
-use thidua_report::review::{DEFAULT_TEMPLATE, ReviewInput, render_review, review_document};
+use thidua_report::review::{
+    DEFAULT_TEMPLATE, MAX_TEMPLATE, ReviewInput, TEMPLATE_NAME, render_review, review_document,
+};
 use thidua_store::Store;
 
 #[cfg(feature = "pdf")]
@@ -46,11 +48,27 @@ pub async fn run(
         Ok(r) if !r.total.is_empty() => Some(r),
         _ => None,
     };
+    // --template FILE, else the cluster's own stored template, else the shipped one — the
+    // same choice as the cluster's report page.
     let template = match template {
         Some(path) => {
+            // Bounded before it is read, as the renderer bounds it again.
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("không đọc được mẫu {}", path.display()))?
+                .len();
+            if size > MAX_TEMPLATE as u64 {
+                bail!(
+                    "mẫu {} dài {size} byte, quá giới hạn {} kB",
+                    path.display(),
+                    MAX_TEMPLATE / 1024
+                );
+            }
             std::fs::read_to_string(path).with_context(|| format!("không đọc được mẫu {}", path.display()))?
         }
-        None => DEFAULT_TEMPLATE.to_owned(),
+        None => store
+            .cluster_template(&code, TEMPLATE_NAME)
+            .await?
+            .map_or_else(|| DEFAULT_TEMPLATE.to_owned(), |t| t.body),
     };
     let input = ReviewInput {
         rollup: &rollup,

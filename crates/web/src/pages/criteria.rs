@@ -4,9 +4,9 @@
 //! The page shows the set a cluster is scored by (the level of its members), as the
 //! printed table reads: groups and items with their maximum points, how a computed item
 //! earns its points in words, the bonus and penalty rules, the scale. The upper level
-//! (and admins) import a TOML file — checked whole by the store, so a bad file writes
-//! nothing and the message names its line or criterion — or start the year from last
-//! year's set.
+//! above every unit the set scores (and admins) import a TOML file — checked whole by the
+//! store, so a bad file writes nothing and the message names its line or criterion — or
+//! start the year from last year's set.
 
 use std::collections::BTreeMap;
 
@@ -133,7 +133,9 @@ async fn context(
     let (cluster, scope) = cluster_of_year(state, user, code, year).await?;
     let level = state.store.cluster_level(&cluster.code, cluster.year).await?;
     let principal = user.principal();
-    let can_manage = scope.access(&principal).can_manage_criteria();
+    // The set is keyed by level and year, so it scores units beyond this cluster: only
+    // someone above all of them may change it (core's `can_issue_criteria`).
+    let can_manage = scope.access(&principal).can_issue_criteria(&level, cluster.year);
     Ok((
         Context {
             cluster,
@@ -366,8 +368,10 @@ async fn page(
 
 fn refuse_manage(ctx: &Context) -> AppError {
     AppError::Forbidden(format!(
-        "chỉ cấp trên và quản trị viên ban hành bảng tiêu chí thi đua (cấp {} năm {})",
-        ctx.level, ctx.cluster.year
+        "bảng tiêu chí thi đua cấp {} năm {} dùng để chấm mọi đơn vị cấp {}, kể cả các cụm ngoài phạm vi của bạn: chỉ cấp trên quản lý tất cả các đơn vị ấy, hoặc quản trị viên, mới ban hành hay thay thế được. Chưa có gì được lưu.",
+        thidua_core::unit::kind_label_vi(&ctx.level),
+        ctx.cluster.year,
+        thidua_core::unit::kind_label_vi(&ctx.level)
     ))
 }
 

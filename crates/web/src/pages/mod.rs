@@ -12,6 +12,7 @@ mod pledge;
 mod scoring;
 pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
+pub(crate) use report::RENDER_SLOTS;
 pub(crate) use unit::ensure_can_view_unit;
 mod home;
 mod news;

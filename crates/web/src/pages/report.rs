@@ -1,6 +1,15 @@
 //! Báo cáo sơ kết — the cluster's review on its own page (from the same template as the
-//! CLI), its template editor with a live preview, and publishing it to the public news
-//! page (tin tức).
+//! CLI: the cluster's own, else the shipped one), the cluster's template editor with a
+//! live preview of that cluster's data, and publishing it to the public news page (tin
+//! tức).
+//!
+//! A template is code its author runs on the server. Every rendering — page, downloads,
+//! publishing, preview — goes through [`render_bounded`]: the report crate's fuel and
+//! output limits, on a blocking thread, at most [`RENDER_SLOTS`] at once, and an answer
+//! after [`RENDER_WAIT`] whatever the template does.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,18 +19,25 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use thidua_core::rollup::ClusterRollup;
-use thidua_core::{Catalog, Cluster, Conference, Period, Role};
+use thidua_core::{Catalog, Cluster, ClusterCode, Conference, Period, Role};
 use thidua_report::document::OfficialDocument;
-use thidua_report::review::{DEFAULT_TEMPLATE, REVIEW_SYMBOL, ReviewInput, TemplateError, render_review};
-use thidua_store::NewArticle;
+use thidua_report::review::{
+    DEFAULT_TEMPLATE, REVIEW_SYMBOL, RenderLimit, ReviewInput, TEMPLATE_NAME as REVIEW_TEMPLATE, TemplateError,
+    render_review,
+};
+use thidua_store::{Actor, NewArticle};
 
 use super::PeriodQuery;
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
-/// The name under which the edited review template is stored.
-const REVIEW_TEMPLATE: &str = "review";
+/// How many reviews render at once, over all users: each may take a core for the time
+/// its fuel allows, and the machine keeps the others for everyone else's pages.
+pub(crate) const RENDER_SLOTS: usize = 2;
+/// How long a request waits for a rendering slot, and then for its rendering, before it
+/// is answered that the server is busy or the template too slow.
+const RENDER_WAIT: Duration = Duration::from_secs(20);
 /// The news category reviews are published in.
 const CATEGORY: &str = "Thi đua - khen thưởng";
 
@@ -33,7 +49,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/clusters/{code}/report.pdf", get(report_pdf))
         .route("/clusters/{code}/rollup.xlsx", get(rollup_xlsx))
         .route("/clusters/{code}/report/publish", post(publish))
-        .route("/admin/templates/review", get(template_page).post(template_save))
+        .route(
+            "/clusters/{code}/report/template",
+            get(template_page).post(template_save),
+        )
 }
 
 /// What a review is written from, loaded once per request.
@@ -79,15 +98,40 @@ impl ReviewData {
     }
 }
 
+/// Renders `template` over `data` within every limit: the report crate's fuel and output
+/// caps, on a blocking thread (never the async workers that answer `/login`), at most
+/// [`RENDER_SLOTS`] at once, and an answer — the server is busy, the template too slow —
+/// after [`RENDER_WAIT`] of waiting for a slot or for the rendering. A rendering that
+/// outlives its answer keeps its slot until its fuel ends it.
+async fn render_bounded(
+    state: &AppState,
+    data: Arc<ReviewData>,
+    template: String,
+) -> Result<Result<String, TemplateError>, AppError> {
+    let slots = state.render_slots.clone();
+    let Ok(permit) = tokio::time::timeout(RENDER_WAIT, slots.acquire_owned()).await else {
+        return Ok(Err(TemplateError::limit(RenderLimit::Busy, 0)));
+    };
+    let permit = permit.map_err(|e| AppError::Internal(e.to_string()))?;
+    let rendering = tokio::task::spawn_blocking(move || {
+        let _slot = permit;
+        render_review(&data.input(), &template)
+    });
+    match tokio::time::timeout(RENDER_WAIT, rendering).await {
+        Ok(joined) => joined.map_err(|e| AppError::Internal(e.to_string())),
+        Err(_) => Ok(Err(TemplateError::limit(RenderLimit::Time, 0))),
+    }
+}
+
 /// The review's text with `template`, or the template's error.
 async fn review(
     state: &AppState,
     cluster: &Cluster,
     period: Period,
-    template: &str,
+    template: String,
 ) -> Result<Result<String, TemplateError>, AppError> {
-    let data = ReviewData::load(state, cluster, period).await?;
-    Ok(render_review(&data.input(), template))
+    let data = Arc::new(ReviewData::load(state, cluster, period).await?);
+    render_bounded(state, data, template).await
 }
 
 /// The number the register gave the review, if it has been issued.
@@ -103,22 +147,41 @@ async fn review_document(
     state: &AppState,
     cluster: &Cluster,
     period: Period,
-    template: &str,
+    template: String,
 ) -> Result<Result<OfficialDocument, TemplateError>, AppError> {
     let (data, number) = tokio::try_join!(
         ReviewData::load(state, cluster, period),
         review_number(state, cluster, period)
     )?;
-    let input = data.input();
-    Ok(render_review(&input, template).map(|text| thidua_report::review::review_document(&input, &text, number)))
+    let data = Arc::new(data);
+    Ok(render_bounded(state, data.clone(), template)
+        .await?
+        .map(|text| thidua_report::review::review_document(&data.input(), &text, number)))
 }
 
-async fn current_template(state: &AppState) -> Result<String, AppError> {
+/// The cluster's own review template, else the one shipped with thidua. Never another
+/// cluster's: each cluster's wording is its own.
+async fn current_template(state: &AppState, cluster: &ClusterCode) -> Result<String, AppError> {
     Ok(state
         .store
-        .report_template(REVIEW_TEMPLATE)
+        .cluster_template(cluster, REVIEW_TEMPLATE)
         .await?
-        .unwrap_or_else(|| DEFAULT_TEMPLATE.to_owned()))
+        .map_or_else(|| DEFAULT_TEMPLATE.to_owned(), |t| t.body))
+}
+
+/// Whether `principal` may edit `cluster`'s template: core's rule, asked of the cluster as
+/// constituted in its latest year (the template serves every year's report of the
+/// cluster, so the chair in office and the upper level above today's members decide it)
+/// and of the year shown.
+fn may_edit_template(scope: &Scope, principal: &thidua_core::Principal, cluster: &Cluster) -> bool {
+    let access = scope.access(principal);
+    let latest = scope
+        .clusters
+        .iter()
+        .filter(|c| c.code == cluster.code)
+        .max_by_key(|c| c.year)
+        .unwrap_or(cluster);
+    access.can_edit_review_template(latest) && access.can_edit_review_template(cluster)
 }
 
 fn paragraphs(text: &str) -> Vec<String> {
@@ -164,19 +227,15 @@ fn can_publish(user: &CurrentUser, cluster: &Cluster) -> bool {
         || (user.user.role == Role::Chair && cluster.chair.is_some() && cluster.chair == user.user.unit)
 }
 
-fn can_edit_template(user: &CurrentUser) -> bool {
-    matches!(user.user.role, Role::Admin | Role::Upper)
-}
-
 async fn report_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<ReportPage, AppError> {
-    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let template = current_template(&state).await?;
-    let (paragraphs, error) = match review(&state, &cluster, period, &template).await? {
+    let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
+    let template = current_template(&state, &cluster.code).await?;
+    let (paragraphs, error) = match review(&state, &cluster, period, template).await? {
         Ok(text) => (paragraphs(&text), String::new()),
         Err(e) => (Vec::new(), e.to_string()),
     };
@@ -196,7 +255,7 @@ async fn report_page(
         error,
         number,
         can_publish: can_publish(&user, &cluster),
-        can_edit_template: can_edit_template(&user),
+        can_edit_template: may_edit_template(&scope, &user.principal(), &cluster),
         csrf: user.csrf.clone(),
     })
 }
@@ -208,7 +267,8 @@ async fn report_text(
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let text = review(&state, &cluster, period, &current_template(&state).await?)
+    let template = current_template(&state, &cluster.code).await?;
+    let text = review(&state, &cluster, period, template)
         .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let filename = format!("bao-cao-{}-{}.txt", cluster.code, period);
@@ -224,7 +284,8 @@ async fn review_download(
     format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
-    let document = review_document(state, &cluster, period, &current_template(state).await?)
+    let template = current_template(state, &cluster.code).await?;
+    let document = review_document(state, &cluster, period, template)
         .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let stem = format!("bao-cao-{}-{}", cluster.code, period);
@@ -297,10 +358,12 @@ async fn publish(
             cluster.name, cluster.year
         )));
     }
-    let data = ReviewData::load(&state, &cluster, period).await?;
-    let text = render_review(&data.input(), &current_template(&state).await?)
+    let data = Arc::new(ReviewData::load(&state, &cluster, period).await?);
+    let template = current_template(&state, &cluster.code).await?;
+    let text = render_bounded(&state, data.clone(), template)
+        .await?
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let conference = data.conference;
+    let conference = data.conference.clone();
     // The body without the document's two heading lines: the article has its own title.
     let body: String = text.split("\n\n").skip(1).collect::<Vec<_>>().join("\n\n");
     let issuer = conference.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
@@ -360,74 +423,93 @@ struct TemplatePage {
     query: String,
     me: Option<Me>,
     csrf: String,
-    body: String,
+    code: String,
+    name: String,
+    period_code: String,
+    /// "Cụm thi đua số 2 — 6 tháng đầu năm 2022": whose data the preview shows.
     sample: String,
+    /// Whether the cluster uses its own template (else the shipped one).
+    own: bool,
+    body: String,
     preview: Vec<String>,
     error: String,
     notice: String,
 }
 
-/// The cluster and period the editor previews with: the first cluster with data.
-async fn sample(state: &AppState) -> Result<Option<(Cluster, Period)>, AppError> {
-    for cluster in state.store.clusters().await? {
-        let periods = state.store.periods_with_values(&cluster.members).await?;
-        if let Some(p) = periods.into_iter().find(|p| p.year() == cluster.year) {
-            return Ok(Some((cluster, p)));
-        }
+/// The cluster (in the period previewed) whose template `user` edits, or a refusal: the
+/// cluster's own page rules first (who may not see it learns nothing of it), then core's
+/// template right.
+async fn editable_cluster(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period: Option<&str>,
+) -> Result<(Cluster, Period), AppError> {
+    let (cluster, period, scope) = cluster_and_period(state, user, code, period).await?;
+    if !may_edit_template(&scope, &user.principal(), &cluster) {
+        return Err(AppError::Forbidden(format!(
+            "chỉ cụm trưởng của {}, cấp trên của mọi thành viên trong cụm và quản trị viên sửa mẫu báo cáo của cụm",
+            cluster.name
+        )));
     }
-    Ok(None)
+    Ok((cluster, period))
 }
 
+/// The editor with `body` previewed on the cluster's own data for `period`.
 async fn render_editor(
     state: &AppState,
     user: &CurrentUser,
+    cluster: &Cluster,
+    period: Period,
     body: String,
-    notice: String,
 ) -> Result<(StatusCode, TemplatePage), AppError> {
-    let (preview, error, sample_label) = match sample(state).await? {
-        Some((cluster, period)) => match review(state, &cluster, period, &body).await? {
-            Ok(text) => (
-                paragraphs(&text),
-                String::new(),
-                format!("{} — {}", cluster.name, period.label_vi()),
-            ),
-            Err(e) => (
-                Vec::new(),
-                e.to_string(),
-                format!("{} — {}", cluster.name, period.label_vi()),
-            ),
-        },
-        None => (Vec::new(), String::new(), "chưa có cụm nào có số liệu".into()),
-    };
-    let status = if error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let own = state
+        .store
+        .cluster_template(&cluster.code, REVIEW_TEMPLATE)
+        .await?
+        .is_some();
+    let (preview, error, status) = match review(state, cluster, period, body.clone()).await? {
+        Ok(text) => (paragraphs(&text), String::new(), StatusCode::OK),
+        Err(e) => {
+            let status = if e.limit == Some(RenderLimit::Busy) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (Vec::new(), e.to_string(), status)
+        }
     };
     Ok((
         status,
         TemplatePage {
-            title: "Mẫu báo cáo sơ kết".into(),
+            title: format!("Mẫu báo cáo — {}", cluster.name),
             query: String::new(),
             me: Some(user.me()),
             csrf: user.csrf.clone(),
+            code: cluster.code.to_string(),
+            name: cluster.name.clone(),
+            period_code: period.code(),
+            sample: format!("{} — {}", cluster.name, period.label_vi()),
+            own,
             body,
-            sample: sample_label,
             preview,
             error,
-            notice,
+            notice: String::new(),
         },
     ))
 }
 
-async fn template_page(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    if !can_edit_template(&user) {
-        return Err(AppError::Forbidden(
-            "chỉ cấp trên và quản trị viên sửa mẫu báo cáo".into(),
-        ));
-    }
-    let body = current_template(&state).await?;
-    Ok(render_editor(&state, &user, body, String::new()).await?.into_response())
+async fn template_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let (cluster, period) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
+    let body = current_template(&state, &cluster.code).await?;
+    Ok(render_editor(&state, &user, &cluster, period, body)
+        .await?
+        .into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -440,34 +522,33 @@ struct TemplateForm {
 async fn template_save(
     State(state): State<AppState>,
     user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
     Form(form): Form<TemplateForm>,
 ) -> Result<Response, AppError> {
-    if !can_edit_template(&user) {
-        return Err(AppError::Forbidden(
-            "chỉ cấp trên và quản trị viên sửa mẫu báo cáo".into(),
-        ));
-    }
     user.check_csrf(&form.csrf)?;
-    let body = form.body.replace("\r\n", "\n");
-    let (status, mut page) = render_editor(&state, &user, body.clone(), String::new()).await?;
+    let (cluster, period) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
+    let actor = Actor::from(&user.principal());
+    let body = match form.action.as_str() {
+        "reset" => DEFAULT_TEMPLATE.to_owned(),
+        _ => form.body.replace("\r\n", "\n"),
+    };
+    let (status, mut page) = render_editor(&state, &user, &cluster, period, body.clone()).await?;
     match form.action.as_str() {
-        "save" if page.error.is_empty() => {
+        // Saved only when it rendered within every limit over the cluster's own data.
+        "save" | "reset" if page.error.is_empty() => {
             state
                 .store
-                .save_report_template(REVIEW_TEMPLATE, &body, &user.user.username)
+                .save_cluster_template(&actor, &cluster.code, REVIEW_TEMPLATE, &body)
                 .await?;
-            page.notice = "Đã lưu mẫu; các báo cáo từ nay dùng mẫu này.".into();
+            page.own = true;
+            page.notice = if form.action == "reset" {
+                format!("Đã khôi phục mẫu mặc định cho {}.", cluster.name)
+            } else {
+                format!("Đã lưu mẫu; các báo cáo của {} từ nay dùng mẫu này.", cluster.name)
+            };
         }
-        "reset" => {
-            state
-                .store
-                .save_report_template(REVIEW_TEMPLATE, DEFAULT_TEMPLATE, &user.user.username)
-                .await?;
-            let (status, mut page) = render_editor(&state, &user, DEFAULT_TEMPLATE.to_owned(), String::new()).await?;
-            page.notice = "Đã khôi phục mẫu mặc định.".into();
-            return Ok((status, page).into_response());
-        }
-        "save" => page.notice = "Chưa lưu: mẫu còn lỗi.".into(),
+        "save" | "reset" => page.notice = "Chưa lưu: mẫu còn lỗi.".into(),
         _ => {}
     }
     Ok((status, page).into_response())

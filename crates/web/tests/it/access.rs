@@ -86,7 +86,10 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
             "/clusters/HN-CUM2/emulation?year=2022".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],
         ),
-        ("/admin/templates/review".into(), [LOGIN, NO, NO, NO, NO, OK, OK]),
+        (
+            "/clusters/HN-CUM2/report/template?period=2022S1".into(),
+            [LOGIN, NO, NO, NO, OK, OK, OK],
+        ),
         ("/tin-tuc".into(), [OK, OK, OK, OK, OK, OK, OK]),
         ("/api/v1/clusters".into(), [UNAUTH, OK, OK, OK, OK, OK, OK]),
         (
@@ -717,7 +720,7 @@ async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: B
     let (status, _, page) = app
         .post_as(
             Some("thanhpho"),
-            "/admin/templates/review",
+            "/clusters/HN-CUM2/report/template?period=2022S1",
             &[("body", broken), ("action", "save")],
         )
         .await;
@@ -736,7 +739,7 @@ async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: B
     let (status, _, page) = app
         .post_as(
             Some("thanhpho"),
-            "/admin/templates/review",
+            "/clusters/HN-CUM2/report/template?period=2022S1",
             &[("body", custom), ("action", "preview")],
         )
         .await;
@@ -747,7 +750,7 @@ async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: B
     );
     app.post_as(
         Some("thanhpho"),
-        "/admin/templates/review",
+        "/clusters/HN-CUM2/report/template?period=2022S1",
         &[("body", custom), ("action", "save")],
     )
     .await;

@@ -12,3 +12,4 @@ mod scoring;
 mod security_audit;
 mod security_ballots;
 mod security_uploads;
+mod security_templates;
