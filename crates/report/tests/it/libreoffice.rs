@@ -373,6 +373,8 @@ fn libreoffice_lays_out_every_docx_with_each_figure_whole_and_each_name_broken_o
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("thidua-lo-docx-{}", std::process::id())));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // The profile's address is a file:// URL, so the folder must be absolute.
+    let dir = std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("{e}"));
     let files: Vec<PathBuf> = documents
         .iter()
         .map(|(name, doc)| {
