@@ -1,12 +1,23 @@
 //! `thidua verify audit`: walks the audit trail and says whether it is intact — every
 //! row present, unaltered, in order, up to the head — or lists each problem in
-//! Vietnamese and exits non-zero.
+//! Vietnamese and exits non-zero. It also says when the chain was started, so that an
+//! operator who logs the output notices a trail that was started over.
 
 use thidua_store::Store;
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {
     let report = store.verify_audit().await?;
     println!("{report}");
+    if let Some(started) = report
+        .started_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+    {
+        println!(
+            "Chuỗi bắt đầu lúc {} (UTC).",
+            started.to_utc().format("%H:%M ngày %d/%m/%Y")
+        );
+    }
     if report.is_intact() {
         Ok(())
     } else {

@@ -766,12 +766,15 @@ async fn verify_audit_says_intact_and_exits_non_zero_on_an_edited_trail(backend:
     let tampered = thidua(&db, &["verify", "audit"]);
 
     let events: u64 = intact
-        .trim()
+        .lines()
+        .next()
+        .unwrap_or_default()
         .strip_prefix("Nhật ký thay đổi: nguyên vẹn, ")
         .and_then(|rest| rest.strip_suffix(" sự kiện"))
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{intact}"));
     assert!(events > 0, "{intact}");
+    assert!(intact.contains("Chuỗi bắt đầu lúc "), "{intact}");
     let stdout = String::from_utf8_lossy(&tampered.stdout);
     assert!(!tampered.status.success(), "{stdout}");
     assert!(
