@@ -116,10 +116,28 @@ pub enum Command {
         /// Nạp dữ liệu mẫu trước khi chạy.
         #[arg(long)]
         demo: bool,
-        /// Đánh dấu cookie «Secure» — bật khi máy chủ chạy sau HTTPS.
-        #[arg(long, env = "THIDUA_SECURE_COOKIES")]
-        secure_cookies: bool,
+        /// Cookie, HTTPS và proxy.
+        #[command(flatten)]
+        web: ServeSecurity,
     },
+}
+
+/// How `thidua serve` marks its cookies and finds each client's address.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ServeSecurity {
+    /// Luôn đánh dấu cookie «Secure» (và gửi HSTS), kể cả khi lắng nghe trên 127.0.0.1 —
+    /// khi máy chủ nằm sau một proxy HTTPS trên cùng máy. Mặc định: «Secure» trừ khi
+    /// lắng nghe trên địa chỉ loopback.
+    #[arg(long, env = "THIDUA_SECURE_COOKIES", conflicts_with = "insecure_cookies")]
+    pub secure_cookies: bool,
+    /// Không đánh dấu cookie «Secure» dù lắng nghe trên mạng: chỉ dùng khi cố ý chạy http
+    /// trong mạng nội bộ (mật khẩu và phiên đi qua mạng không mã hóa).
+    #[arg(long, env = "THIDUA_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+    /// Lấy địa chỉ của người dùng từ địa chỉ cuối cùng của X-Forwarded-For (do proxy
+    /// phía trước ghi thêm) — chỉ bật khi mọi yêu cầu đều đi qua proxy đó.
+    #[arg(long, env = "THIDUA_TRUST_PROXY")]
+    pub trust_proxy: bool,
 }
 
 /// Which CSV format a file is in.

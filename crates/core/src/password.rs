@@ -39,6 +39,12 @@ pub fn fold(text: &str) -> String {
     text.nfc().collect::<String>().to_lowercase()
 }
 
+/// The password as it is hashed: NFC, nothing else changed — the same word typed on two
+/// Vietnamese keyboards (one composing "ậ", one sending "a" and two marks) is one password.
+pub fn normalise(password: &str) -> String {
+    password.nfc().collect()
+}
+
 /// Whether `password` is in the shipped list of common passwords.
 pub fn is_common(password: &str) -> bool {
     common_passwords().contains(&fold(password))

@@ -45,7 +45,7 @@ impl Store {
 
 /// The password of every demo account — printed by `thidua serve --demo`; never use the
 /// demo accounts on a real installation.
-pub const DEMO_PASSWORD: &str = "thidua-demo";
+pub const DEMO_PASSWORD: &str = "thidua-demo-2022";
 
 /// The demo's accounts: (login, name, role, unit).
 pub const DEMO_ACCOUNTS: [(&str, &str, thidua_core::Role, Option<&str>); 9] = {

@@ -30,11 +30,12 @@ pub enum StoreError {
     /// Wrong user name or password — deliberately not saying which.
     #[error("tên đăng nhập hoặc mật khẩu không đúng")]
     LoginFailed,
-    /// Too many wrong passwords: the account waits before the next try.
-    #[error("tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần; hãy thử lại sau {minutes} phút")]
-    AccountLocked {
-        /// Minutes left.
-        minutes: i64,
+    /// A login try that came too soon after wrong ones (by name, address or both) —
+    /// refused before any password is checked, and not saying which account it was.
+    #[error("đăng nhập tạm dừng: hãy thử lại sau {seconds} giây")]
+    LoginThrottled {
+        /// Seconds left to wait.
+        seconds: i64,
     },
     /// A hand-written file (TOML) that cannot be read; nothing was written.
     #[error("{what} chưa đúng {message}. Chưa có gì được lưu.")]

@@ -21,7 +21,7 @@ mod toml_file;
 mod url;
 mod workflow;
 
-pub use accounts::{MAX_FAILED_LOGINS, NewUser, Session, User};
+pub use accounts::{LoginAttempt, LoginPolicy, NewUser, Session, User};
 pub use audit::{AuditProblem, AuditReport};
 pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
 pub use emulation::{

@@ -1,70 +1,57 @@
-//! Đăng nhập — signing in and out, the session cookie, the signed-in user as an
-//! extractor, anti-forgery tokens, and the per-address limit on login attempts.
+//! Đăng nhập — signing in and out (of one session or of every device), the session
+//! cookie, the signed-in user as an extractor, anti-forgery tokens, and the client's
+//! address as the login throttle sees it.
 //!
 //! Sessions live in the database (so they survive a restart); the cookie holds a random
 //! token whose hash is stored. Cookies are `HttpOnly` and `SameSite=Lax`, and `Secure`
-//! when the server is told it sits behind HTTPS. Every form carries the session's
-//! anti-forgery token, checked on each POST, on top of the cross-site request check of
-//! tower-http's `CsrfLayer` (which also covers the login form, before any session).
+//! unless the server listens on a loopback address or is told `--insecure-cookies`
+//! ([`CookieMode`]). Every form carries the session's anti-forgery token, checked on
+//! each POST, on top of the cross-site request check of tower-http's `CsrfLayer` (which
+//! also covers the login form, before any session). Wrong passwords are throttled in the
+//! store ([`thidua_store::LoginPolicy`]), by name, by address and by both.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use thidua_core::{Access, Cluster, Principal, Role, UnitTree};
-use thidua_store::{StoreError, User};
+use thidua_store::{LoginAttempt, StoreError, User};
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "thidua_session";
-/// Attempts allowed from one address per window by default: enough for a district
-/// office whose officers share one address at the deadline, few enough to slow guessing.
-const ATTEMPTS_PER_ADDRESS: u32 = 100;
-/// The window of that limit.
-const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long the cookie lives in the browser (the session's 12 hours).
+const SESSION_MAX_AGE: u32 = 12 * 60 * 60;
 
-/// Login attempts per client address, in memory: it only has to slow guessing down.
-#[derive(Debug, Clone)]
-pub struct LoginLimiter {
-    attempts: Arc<Mutex<HashMap<IpAddr, (u32, Instant)>>>,
-    limit: u32,
+/// Whether the session cookie is marked `Secure` — sent by the browser over HTTPS only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieMode {
+    /// `Secure` unless the server listens on a loopback address: the demo on
+    /// 127.0.0.1 works over plain http, anything reachable from elsewhere needs HTTPS.
+    #[default]
+    Auto,
+    /// Always `Secure` (`--secure-cookies`): behind an HTTPS proxy on the same machine.
+    Secure,
+    /// Never (`--insecure-cookies`): plain http on a network, knowingly.
+    Insecure,
 }
 
-impl Default for LoginLimiter {
-    fn default() -> Self {
-        LoginLimiter::with_limit(ATTEMPTS_PER_ADDRESS)
-    }
-}
-
-impl LoginLimiter {
-    /// A limiter allowing `limit` attempts per address every 15 minutes.
-    pub fn with_limit(limit: u32) -> Self {
-        LoginLimiter {
-            attempts: Arc::default(),
-            limit,
+impl CookieMode {
+    /// Whether cookies are `Secure` for a server listening on `listen`.
+    pub fn secure_on(self, listen: SocketAddr) -> bool {
+        match self {
+            CookieMode::Auto => !listen.ip().to_canonical().is_loopback(),
+            CookieMode::Secure => true,
+            CookieMode::Insecure => false,
         }
-    }
-
-    /// Counts an attempt; `false` once the address has used up its window.
-    fn allow(&self, addr: Option<IpAddr>) -> bool {
-        let Some(addr) = addr else { return true };
-        let Ok(mut map) = self.attempts.lock() else { return true };
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < ATTEMPT_WINDOW);
-        let entry = map.entry(addr).or_insert((0, now));
-        entry.0 += 1;
-        entry.0 <= self.limit
     }
 }
 
@@ -194,6 +181,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/logout/all", post(logout_everywhere))
 }
 
 #[derive(Template, WebTemplate)]
@@ -238,59 +226,110 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// The client's address, when the server was started with connection info.
-struct ClientAddr(Option<IpAddr>);
+/// The client's address: the socket's peer (axum's connection info), or — when the
+/// server is told `--trust-proxy` — the last address of the last `X-Forwarded-For`
+/// header, the one our own proxy appended. Earlier entries are whatever the client
+/// wrote and are never read. None in tests that drive the router without a socket.
+pub(crate) struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        if !state.trust_proxy {
+            return Ok(ClientAddr(peer));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
+        Ok(ClientAddr(forwarded.or(peer)))
     }
+}
+
+/// The `Set-Cookie` value of a new session.
+fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE}{secure}")
+}
+
+/// The `Set-Cookie` value that makes the browser forget the session.
+fn expired_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A refused login's answer: 401 for a wrong name or password, 429 with `Retry-After`
+/// for a try that came too soon — the same for every name, existing or not.
+pub(crate) fn login_refusal(error: &StoreError) -> Option<(StatusCode, Option<i64>, String)> {
+    match error {
+        StoreError::LoginFailed => Some((StatusCode::UNAUTHORIZED, None, capitalise(&error.to_string()))),
+        StoreError::LoginThrottled { seconds } => Some((
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(*seconds),
+            capitalise(&error.to_string()),
+        )),
+        _ => None,
+    }
+}
+
+/// Adds `Retry-After` to a throttled answer.
+pub(crate) fn retry_after(mut response: Response, seconds: Option<i64>) -> Response {
+    if let Some(value) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 async fn login(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    ClientAddr(address): ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    let retry = |error: String| {
-        let page = LoginPage {
-            title: "Đăng nhập".into(),
-            query: String::new(),
-            me: None,
-            next: next.clone(),
-            username: form.username.clone(),
-            error,
-        };
-        (axum::http::StatusCode::UNAUTHORIZED, page).into_response()
+    let attempt = LoginAttempt {
+        username: &form.username,
+        password: &form.password,
+        address,
     };
-    if !state.login_limiter.allow(addr) {
-        return Ok(retry(
-            "Có quá nhiều lần đăng nhập từ địa chỉ này; hãy thử lại sau 15 phút.".into(),
-        ));
-    }
-    let user = match state.store.authenticate(&form.username, &form.password).await {
+    let user = match state.store.sign_in(attempt, &state.login_policy).await {
         Ok(user) => user,
-        Err(e @ (StoreError::LoginFailed | StoreError::AccountLocked { .. })) => {
-            return Ok(retry(capitalise(&e.to_string())));
+        Err(e) => {
+            let Some((status, wait, error)) = login_refusal(&e) else {
+                return Err(e.into());
+            };
+            let page = LoginPage {
+                title: "Đăng nhập".into(),
+                query: String::new(),
+                me: None,
+                next,
+                username: form.username.chars().take(64).collect(),
+                error,
+            };
+            return Ok(retry_after((status, page).into_response(), wait));
         }
-        Err(e) => return Err(e.into()),
     };
     let token = state.store.create_session(&user).await?;
-    let mut response = Redirect::to(&next).into_response();
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(with_cookie(
+        Redirect::to(&next).into_response(),
+        &session_cookie(&token, state.secure_cookies),
+    ))
 }
 
-fn capitalise(text: &str) -> String {
+/// A message as a sentence: capital first letter, full stop.
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -312,12 +351,30 @@ async fn logout(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&token).await?;
     }
-    let mut response = Redirect::to("/login").into_response();
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(with_cookie(
+        Redirect::to("/login").into_response(),
+        &expired_cookie(state.secure_cookies),
+    ))
+}
+
+/// "Đăng xuất khỏi mọi thiết bị": every session of the user ends, this one included —
+/// for the phone left in a meeting room or the password typed on a shared machine.
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    state.store.end_all_sessions(&user.user).await?;
+    Ok(with_cookie(
+        Redirect::to("/login").into_response(),
+        &expired_cookie(state.secure_cookies),
+    ))
+}
+
+/// The session token of a request, for keeping it when the others end.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }
 
 #[cfg(test)]
@@ -342,15 +399,15 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_stops_an_address_after_its_attempts() {
-        let limiter = LoginLimiter::default();
-        let addr = Some(IpAddr::from([127, 0, 0, 9]));
-        assert!((0..ATTEMPTS_PER_ADDRESS).all(|_| limiter.allow(addr)));
-        assert!(!limiter.allow(addr));
-        assert!(
-            limiter.allow(Some(IpAddr::from([127, 0, 0, 10]))),
-            "other addresses are not affected"
-        );
+    fn cookies_are_secure_unless_the_server_listens_on_loopback_or_is_told_otherwise() {
+        let on = |a: &str| a.parse::<SocketAddr>().unwrap_or_else(|e| panic!("{e}"));
+        assert!(CookieMode::Auto.secure_on(on("0.0.0.0:8080")));
+        assert!(CookieMode::Auto.secure_on(on("192.168.1.10:8080")));
+        assert!(!CookieMode::Auto.secure_on(on("127.0.0.1:8080")));
+        assert!(!CookieMode::Auto.secure_on(on("[::1]:8080")));
+        assert!(!CookieMode::Auto.secure_on(on("[::ffff:127.0.0.1]:8080")));
+        assert!(!CookieMode::Insecure.secure_on(on("0.0.0.0:8080")));
+        assert!(CookieMode::Secure.secure_on(on("127.0.0.1:8080")));
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl From<StoreError> for AppError {
             | StoreError::BadFile { .. }
             | StoreError::Domain(_)
             | StoreError::LoginFailed
-            | StoreError::AccountLocked { .. } => AppError::BadRequest(e.to_string()),
+            | StoreError::LoginThrottled { .. } => AppError::BadRequest(e.to_string()),
             StoreError::UnsupportedUrl(_)
             | StoreError::Corrupt(_)
             | StoreError::Database(_)

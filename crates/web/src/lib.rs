@@ -21,7 +21,6 @@ use thidua_store::Store;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
@@ -33,10 +32,14 @@ pub struct AppState {
     pub store: Store,
     /// Vietnamese collation, built once.
     pub collator: Arc<Collator>,
-    /// Login attempts per client address.
-    pub login_limiter: auth::LoginLimiter,
-    /// Whether cookies are marked `Secure` (set when served over HTTPS).
+    /// The login throttle's numbers (the load benchmark raises the per-address one).
+    pub login_policy: thidua_store::LoginPolicy,
+    /// Whether cookies are marked `Secure` — and `Strict-Transport-Security` sent; the
+    /// server sets it from its address ([`auth::CookieMode`]).
     pub secure_cookies: bool,
+    /// Whether the client's address is read from `X-Forwarded-For` (`--trust-proxy`):
+    /// only behind a proxy that sets it, or anyone could pick their address.
+    pub trust_proxy: bool,
     /// Slots for rendering review templates (user code) on blocking threads, shared by
     /// every request (`pages::report`).
     pub render_slots: Arc<tokio::sync::Semaphore>,
@@ -48,9 +51,10 @@ impl AppState {
         AppState {
             store,
             collator: Arc::new(Collator::new()),
-            login_limiter: auth::LoginLimiter::default(),
+            login_policy: thidua_store::LoginPolicy::default(),
             secure_cookies: false,
             render_slots: Arc::new(tokio::sync::Semaphore::new(pages::RENDER_SLOTS)),
+            trust_proxy: false,
         }
     }
 }
@@ -58,6 +62,7 @@ impl AppState {
 /// The whole application: pages, API, static assets, and the headers every response
 /// carries.
 pub fn router(state: AppState) -> Router {
+    let hsts = state.secure_cookies;
     Router::new()
         .merge(auth::router())
         .merge(pages::router())
@@ -69,20 +74,33 @@ pub fn router(state: AppState) -> Router {
         // Refuses cross-site form posts (Sec-Fetch-Site / Origin) before any handler runs.
         .layer(CsrfLayer::new())
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            // Everything the pages use is served from here: nothing loads from elsewhere.
-            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(axum::middleware::map_response(move |response| security_headers(response, hsts)))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The headers every response carries, set in one place (a handler's own value wins):
+/// no type sniffing, no framing by other sites, no full URLs in `Referer` to elsewhere,
+/// nothing loaded from elsewhere, and — when cookies are `Secure`, so the site is served
+/// over HTTPS — `Strict-Transport-Security`, so the browser never tries plain http again.
+async fn security_headers(mut response: axum::response::Response, hsts: bool) -> axum::response::Response {
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    // Everything the pages use is served from here: nothing loads from elsewhere.
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    );
+    set(header::REFERRER_POLICY, "same-origin");
+    if hsts {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    response
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
@@ -92,7 +110,7 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Connection info gives the login limiter each client's address.
+    // Connection info gives the login throttle each client's address.
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -229,10 +229,10 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    // Every simulated officer comes from 127.0.0.1: lift the per-address login limit,
-    // which would otherwise (rightly) stop this many sign-ins from one address.
+    // Every simulated officer comes from 127.0.0.1: raise the per-address login allowance,
+    // which would otherwise (rightly) slow this many sign-ins from one address.
     let mut state = AppState::new(store.clone());
-    state.login_limiter = thidua_web::auth::LoginLimiter::with_limit(u32::try_from(args.units * 2).unwrap_or(u32::MAX));
+    state.login_policy.free_failures_per_address = i64::try_from(args.units * 2).unwrap_or(i64::MAX);
     let server = tokio::spawn(thidua_web::launch(state, listener, async {
         let _ = stopped.await;
     }));

@@ -79,11 +79,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Window(command) => window::run(&store, command).await,
         Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
         Command::Verify(crate::args::VerifyCommand::Ballot { id }) => verify_ballot::run(&store, id).await,
-        Command::Serve {
-            addr,
-            demo,
-            secure_cookies,
-        } => serve::run(&store, &url, addr, demo, secure_cookies).await,
+        Command::Serve { addr, demo, web } => serve::run(&store, &url, addr, demo, web).await,
         Command::Bench(_) => Ok(()),
     };
     store.close().await;

@@ -5,13 +5,16 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use thidua_store::{DatabaseUrl, Store};
 use thidua_web::AppState;
+use thidua_web::auth::CookieMode;
+
+use crate::args::ServeSecurity;
 
 pub async fn run(
     store: &Store,
     url: &DatabaseUrl,
     addr: SocketAddr,
     demo: bool,
-    secure_cookies: bool,
+    security: ServeSecurity,
 ) -> anyhow::Result<()> {
     if demo {
         load_demo(store).await?;
@@ -25,8 +28,22 @@ pub async fn run(
         println!("Dữ liệu mẫu: http://{local}/clusters/HN-CUM2?period=2022S1");
         print_demo_accounts();
     }
+    let mode = if security.insecure_cookies {
+        CookieMode::Insecure
+    } else if security.secure_cookies {
+        CookieMode::Secure
+    } else {
+        CookieMode::Auto
+    };
     let mut state = AppState::new(store.clone());
-    state.secure_cookies = secure_cookies;
+    state.secure_cookies = mode.secure_on(local);
+    state.trust_proxy = security.trust_proxy;
+    if state.secure_cookies {
+        println!(
+            "Cookie đăng nhập chỉ được gửi qua HTTPS (Secure, kèm HSTS): hãy đặt máy chủ sau HTTPS, \
+             hoặc chạy với --insecure-cookies nếu cố ý dùng http trong mạng nội bộ."
+        );
+    }
     thidua_web::launch(state, listener, shutdown_signal())
         .await
         .context("máy chủ web dừng vì lỗi")?;

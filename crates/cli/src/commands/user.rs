@@ -1,4 +1,6 @@
-//! `thidua user`: create accounts, reset passwords, disable and enable them.
+//! `thidua user`: create accounts, reset passwords, disable and enable them. The store
+//! applies the password policy and the admin rules; a name taken (even by a `user add`
+//! running at the same moment) is refused with its Vietnamese message.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -12,7 +14,10 @@ use crate::args::UserCommand;
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Mật khẩu (ít nhất 8 ký tự): ");
+        eprint!(
+            "Mật khẩu (ít nhất {} ký tự, không dùng tên đăng nhập hay mật khẩu phổ biến): ",
+            thidua_core::password::MIN_PASSWORD_CHARS
+        );
         std::io::stderr().flush()?;
     }
     let mut line = String::new();
@@ -45,14 +50,14 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Passwd { username } => {
             let password = read_password()?;
             store.set_password(&username, &password).await?;
-            println!("Đã đặt lại mật khẩu cho {username}.");
+            println!("Đã đặt lại mật khẩu cho {username}; mọi phiên đăng nhập của tài khoản đã kết thúc.");
         }
         UserCommand::Disable { username } => {
-            store.set_disabled(&username, true).await?;
+            store.set_disabled(None, &username, true).await?;
             println!("Đã khóa tài khoản {username}.");
         }
         UserCommand::Enable { username } => {
-            store.set_disabled(&username, false).await?;
+            store.set_disabled(None, &username, false).await?;
             println!("Đã mở khóa tài khoản {username}.");
         }
         UserCommand::List => {

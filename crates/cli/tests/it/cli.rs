@@ -368,7 +368,7 @@ async fn an_admin_creates_a_chair_and_two_officers_from_the_command_line(backend
         "123\n",
     );
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("ít nhất 8 ký tự"));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("ít nhất 12 ký tự"));
     let no_unit = thidua_with_input(
         &db,
         &["user", "add", "khongdonvi", "--name", "X", "--role", "officer"],

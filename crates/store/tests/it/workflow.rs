@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use thidua_core::workflow::{Action, Situation, SubmissionState};
 use thidua_core::{IndicatorCode, Period, Role, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
-use thidua_store::{Backend, Decision, FormInput, Narrative, NewUser, Store, StoreError, User};
+use thidua_store::{
+    Backend, Decision, FormInput, LoginAttempt, LoginPolicy, Narrative, NewUser, Store, StoreError, User,
+};
 
 thidua_store::on_both_backends!(
     a_user_signs_in_with_the_right_password_only,
-    five_wrong_passwords_lock_the_account,
+    wrong_passwords_make_the_name_wait_and_a_reset_lets_its_owner_in,
     passwords_are_stored_as_argon2id_hashes,
     a_session_finds_its_user_until_logout_or_disabling,
     a_session_survives_a_restart_of_the_server,
@@ -109,28 +111,49 @@ async fn a_user_signs_in_with_the_right_password_only(backend: Backend) {
     ));
 }
 
-async fn five_wrong_passwords_lock_the_account(backend: Backend) {
+/// Waits long enough that none runs out while a test runs: the tests never race the clock.
+fn patient_policy() -> LoginPolicy {
+    LoginPolicy {
+        first_delay: std::time::Duration::from_secs(3600),
+        ..LoginPolicy::default()
+    }
+}
+
+async fn wrong_passwords_make_the_name_wait_and_a_reset_lets_its_owner_in(backend: Backend) {
     let Some((_db, store)) = demo(backend).await else {
         return;
     };
     user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
+    let policy = patient_policy();
+    let attempt = |username, password| LoginAttempt {
+        username,
+        password,
+        address: None,
+    };
 
-    for _ in 0..5 {
-        assert!(matches!(
-            store.authenticate("hadong", "đoán-bừa").await,
-            Err(StoreError::LoginFailed)
-        ));
+    // The free failures and the one that sets the first wait are all checked…
+    for name in ["hadong", "khong-co-ai"] {
+        for _ in 0..=policy.free_failures {
+            let result = store.sign_in(attempt(name, "đoán-bừa"), &policy).await;
+            assert!(matches!(result, Err(StoreError::LoginFailed)), "{name}: {result:?}");
+        }
     }
+    // …then the name waits, right password or not, existing account or not.
+    let waits = store.sign_in(attempt("hadong", "mật-khẩu-dài"), &policy).await;
+    assert!(matches!(waits, Err(StoreError::LoginThrottled { .. })), "{waits:?}");
+    let missing = store.sign_in(attempt("khong-co-ai", "mật-khẩu-dài"), &policy).await;
+    assert!(matches!(missing, Err(StoreError::LoginThrottled { .. })), "{missing:?}");
 
-    let locked = store.authenticate("hadong", "mật-khẩu-dài").await;
-    assert!(matches!(locked, Err(StoreError::AccountLocked { .. })), "{locked:?}");
     store
         .set_password("hadong", "mật-khẩu-mới-123")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        store.authenticate("hadong", "mật-khẩu-mới-123").await.is_ok(),
-        "a reset unlocks"
+        store
+            .sign_in(attempt("hadong", "mật-khẩu-mới-123"), &policy)
+            .await
+            .is_ok(),
+        "an admin's reset lets the owner in"
     );
 }
 
@@ -178,7 +201,7 @@ async fn a_session_finds_its_user_until_logout_or_disabling(backend: Backend) {
 
     let second = store.create_session(&officer).await.unwrap_or_else(|e| panic!("{e}"));
     store
-        .set_disabled("hadong", true)
+        .set_disabled(None, "hadong", true)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(store.session(&second).await.unwrap_or_else(|e| panic!("{e}")).is_none());

@@ -1,5 +1,7 @@
-//! Quản trị tài khoản — the admin's page: every account, a form to create one, and
-//! disabling or enabling an account. Only admins reach it.
+//! Quản trị tài khoản — the admin's page: every account, a form to create one,
+//! resetting a password, and disabling or enabling an account (both end the account's
+//! sessions). Only admins reach it; an admin cannot disable itself, nor the last enabled
+//! admin be disabled (the store's rule).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,6 +21,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/users/{username}/status", post(set_status))
+        .route("/admin/users/{username}/password", post(reset_password))
 }
 
 struct UserLine {
@@ -157,13 +160,20 @@ async fn create_user(
             let notice = format!("Đã tạo tài khoản {}.", created.username);
             Ok(render(&state, &user, String::new(), notice).await?.into_response())
         }
-        Err(AppError::BadRequest(m) | AppError::Conflict(m) | AppError::NotFound(m)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&state, &user, m, String::new()).await?,
-        )
-            .into_response()),
-        Err(other) => Err(other),
+        Err(e) => refused(&state, &user, e).await,
     }
+}
+
+/// The page again with the reason on it: 409 when the name is taken (also when two
+/// admins create it at the same moment), 422 for what was typed wrong.
+async fn refused(state: &AppState, user: &CurrentUser, error: AppError) -> Result<Response, AppError> {
+    let (status, message) = match error {
+        AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+        AppError::BadRequest(m) | AppError::NotFound(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+        other => return Err(other),
+    };
+    let message = crate::auth::capitalise(&message);
+    Ok((status, render(state, user, message, String::new()).await?).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -180,9 +190,40 @@ async fn set_status(
 ) -> Result<Response, AppError> {
     ensure_admin(&user)?;
     user.check_csrf(&form.csrf)?;
-    if username == user.user.username {
-        return Err(AppError::Conflict("không thể tự khóa tài khoản của mình".into()));
+    // The store compares accounts by id, not by the name as typed in the URL.
+    match state
+        .store
+        .set_disabled(Some(&user.user), &username, form.disabled == "1")
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => refused(&state, &user, e.into()).await,
     }
-    state.store.set_disabled(&username, form.disabled == "1").await?;
-    Ok(Redirect::to("/admin/users").into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ResetForm {
+    csrf: String,
+    password: String,
+}
+
+/// An admin sets a new password for someone who lost theirs; that account's sessions end.
+async fn reset_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, AppError> {
+    ensure_admin(&user)?;
+    user.check_csrf(&form.csrf)?;
+    match state.store.set_password(&username, &form.password).await {
+        Ok(()) => {
+            let notice = format!(
+                "Đã đặt lại mật khẩu cho {}; mọi phiên đăng nhập của tài khoản đó đã kết thúc.",
+                username.trim().to_lowercase()
+            );
+            Ok(render(&state, &user, String::new(), notice).await?.into_response())
+        }
+        Err(e) => refused(&state, &user, e.into()).await,
+    }
 }

@@ -1,5 +1,6 @@
 //! The pages people use. Each module owns its routes.
 
+mod account;
 mod admin;
 mod awards;
 mod ballot;
@@ -39,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(form::router())
         .merge(admin::router())
+        .merge(account::router())
         .merge(report::router())
         .merge(news::router())
         .merge(conference::router())

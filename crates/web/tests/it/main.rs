@@ -9,6 +9,7 @@ mod browser;
 mod common;
 mod http;
 mod scoring;
+mod security_logins;
 mod security_audit;
 mod security_ballots;
 mod security_uploads;

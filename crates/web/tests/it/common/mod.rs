@@ -151,3 +151,51 @@ pub fn encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// For the login tests: requests from a chosen client address, and a restarted server.
+impl TestApp {
+    /// Posts a form as `who` (with their anti-forgery token) from the client address
+    /// `from`, as a socket's peer address would reach the server.
+    pub async fn post_from(
+        &self,
+        from: &str,
+        who: Option<&str>,
+        uri: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let cookie = self.cookie(who);
+        let csrf = who.map(|w| self.csrf(w)).unwrap_or_default();
+        self.post_with_cookie(from, &cookie, &csrf, uri, fields).await
+    }
+
+    /// Posts a form with a raw `Cookie` header and anti-forgery token, from `from`.
+    pub async fn post_with_cookie(
+        &self,
+        from: &str,
+        cookie: &str,
+        csrf: &str,
+        uri: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            body.push(format!("csrf={csrf}"));
+        }
+        let peer: std::net::SocketAddr = format!("{from}:40000")
+            .parse()
+            .unwrap_or_else(|e| panic!("client address {from}: {e}"));
+        let mut request = Request::post(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.join("&")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// A new server state over a new connection to the same database and key: what a
+    /// restarted process starts with.
+    pub async fn restarted_state(&self) -> AppState {
+        AppState::new(self._db.store().await)
+    }
+}
