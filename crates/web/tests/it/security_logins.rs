@@ -30,6 +30,7 @@ on_both_backends!(
     the_only_admin_cannot_disable_itself,
     parallel_creation_of_one_user_name_gives_one_account_and_a_409,
     cookies_are_secure_and_hsts_is_sent_off_loopback,
+    behind_a_trusted_proxy_the_address_is_the_last_forwarded_hop,
 );
 
 /// A guesser's address, another one, and the office the accounts normally sign in from.
@@ -592,4 +593,62 @@ async fn cookies_are_secure_and_hsts_is_sent_off_loopback(backend: Backend) {
             );
         }
     }
+}
+
+/// A sign-in through a proxy at `proxy` that says the client is `forwarded`.
+async fn login_forwarded(app: &TestApp, proxy: &str, forwarded: &str, name: &str, password: &str) -> StatusCode {
+    let body = format!(
+        "username={}&password={}&next=%2F",
+        crate::common::encode(name),
+        crate::common::encode(password)
+    );
+    let mut request = axum::http::Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", forwarded)
+        .body(axum::body::Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let peer: std::net::SocketAddr = format!("{proxy}:40000").parse().unwrap_or_else(|e| panic!("{e}"));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    app.send(request).await.0
+}
+
+async fn behind_a_trusted_proxy_the_address_is_the_last_forwarded_hop(backend: Backend) {
+    let policy = LoginPolicy {
+        free_failures_per_address: 2,
+        ..patient_policy()
+    };
+    let Some(mut app) = app_with(backend, policy).await else {
+        return;
+    };
+    app.state.trust_proxy = true;
+    const PROXY: &str = "10.0.0.1";
+
+    // The guesser's address is the hop the proxy appended, whatever came before it.
+    for (i, written) in ["1.1.1.1", "2.2.2.2", "3.3.3.3"].into_iter().enumerate() {
+        let forwarded = format!("{written}, {STRANGER}");
+        let status = login_forwarded(&app, PROXY, &forwarded, &format!("ten-{i}"), "mật-khẩu-đoán").await;
+        assert_eq!(status, WRONG);
+    }
+    let spoofed = format!("{OFFICE}, {STRANGER}");
+    assert_eq!(
+        login_forwarded(&app, PROXY, &spoofed, "tayho", DEMO_PASSWORD).await,
+        WAIT
+    );
+    // Another client behind the same proxy is not slowed by it.
+    let other = format!("{STRANGER}, {OFFICE}");
+    assert_eq!(
+        login_forwarded(&app, PROXY, &other, "tayho", DEMO_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+
+    // Not trusted, the header is ignored: the socket's address is the client's.
+    app.state.trust_proxy = false;
+    for i in 0..3 {
+        let status = login_forwarded(&app, OTHER_STRANGER, OFFICE, &format!("khac-{i}"), "mật-khẩu-đoán").await;
+        assert_eq!(status, WRONG);
+    }
+    assert_eq!(
+        login_forwarded(&app, OTHER_STRANGER, OFFICE, "caugiay", DEMO_PASSWORD).await,
+        WAIT
+    );
 }
