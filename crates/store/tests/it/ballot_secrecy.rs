@@ -794,13 +794,14 @@ async fn casting_logs_neither_the_paper_nor_the_voter(backend: Backend) {
     let ballot = ok(store.open_ballot(&chair, spec()).await);
     let capture = Capture::default();
 
-    let logged = {
-        let _guard = tracing::subscriber::set_default(capture.clone());
-        ok(store
-            .cast_ballot(ballot.id, &code("HN-TAYHO"), own_paper("HN-TAYHO"))
-            .await);
-        capture.lines()
-    };
+    // The capture follows the future onto whichever worker thread polls it (a
+    // thread-local default would miss polls on the runtime's other thread).
+    use tracing::instrument::WithSubscriber;
+    ok(store
+        .cast_ballot(ballot.id, &code("HN-TAYHO"), own_paper("HN-TAYHO"))
+        .with_subscriber(capture.clone())
+        .await);
+    let logged = capture.lines();
 
     // sqlx logs each statement (without its values): on PostgreSQL on the caller's
     // thread, where the capture does see the cast (SQLite's run on its worker thread).
