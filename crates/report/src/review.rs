@@ -962,6 +962,9 @@ mod tests {
             "{{ \"x\" * 100000000 }}",
             "{% set s = \"ab\" * 10000000 %}{{ s | length }}",
             "{{ ([\"x\" * 1000000] * 1000) | join(\"\") | length }}",
+            "{{ \"a\\nb\" | indent(100000000) | length }}",
+            "{{ \"%100000000s\" | format(\"x\") | length }}",
+            "{{ (\"x\" * 1000000) | replace(\"x\", \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\") | length }}",
         ] {
             let err = demo_review(template)
                 .err()
