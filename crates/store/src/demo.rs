@@ -1,6 +1,7 @@
 //! The demo dataset shipped with thidua: Cụm thi đua số 2 of Hà Nội, first half of 2022,
 //! whose cluster totals are the figures of that cluster's published review. Loading it
-//! twice changes nothing, because every import replaces what it wrote before.
+//! twice changes nothing: every catalog import replaces what it wrote before, and the
+//! figures are loaded only into a database that has none of them yet.
 
 use crate::error::StoreError;
 use crate::store::Store;
@@ -32,7 +33,18 @@ impl Store {
         self.import_indicators_csv(indicators).await?;
         self.import_rules_csv(rules).await?;
         self.import_clusters_csv(clusters).await?;
-        self.import_values_csv(values).await?;
+        // The figures only into a database that has none of the demo's yet: `serve --demo`
+        // loads the demo at every start, and figures the demo's users have since changed
+        // and accepted through the workflow are theirs — re-importing would refuse them
+        // (settled figures are not overwritten by an import) or undo their work.
+        let loaded: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM data_value v JOIN unit u ON u.id = v.unit_id WHERE u.code = 'HN-HADONG' AND v.period = '2022S1'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        if loaded == 0 {
+            self.import_values_csv(values).await?;
+        }
         self.import_conference_toml(DEMO_CONFERENCE).await?;
         // The year's emulation for HN-CUM2: its criteria (by its members' level) and the
         // award catalogue. Saving the same criteria again keeps their version.

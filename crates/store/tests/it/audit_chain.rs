@@ -24,6 +24,7 @@ thidua_store::on_both_backends!(
     a_deleted_head_is_reported_and_nothing_more_is_chained,
     a_trail_left_alone_verifies,
     rows_written_before_the_chain_are_sealed_once_and_a_reset_head_is_not_resealed,
+    the_demo_loads_again_over_figures_its_users_changed_and_accepted,
 );
 
 const S1: Period = Period::HalfYear(2022, 1);
@@ -652,4 +653,52 @@ async fn rows_written_before_the_chain_are_sealed_once_and_a_reset_head_is_not_r
         "a head reset by hand over a sealed trail is reported, not resealed: {reset}"
     );
     drop(pool);
+}
+
+/// `serve --demo` loads the demo at every start: a figure its users changed and accepted
+/// through the workflow neither stops the start (an import may not overwrite it) nor is
+/// undone by it.
+async fn the_demo_loads_again_over_figures_its_users_changed_and_accepted(backend: Backend) {
+    let Some((_db, store)) = demo(backend).await else {
+        return;
+    };
+    let officer = user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
+    let chair = user(&store, "cumtruong", Role::Chair, Some("HN-HADONG")).await;
+    let unit: UnitCode = code("HN-HADONG");
+    ok(store
+        .save_submission(
+            &officer,
+            &unit,
+            S1,
+            Action::Submit,
+            ENTER,
+            form(0, &[("TANG_SO_DAM", 1021)]),
+        )
+        .await);
+    let upper = user(&store, "thanhpho", Role::Upper, Some("HN")).await;
+    let _ = chair;
+    ok(store
+        .decide_submission(
+            &upper,
+            &unit,
+            S1,
+            Decision {
+                action: Action::Accept,
+                situation: REVIEW,
+                version: 1,
+                reason: None,
+            },
+        )
+        .await);
+    assert_eq!(
+        figure(&store, "HN-HADONG", "TANG_SO_DAM").await,
+        Some(Value::Whole(1021))
+    );
+
+    ok(store.load_demo().await);
+    assert_eq!(
+        figure(&store, "HN-HADONG", "TANG_SO_DAM").await,
+        Some(Value::Whole(1021)),
+        "the accepted figure stays"
+    );
 }
