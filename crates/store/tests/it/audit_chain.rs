@@ -675,8 +675,8 @@ async fn the_demo_loads_again_over_figures_its_users_changed_and_accepted(backen
             form(0, &[("TANG_SO_DAM", 1021)]),
         )
         .await);
+    // The chair's own unit is reviewed by the upper level.
     let upper = user(&store, "thanhpho", Role::Upper, Some("HN")).await;
-    let _ = chair;
     ok(store
         .decide_submission(
             &upper,
