@@ -2,3 +2,4 @@
 
 mod cli;
 mod verify_ballot;
+mod report_templates;
