@@ -663,7 +663,6 @@ async fn the_demo_loads_again_over_figures_its_users_changed_and_accepted(backen
         return;
     };
     let officer = user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
-    let chair = user(&store, "cumtruong", Role::Chair, Some("HN-HADONG")).await;
     let unit: UnitCode = code("HN-HADONG");
     ok(store
         .save_submission(
