@@ -60,8 +60,8 @@ pub(crate) struct ClusterRollupDto {
     get,
     path = "/api/v1/clusters/{code}/rollup",
     params(
-        ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2"),
-        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207")
+        ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2", example = "HN-CUM2"),
+        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207", example = "2022S1")
     ),
     responses(
         (status = 200, body = ClusterRollupDto),
@@ -77,8 +77,7 @@ pub(super) async fn cluster_rollup(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
-    let (cluster, period, _) = crate::pages::resolve_cluster(&state, &code, query.period.as_deref()).await?;
-    crate::pages::ensure_can_view_cluster(&Scope::load(&state).await?, &user.principal(), &cluster)?;
+    let (cluster, period, _, _) = crate::pages::visible_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
     Ok(Json(ClusterRollupDto {
         cluster: ClusterDto::from(&cluster),

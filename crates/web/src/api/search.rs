@@ -35,7 +35,7 @@ pub(crate) struct SearchHitDto {
 #[utoipa::path(
     get,
     path = "/api/v1/search",
-    params(("q" = String, Query, description = "Words to find, with or without diacritics")),
+    params(("q" = String, Query, description = "Words to find, with or without diacritics", example = "ha dong")),
     responses((status = 200, body = Vec<SearchHitDto>))
 )]
 pub(super) async fn search(

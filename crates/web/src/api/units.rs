@@ -33,8 +33,8 @@ pub(crate) struct UnitRollupDto {
     get,
     path = "/api/v1/units/{code}/rollup",
     params(
-        ("code" = String, Path, description = "Unit code, e.g. HN-HADONG"),
-        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207")
+        ("code" = String, Path, description = "Unit code, e.g. HN-HADONG", example = "HN-HADONG"),
+        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207", example = "2022S1")
     ),
     responses(
         (status = 200, body = UnitRollupDto),

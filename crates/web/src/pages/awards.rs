@@ -223,7 +223,8 @@ fn proposal_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, 
     }
 }
 
-fn decision_row(scope: &Scope, catalogue: &AwardCatalogue, d: &StoredDecision) -> DecisionRow {
+/// A decision as listed to the user: only the recipients they may see are named.
+fn decision_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, d: &StoredDecision) -> DecisionRow {
     let decision = &d.decision;
     DecisionRow {
         id: d.id,
@@ -231,9 +232,9 @@ fn decision_row(scope: &Scope, catalogue: &AwardCatalogue, d: &StoredDecision) -
         signed_on: format_date_vi(decision.signed_on),
         award: form_name(catalogue, &decision.award),
         issuer: decision.issuer.clone(),
-        recipients: decision
-            .recipients
-            .iter()
+        recipients: access
+            .visible_recipients(&decision.recipients)
+            .into_iter()
             .map(|r| describe(scope, r))
             .collect::<Vec<_>>()
             .join("; "),
@@ -322,7 +323,7 @@ async fn list_page(
                 access.can_view_unit(r.unit()) && cluster.as_ref().is_none_or(|c| in_cluster(&scope, c, r.unit()))
             })
         })
-        .map(|d| decision_row(&scope, &catalogue, d))
+        .map(|d| decision_row(&access, &scope, &catalogue, d))
         .collect();
     let can_propose = match &cluster {
         Some(c) => access.can_decide_for(c),
@@ -590,12 +591,7 @@ async fn load_decision(state: &AppState, user: &CurrentUser, id: &str) -> Result
     let scope = Scope::load(state).await?;
     let principal = user.principal();
     let access = scope.access(&principal);
-    if !decision
-        .decision
-        .recipients
-        .iter()
-        .any(|r| access.can_view_unit(r.unit()))
-    {
+    if access.visible_recipients(&decision.decision.recipients).is_empty() {
         return Err(AppError::Forbidden(format!(
             "bạn không có quyền xem quyết định {}",
             decision.decision.number
@@ -631,9 +627,10 @@ async fn decision_page(
         level: kind_label_vi(&d.level).to_owned(),
         award: form_name(&catalogue, &d.award),
         year: d.year,
-        recipients: d
-            .recipients
-            .iter()
+        // A decision for units of several clusters names to each viewer only theirs.
+        recipients: access
+            .visible_recipients(&d.recipients)
+            .into_iter()
             .map(|r| (recipient_kind(r), describe(&scope, r), r.unit().to_string()))
             .collect(),
         proposals: stored.proposals.clone(),

@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
+use thidua_core::workflow::SubmissionState;
 use thidua_core::{Cluster, ClusterCode, Period};
 
 use super::PeriodQuery;
@@ -47,44 +48,85 @@ struct StatusLine {
     timeliness: String,
     missing: String,
     missing_count: usize,
+    /// Whether the missing figures may be shown: to the unit and its reviewers, and to
+    /// peers once the figures are official (accepted, or imported from a file).
+    missing_shown: bool,
     can_open: bool,
 }
 
+/// What a peer sees of a form that has not been sent (a draft, a returned form, nothing).
+const NOT_SENT: &str = "Chưa gửi";
+
 /// Finds the cluster and the period to show: the one asked for, or else the latest with
-/// data, or else the first half of the cluster's latest year.
+/// data, or else the first half of the cluster's latest year — among the years the user
+/// may see. See [`visible_cluster`].
 pub(crate) async fn resolve_cluster(
     state: &AppState,
+    user: &CurrentUser,
     code: &str,
     period: Option<&str>,
 ) -> Result<(Cluster, Period, Vec<i32>), AppError> {
+    let (cluster, period, years, _) = visible_cluster(state, user, code, period).await?;
+    Ok((cluster, period, years))
+}
+
+/// The cluster `code` in the period asked for (or the latest with data, or the first half
+/// of its latest year), with the years the user may see, newest first, and the tree and
+/// clusters the check loaded.
+///
+/// Access is checked before any year is named: someone who may see no year of the
+/// cluster is refused without learning one, and a year outside the user's part is
+/// answered as a year the cluster does not have, so that asking year by year tells
+/// nothing either.
+pub(crate) async fn visible_cluster(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period: Option<&str>,
+) -> Result<(Cluster, Period, Vec<i32>, Scope), AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy cụm thi đua «{code}»"));
     let code = ClusterCode::parse(code).map_err(|_| not_found())?;
-    let years = state.store.cluster_years(&code).await?;
-    let Some(&latest) = years.first() else {
+    let scope = Scope::load(state).await?;
+    if !scope.clusters.iter().any(|c| c.code == code) {
         return Err(not_found());
+    }
+    let principal = user.principal();
+    let years = scope.access(&principal).visible_years(&code);
+    let Some(&latest) = years.first() else {
+        return Err(AppError::Forbidden(format!(
+            "bạn không có quyền xem cụm thi đua «{code}»"
+        )));
     };
+    let constituted = |year: i32| scope.clusters.iter().find(|c| c.code == code && c.year == year);
     let period = match period.filter(|p| !p.trim().is_empty()) {
         Some(p) => Period::parse(p)?,
         None => {
-            let members = state.store.cluster(&code, latest).await?.members;
+            let members = constituted(latest).map(|c| c.members.clone()).unwrap_or_default();
             let with_data = state.store.periods_with_values(&members).await?;
-            // The latest period with data in a year the cluster exists, else its newest year.
+            // The latest period with data in a year the user may see, else its newest year.
             with_data
                 .into_iter()
                 .find(|p| years.contains(&p.year()))
                 .unwrap_or(Period::HalfYear(latest, 1))
         }
     };
-    if !years.contains(&period.year()) {
+    let Some(cluster) = constituted(period.year()).filter(|_| years.contains(&period.year())) else {
         let list: Vec<String> = years.iter().map(i32::to_string).collect();
+        // The same answer whether the year exists outside the user's part or not at all.
+        let all_years = scope.clusters.iter().filter(|c| c.code == code).count();
+        let within = if years.len() < all_years {
+            " trong phạm vi của bạn"
+        } else {
+            ""
+        };
         return Err(AppError::NotFound(format!(
-            "cụm thi đua «{code}» chưa được lập cho năm {} (có các năm: {})",
+            "cụm thi đua «{code}» chưa được lập cho năm {}{within} (có các năm: {})",
             period.year(),
             list.join(", ")
         )));
-    }
-    let cluster = state.store.cluster(&code, period.year()).await?;
-    Ok((cluster, period, years))
+    };
+    let cluster = cluster.clone();
+    Ok((cluster, period, years, scope))
 }
 
 /// Refuses a cluster outside the user's part of the hierarchy.
@@ -109,10 +151,8 @@ async fn cluster_page(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<ClusterPage, AppError> {
-    let (cluster, period, years) = resolve_cluster(&state, &code, query.period.as_deref()).await?;
-    let scope = Scope::load(&state).await?;
+    let (cluster, period, years, scope) = visible_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let principal = user.principal();
-    ensure_can_view_cluster(&scope, &principal, &cluster)?;
     let (rollup, catalog, with_data) = tokio::try_join!(
         state.store.rollup_cluster(&cluster.code, period),
         state.store.catalog(),
@@ -135,24 +175,35 @@ async fn cluster_page(
         .map(|s| {
             let name_of_indicator =
                 |c: &thidua_core::IndicatorCode| catalog.get(c).map_or_else(|| c.to_string(), |i| i.name.clone());
+            // A peer is told only whether the form has been sent: a draft, a returned
+            // form, what it still lacks are the unit's and its reviewers' to see.
+            let detail = access.can_see_draft_state(&s.unit, period);
+            let sent = s.state.is_some_and(|st| st.is_sent());
+            let official = s.state.is_none_or(|st| st == SubmissionState::Accepted);
+            let state_label = match s.state {
+                Some(st) if detail || sent => st.label_vi().to_owned(),
+                Some(_) => NOT_SENT.to_owned(),
+                None if s.missing.is_empty() => "Số liệu nhập từ tệp".to_owned(),
+                None if detail => "Chưa nhập".to_owned(),
+                None => NOT_SENT.to_owned(),
+            };
+            let dated = detail || sent;
             StatusLine {
                 unit_name: tree
                     .get(&s.unit)
                     .map_or_else(|| s.unit.to_string(), |u| u.short_name().to_owned()),
-                state: match s.state {
-                    Some(st) => st.label_vi().to_owned(),
-                    None if s.missing.is_empty() => "Số liệu nhập từ tệp".to_owned(),
-                    None => "Chưa nhập".to_owned(),
-                },
+                state: state_label,
                 submitted: s
                     .submitted_on
+                    .filter(|_| dated)
                     .map(thidua_core::period::format_date_vi)
                     .unwrap_or_default(),
-                timeliness: match s.late {
+                timeliness: match s.late.filter(|_| dated) {
                     Some(true) => "Muộn".to_owned(),
                     Some(false) => "Đúng hạn".to_owned(),
                     None => String::new(),
                 },
+                missing_shown: detail || official,
                 missing: s.missing.iter().map(name_of_indicator).collect::<Vec<_>>().join("; "),
                 missing_count: s.missing.len(),
                 can_open: access.can_read_submission(&s.unit, period, false) || access.can_enter(&s.unit),

@@ -35,11 +35,10 @@ pub(crate) async fn cluster_of_year(
     code: &str,
     year: Option<i32>,
 ) -> Result<(Cluster, Scope), AppError> {
-    // Without a year, the year of the cluster's latest figures, as its page does.
+    // Without a year, the year of the cluster's latest figures, as its page does; the
+    // access check comes first, so the years are named only to who may see them.
     let year = year.map(|y| y.to_string());
-    let (cluster, _, _) = super::resolve_cluster(state, code, year.as_deref()).await?;
-    let scope = Scope::load(state).await?;
-    super::ensure_can_view_cluster(&scope, &user.principal(), &cluster)?;
+    let (cluster, _, _, scope) = super::cluster::visible_cluster(state, user, code, year.as_deref()).await?;
     Ok((cluster, scope))
 }
 

@@ -11,7 +11,7 @@ mod emulation;
 mod form;
 mod pledge;
 mod scoring;
-pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
+pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster, visible_cluster};
 pub(crate) use search::visible_hits;
 pub(crate) use report::RENDER_SLOTS;
 pub(crate) use unit::ensure_can_view_unit;

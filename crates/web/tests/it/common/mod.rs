@@ -2,6 +2,8 @@
 //! backend, with a signed-in session for every demo account.
 
 
+pub mod statements;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
