@@ -42,6 +42,13 @@ pub(crate) const DEFAULT: BodyLimit = BodyLimit {
     what: "Dữ liệu gửi lên",
 };
 
+/// A criteria set as a TOML file: hand-written, the demo's is 9 kB.
+pub(crate) const CRITERIA_FILE: BodyLimit = BodyLimit {
+    shown: MB,
+    request: MB + ENVELOPE,
+    what: "Tệp bảng tiêu chí",
+};
+
 /// A unit's form as a workbook: the upload limit of [`thidua_report::xlsx_bounds`].
 pub(crate) const FORM_WORKBOOK: BodyLimit = BodyLimit {
     shown: thidua_report::xlsx_bounds::MAX_WORKBOOK_BYTES,
@@ -121,4 +128,56 @@ async fn explain(State(limit): State<BodyLimit>, request: Request, next: Next) -
         return limit.refusal(&path);
     }
     response
+}
+
+/// One uploaded file, as the browser sent it.
+#[derive(Debug)]
+pub(crate) struct UploadedFile {
+    /// The name the browser gave (untrusted: for display and type guessing only).
+    pub(crate) filename: String,
+    /// The media type the browser claimed (untrusted).
+    pub(crate) content_type: String,
+    /// Its bytes, at most the route's limit.
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// A multipart form with one file field named `file` and text fields beside it.
+#[derive(Debug, Default)]
+pub(crate) struct Upload {
+    /// The text fields (the anti-forgery token among them).
+    pub(crate) fields: std::collections::BTreeMap<String, String>,
+    /// The file, when one was sent.
+    pub(crate) file: Option<UploadedFile>,
+}
+
+/// Reads an upload under `limit`: a body that outgrows it mid-stream and a file over the
+/// limit are both the Vietnamese 413; a malformed body is a 400.
+pub(crate) async fn read_upload(mut multipart: axum::extract::Multipart, limit: BodyLimit) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(limit.message())
+        } else {
+            AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"))
+        }
+    };
+    let mut upload = Upload::default();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field.content_type().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() as u64 > limit.shown {
+                return Err(AppError::PayloadTooLarge(limit.message()));
+            }
+            upload.file = Some(UploadedFile {
+                filename,
+                content_type,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            upload.fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    Ok(upload)
 }

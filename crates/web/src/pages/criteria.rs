@@ -8,11 +8,9 @@
 //! store, so a bad file writes nothing and the message names its line or criterion — or
 //! start the year from last year's set.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,16 +27,11 @@ use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
-/// Largest criteria file accepted; the demo's is 9 kB.
-const MAX_FILE: usize = 1024 * 1024;
-
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/clusters/{code}/criteria",
-            get(page)
-                .post(import)
-                .layer(DefaultBodyLimit::max(MAX_FILE + 64 * 1024)),
+            crate::body_limit::limited(get(page).post(import), crate::body_limit::CRITERIA_FILE),
         )
         .route("/clusters/{code}/criteria/copy", post(copy))
 }
@@ -401,24 +394,11 @@ async fn import(
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<CriteriaQuery>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut file: Option<Vec<u8>> = None;
-    let bad =
-        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"));
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > MAX_FILE {
-                return Err(AppError::BadRequest("tệp bảng tiêu chí quá lớn (tối đa 1 MB)".into()));
-            }
-            file = Some(bytes.to_vec());
-        } else {
-            fields.insert(name, field.text().await.map_err(bad)?);
-        }
-    }
+    let crate::body_limit::Upload { fields, file } =
+        crate::body_limit::read_upload(multipart, crate::body_limit::CRITERIA_FILE).await?;
+    let file = file.map(|f| f.bytes);
     // The token is checked before anything else is looked at, as for a plain form.
     user.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
     let (ctx, _) = context(&state, &user, &code, query.year).await?;

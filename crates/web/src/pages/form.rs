@@ -592,30 +592,11 @@ async fn upload_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((code, period)): Path<(String, String)>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let limit = crate::body_limit::FORM_WORKBOOK;
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut file: Option<Vec<u8>> = None;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(limit.message())
-        } else {
-            AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"))
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() as u64 > limit.shown {
-                return Err(AppError::PayloadTooLarge(limit.message()));
-            }
-            file = Some(bytes.to_vec());
-        } else {
-            fields.insert(name, field.text().await.map_err(bad)?);
-        }
-    }
+    let crate::body_limit::Upload { fields, file } =
+        crate::body_limit::read_upload(multipart, crate::body_limit::FORM_WORKBOOK).await?;
+    let file = file.map(|f| f.bytes);
     user.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
     let ctx = load_context(&state, &user, &code, &period).await?;
     let version: i64 = fields

@@ -861,36 +861,15 @@ async fn upload_evidence(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((unit, year, step)): Path<(String, String, String)>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let limit = crate::body_limit::EVIDENCE;
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut file: Option<EvidenceFile> = None;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(limit.message())
-        } else {
-            AppError::BadRequest(format!("không đọc được tệp gửi lên ({e})"))
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            let content_type = field.content_type().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > EvidenceFile::MAX_BYTES {
-                return Err(AppError::PayloadTooLarge(limit.message()));
-            }
-            file = Some(EvidenceFile {
-                filename,
-                content_type,
-                bytes: bytes.to_vec(),
-            });
-        } else {
-            fields.insert(name, field.text().await.map_err(bad)?);
-        }
-    }
+    let crate::body_limit::Upload { fields, file } =
+        crate::body_limit::read_upload(multipart, crate::body_limit::EVIDENCE).await?;
+    let file = file.map(|f| EvidenceFile {
+        filename: f.filename,
+        content_type: f.content_type,
+        bytes: f.bytes,
+    });
     user.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
     let data = sheet_data(&state, &user, &unit, &year, &step).await?;
     if !data.owns_evidence {

@@ -22,6 +22,7 @@ common::on_both_backends!(
     evidence_files_are_limited_in_number_and_served_as_attachments_with_the_server_s_type,
     parallel_evidence_uploads_cannot_pass_the_limit_per_sheet,
     names_lose_their_bidi_controls_and_zero_width_characters,
+    a_criteria_file_over_its_limit_gets_413_with_a_vietnamese_message,
 );
 
 const TAYHO_SELF: &str = "/units/HN-TAYHO/scores/2022/self";
@@ -533,4 +534,24 @@ async fn names_lose_their_bidi_controls_and_zero_width_characters(backend: Backe
     let tree = app.state.store.unit_tree().await.unwrap_or_else(|e| panic!("{e}"));
     let name = tree.get(&unit("HN-MELINH")).map(|u| u.name.clone());
     assert_eq!(name.as_deref(), Some("Ủy ban MTTQ Việt Nam huyện Mê Linh"));
+}
+
+async fn a_criteria_file_over_its_limit_gets_413_with_a_vietnamese_message(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let too_big = noise(1024 * 1024 + 100 * 1024);
+    for declare_length in [true, false] {
+        let (status, _, page) = upload(
+            &app,
+            "thanhpho",
+            "/clusters/HN-CUM2/criteria?year=2022",
+            &[],
+            ("tieu-chi.toml", "application/toml", &too_big),
+            declare_length,
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{declare_length}: {page}");
+        assert!(page.contains("Tệp bảng tiêu chí quá lớn (giới hạn 1 MB)"), "{page}");
+    }
 }
