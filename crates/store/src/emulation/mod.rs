@@ -75,28 +75,28 @@ pub(crate) struct AuditEntry<'a> {
     pub reason: Option<&'a str>,
 }
 
+/// Writes `entry` to the audit trail inside `tx`, through the trail's one writer
+/// (`crate::audit`), which finds the key this process opened the database with.
 pub(crate) async fn audit(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
     at: &str,
     entry: AuditEntry<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_event (at, actor, user_id, action, unit_code, period, indicator, old_value, new_value, reason, subject)
-         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9)",
-    )
-    .bind(at)
-    .bind(&actor.login)
-    .bind(actor.user_id)
-    .bind(entry.action)
-    .bind(entry.unit.map(|u| u.to_string()))
-    .bind(entry.old)
-    .bind(entry.new)
-    .bind(entry.reason.map(str::to_owned))
-    .bind(entry.subject)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let event = crate::audit::Event {
+        at: at.to_owned(),
+        actor: actor.login.clone(),
+        user_id: actor.user_id,
+        action: entry.action.to_owned(),
+        unit_code: entry.unit.map(|u| u.to_string()),
+        period: None,
+        indicator: None,
+        old_value: entry.old,
+        new_value: entry.new,
+        reason: entry.reason.map(str::to_owned),
+        subject: Some(entry.subject),
+    };
+    crate::audit::append_found_key(tx, &[event]).await
 }
 
 /// The row id of a unit, or `NotFound`.
