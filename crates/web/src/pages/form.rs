@@ -521,6 +521,8 @@ async fn history_page(
             "value" => "Sửa số liệu".into(),
             "state" => "Chuyển trạng thái".into(),
             "official" => "Thành số liệu chính thức".into(),
+            "import" => "Nhập từ tệp".into(),
+            "import-overwrite" => "Cấp trên ghi đè số liệu đã duyệt (nhập từ tệp)".into(),
             other => other.into(),
         }
     };

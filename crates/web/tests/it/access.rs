@@ -66,6 +66,7 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
         (history.clone(), [LOGIN, OK, NO, NO, OK, OK, OK]),
         (format!("{form}/xlsx"), [LOGIN, OK, NO, NO, OK, OK, OK]),
         ("/admin/users".into(), [LOGIN, NO, NO, NO, NO, NO, OK]),
+        ("/admin/audit".into(), [LOGIN, NO, NO, NO, NO, NO, OK]),
         (
             "/clusters/HN-CUM2/report?period=2022S1".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],

@@ -1,4 +1,4 @@
-//! The audit trail's verdict on the admin's page (issue 9, item 6): intact on a database
+//! The audit trail's verdict on the admin's audit page (issue 9, item 6): intact on a database
 //! left alone; once a row is deleted behind the application's back, the page says the
 //! trail was tampered with and which row is gone.
 
@@ -6,7 +6,10 @@ use thidua_store::Backend;
 
 use crate::common::TestApp;
 
-thidua_store::on_both_backends!(the_admin_page_says_whether_the_audit_trail_is_intact);
+thidua_store::on_both_backends!(
+    the_admin_page_says_whether_the_audit_trail_is_intact,
+    a_cell_s_history_names_the_import_that_wrote_it_in_vietnamese,
+);
 
 /// Runs `statements` on the application's database directly, as its administrator could.
 async fn tamper(app: &TestApp, statements: &str) {
@@ -24,7 +27,7 @@ async fn the_admin_page_says_whether_the_audit_trail_is_intact(backend: Backend)
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
     };
-    let (_, _, before) = app.get_as(Some("admin"), "/admin/users").await;
+    let (_, _, before) = app.get_as(Some("admin"), "/admin/audit").await;
 
     tamper(
         &app,
@@ -34,11 +37,25 @@ async fn the_admin_page_says_whether_the_audit_trail_is_intact(backend: Backend)
         },
     )
     .await;
-    let (_, _, after) = app.get_as(Some("admin"), "/admin/users").await;
+    let (_, _, after) = app.get_as(Some("admin"), "/admin/audit").await;
 
     assert!(before.contains("Nhật ký thay đổi: nguyên vẹn, "), "{before}");
     assert!(
         after.contains("Nhật ký thay đổi: BỊ CAN THIỆP") && after.contains("sự kiện số 2 đã bị xóa"),
         "{after}"
     );
+}
+
+/// The demo's figures arrive by import, and each leaves an audit row the unit's officer
+/// reads in the cell's history, named in Vietnamese.
+async fn a_cell_s_history_names_the_import_that_wrote_it_in_vietnamese(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("hadong"), "/units/HN-HADONG/forms/2022S1/history/TANG_SO_DAM")
+        .await;
+    assert_eq!(status.as_u16(), 200, "{page}");
+    assert!(page.contains("Nhập từ tệp"), "{page}");
+    assert!(page.contains("1.020"), "{page}");
 }
