@@ -1,12 +1,12 @@
 //! `/api/v1/clusters` — the clusters and their rollups.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
+use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
 use crate::AppState;
 use crate::auth::{ApiUser, Scope};
 use crate::error::{ApiError, ErrorBody};
@@ -61,11 +61,11 @@ pub(crate) struct ClusterRollupDto {
     path = "/api/v1/clusters/{code}/rollup",
     params(
         ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2", example = "HN-CUM2"),
-        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207", example = "2022S1")
+        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100); empty or absent, the latest period with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$")
     ),
     responses(
         (status = 200, body = ClusterRollupDto),
-        (status = 400, description = "Bad period code", body = ErrorBody),
+        (status = 400, description = "Bad period code or path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown cluster or year", body = ErrorBody)
@@ -74,8 +74,8 @@ pub(crate) struct ClusterRollupDto {
 pub(super) async fn cluster_rollup(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(code): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PeriodQuery>,
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
     let (cluster, period, _, _) = crate::pages::visible_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;

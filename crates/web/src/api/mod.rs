@@ -12,8 +12,11 @@ use thidua_core::rollup::Figures;
 use thidua_core::{Catalog, Indicator, Value};
 use utoipa::{OpenApi, ToSchema};
 
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+
 use crate::AppState;
-use crate::error::{ErrorBody, ErrorDetail};
+use crate::error::{ApiError, AppError, ErrorBody, ErrorDetail};
 use crate::view::format_value;
 
 #[derive(OpenApi)]
@@ -53,6 +56,46 @@ pub(crate) fn router() -> Router<AppState> {
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// axum's `Query`, whose refusal (a malformed query string) answers in the API's JSON
+/// error format instead of axum's plain text.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|e| {
+                ApiError(AppError::BadRequest(format!(
+                    "tham số của địa chỉ không hợp lệ ({})",
+                    e.body_text()
+                )))
+            })
+    }
+}
+
+/// axum's `Path`, whose refusal (a segment that is not UTF-8 once decoded) answers in the
+/// API's JSON error format.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|e| {
+                ApiError(AppError::BadRequest(format!(
+                    "đường dẫn không hợp lệ ({})",
+                    e.body_text()
+                )))
+            })
+    }
 }
 
 /// A cluster as constituted for one year.

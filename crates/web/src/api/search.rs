@@ -1,11 +1,12 @@
 //! `/api/v1/search` — units, clusters and indicators by name, without diacritics.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::ApiQuery;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
@@ -16,6 +17,8 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 pub(super) struct SearchQuery {
+    /// Missing is the same as empty: nothing to find.
+    #[serde(default)]
     q: String,
 }
 
@@ -35,13 +38,17 @@ pub(crate) struct SearchHitDto {
 #[utoipa::path(
     get,
     path = "/api/v1/search",
-    params(("q" = String, Query, description = "Words to find, with or without diacritics", example = "ha dong")),
-    responses((status = 200, body = Vec<SearchHitDto>))
+    params(("q" = Option<String>, Query, description = "Words to find, with or without diacritics; none finds nothing", example = "ha dong")),
+    responses(
+        (status = 200, body = Vec<SearchHitDto>),
+        (status = 400, description = "A malformed query string", body = crate::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody)
+    )
 )]
 pub(super) async fn search(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<SearchQuery>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
     let hits = crate::pages::visible_hits(&state, &user, &query.q).await?;
     Ok(Json(

@@ -1,13 +1,13 @@
 //! `/api/v1/units` — a unit's rollup over its subtree.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use thidua_core::{Period, UnitCode};
 use utoipa::ToSchema;
 
-use super::{UnitFiguresDto, figures_dto};
+use super::{ApiPath, ApiQuery, UnitFiguresDto, figures_dto};
 use crate::AppState;
 use crate::auth::{ApiUser, Scope};
 use crate::error::{ApiError, AppError, ErrorBody};
@@ -34,11 +34,11 @@ pub(crate) struct UnitRollupDto {
     path = "/api/v1/units/{code}/rollup",
     params(
         ("code" = String, Path, description = "Unit code, e.g. HN-HADONG", example = "HN-HADONG"),
-        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207", example = "2022S1")
+        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100)", example = "2022S1", pattern = "^(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?$")
     ),
     responses(
         (status = 200, body = UnitRollupDto),
-        (status = 400, description = "Missing or bad period code", body = ErrorBody),
+        (status = 400, description = "Missing or bad period code, or a bad path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit", body = ErrorBody)
@@ -47,8 +47,8 @@ pub(crate) struct UnitRollupDto {
 pub(super) async fn unit_rollup(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(code): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PeriodQuery>,
 ) -> Result<Json<UnitRollupDto>, ApiError> {
     let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound(format!("không tìm thấy đơn vị «{code}»")))?;
     let period = query
