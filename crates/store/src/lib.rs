@@ -25,9 +25,9 @@ pub use accounts::{LoginAttempt, LoginPolicy, NewUser, Session, User};
 pub use audit::{AuditProblem, AuditReport};
 pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
 pub use emulation::{
-    Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking, SavedCriteria,
-    ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal, parse_awards_toml,
-    parse_criteria_toml,
+    Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking,
+    SavedCriteria, ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal,
+    parse_awards_toml, parse_criteria_toml,
 };
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};

@@ -102,7 +102,8 @@ impl ServerKey {
     /// HMAC-SHA256 under the key of `parts`, each length-prefixed, in the domain `label`
     /// (so a MAC made for one purpose never verifies for another).
     pub(crate) fn mac(&self, label: &str, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.bytes).expect("HMAC takes a key of any length");
+        let mut mac =
+            <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.bytes).expect("HMAC takes a key of any length");
         for part in std::iter::once(label.as_bytes()).chain(parts.iter().copied()) {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
@@ -244,7 +245,11 @@ mod tests {
         let last = altered.len() - 1;
         altered[last] ^= 1;
         assert!(key.open("ballot:1", &altered).is_err(), "altered");
-        assert_ne!(key.seal("ballot:1", b"paper").expect("sealed"), sealed, "a fresh nonce each time");
+        assert_ne!(
+            key.seal("ballot:1", b"paper").expect("sealed"),
+            sealed,
+            "a fresh nonce each time"
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ pub fn router(state: AppState) -> Router {
         // Refuses cross-site form posts (Sec-Fetch-Site / Origin) before any handler runs.
         .layer(CsrfLayer::new())
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::map_response(move |response| security_headers(response, hsts)))
+        .layer(axum::middleware::map_response(move |response| {
+            security_headers(response, hsts)
+        }))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1,5 +1,5 @@
 //! The `thidua` command's integration tests, in one binary.
 
 mod cli;
-mod verify_ballot;
 mod report_templates;
+mod verify_ballot;

@@ -1,7 +1,6 @@
 //! Shared by the HTTP tests: the real router over a demo database on either
 //! backend, with a signed-in session for every demo account.
 
-
 pub mod statements;
 
 use axum::body::Body;
