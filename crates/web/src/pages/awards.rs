@@ -615,6 +615,7 @@ async fn decision_page(
     let principal = user.principal();
     let access = scope.access(&principal);
     let d = &stored.decision;
+    let visible = access.visible_recipients(&d.recipients);
     Ok(DecisionPage {
         title: format!("Quyết định khen thưởng số {}", d.number),
         query: String::new(),
@@ -628,12 +629,17 @@ async fn decision_page(
         award: form_name(&catalogue, &d.award),
         year: d.year,
         // A decision for units of several clusters names to each viewer only theirs.
-        recipients: access
-            .visible_recipients(&d.recipients)
-            .into_iter()
+        recipients: visible
+            .iter()
             .map(|r| (recipient_kind(r), describe(&scope, r), r.unit().to_string()))
             .collect(),
-        proposals: stored.proposals.clone(),
+        // The proposals behind it would name, by number, recipients the viewer may not
+        // see: listed only to whoever sees every recipient.
+        proposals: if visible.len() == d.recipients.len() {
+            stored.proposals.clone()
+        } else {
+            Vec::new()
+        },
         revoked: d.revocation.is_some(),
         revocation: revocation_text(d),
         can_revoke: d.revocation.is_none() && may_revoke(&access, d),

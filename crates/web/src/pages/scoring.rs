@@ -94,9 +94,19 @@ async fn unit_context(state: &AppState, user: &CurrentUser, unit: &str, year: i3
         .clusters
         .iter()
         .find(|c| c.year == year && c.has_member(&code))
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("{name} không thuộc cụm thi đua nào trong năm {year}")))?;
-    super::ensure_can_view_cluster(&scope, &user.principal(), &cluster)?;
+        .cloned();
+    // Someone who may see neither the unit nor its cluster that year learns nothing more
+    // than the code they typed: not its name, not whether it was in a cluster.
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    if !access.can_view_unit(&code) && !cluster.as_ref().is_some_and(|c| access.can_view_cluster(c)) {
+        return Err(AppError::Forbidden(format!(
+            "bạn không có quyền xem bảng điểm của đơn vị «{code}»"
+        )));
+    }
+    let cluster =
+        cluster.ok_or_else(|| AppError::NotFound(format!("{name} không thuộc cụm thi đua nào trong năm {year}")))?;
+    super::ensure_can_view_cluster(&scope, &principal, &cluster)?;
     Ok(UnitContext {
         unit: code,
         unit_name: name,

@@ -19,6 +19,7 @@ common::on_both_backends!(
     a_decision_page_shows_only_recipients_the_viewer_may_see,
     peers_see_not_sent_rather_than_draft,
     a_user_without_the_right_learns_no_years_of_a_cluster,
+    a_user_without_the_right_learns_nothing_of_a_unit_s_scores,
 );
 
 fn code<T: TryFrom<String>>(c: &str) -> T
@@ -334,4 +335,35 @@ async fn a_user_without_the_right_learns_no_years_of_a_cluster(backend: Backend)
     let (status, _, body) = app.get_as(Some("caugiay"), "/clusters/HN-CUM2?period=1999S1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("2022"), "{body}");
+}
+
+/// A unit's score pages tell an outsider nothing but the code they typed: not the unit's
+/// name, not whether it was in a cluster that year.
+async fn a_user_without_the_right_learns_nothing_of_a_unit_s_scores(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    for uri in [
+        "/units/HN-TAYHO/scores/2022",
+        "/units/HN-TAYHO/scores/2021",
+        "/units/HN-TAYHO/scores/2022/self",
+    ] {
+        let (status, _, body) = app.get_as(Some("khac"), uri).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {body}");
+        let message = body
+            .split("<section class=\"error\">")
+            .nth(1)
+            .and_then(|m| m.split("</section>").next())
+            .unwrap_or(&body);
+        assert!(
+            message.contains("bạn không có quyền xem bảng điểm của đơn vị «HN-TAYHO»")
+                && !message.contains("Tây Hồ")
+                && !message.contains("cụm"),
+            "{uri} tells: {message}"
+        );
+    }
+    // A member still learns why a year has no sheets.
+    let (status, _, body) = app.get_as(Some("tayho"), "/units/HN-TAYHO/scores/2021").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("không thuộc cụm thi đua nào trong năm 2021"), "{body}");
 }
