@@ -31,6 +31,9 @@ pub enum Error {
         /// What is allowed.
         expected: &'static str,
     },
+    /// A new password the policy refuses; the reason never repeats the password.
+    #[error("Mật khẩu mới chưa dùng được: {0}.")]
+    WeakPassword(&'static str),
     /// A value of the wrong kind for its indicator.
     #[error("giá trị «{value}» không hợp lệ: {reason}")]
     InvalidValue {

@@ -50,13 +50,9 @@ pub fn is_common(password: &str) -> bool {
     common_passwords().contains(&fold(password))
 }
 
-fn refused(expected: &'static str) -> Error {
+fn refused(reason: &'static str) -> Error {
     // The password itself is never echoed back, not even into a log.
-    Error::InvalidField {
-        field: "mật khẩu",
-        value: "***".into(),
-        expected,
-    }
+    Error::WeakPassword(reason)
 }
 
 /// Checks a new password for the account `username` against the policy.
@@ -71,21 +67,21 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), Error> {
     let folded = fold(password);
     let chars = folded.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(refused("ít nhất 12 ký tự (đếm theo chữ, không theo byte)"));
+        return Err(refused("cần ít nhất 12 ký tự (đếm theo chữ, không theo byte)"));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(refused("nhiều nhất 256 ký tự"));
+        return Err(refused("dài quá 256 ký tự"));
     }
     if is_name_dressed_up(&folded, &fold(username.trim())) {
         return Err(refused(
-            "khác tên đăng nhập (tên đăng nhập thêm vài chữ số hay ký hiệu vẫn là dễ đoán)",
+            "giống tên đăng nhập (tên đăng nhập thêm vài chữ số hay ký hiệu vẫn là dễ đoán)",
         ));
     }
     if common_passwords().contains(&folded) {
-        return Err(refused("không nằm trong danh sách mật khẩu phổ biến, dễ đoán"));
+        return Err(refused("nằm trong danh sách mật khẩu phổ biến, dễ đoán"));
     }
     if folded.chars().all(|c| folded.starts_with(c)) {
-        return Err(refused("không phải một ký tự lặp lại"));
+        return Err(refused("chỉ là một ký tự lặp lại"));
     }
     Ok(())
 }
