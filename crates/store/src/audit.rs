@@ -16,7 +16,6 @@
 //! docs/decisions.md, "The audit trail is a MAC chain".
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -169,7 +168,6 @@ struct Head {
     mac: String,
     seal: String,
     started_at: Option<String>,
-    key_id: Option<String>,
 }
 
 impl Head {
@@ -200,7 +198,6 @@ fn head_from_row(row: &AnyRow) -> Result<Head, StoreError> {
         mac: row.try_get("mac")?,
         seal: row.try_get("seal")?,
         started_at: row.try_get("started_at")?,
-        key_id: row.try_get("key_id")?,
     })
 }
 
@@ -209,11 +206,11 @@ fn head_from_row(row: &AnyRow) -> Result<Head, StoreError> {
 /// SQLite has no such clause and needs none, its writers hold the database lock.)
 async fn lock_head(tx: &mut Transaction<'static, Any>) -> Result<Option<Head>, StoreError> {
     let row = if tx.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT seq, mac, seal, started_at, key_id FROM audit_head WHERE id = 1 FOR UPDATE")
+        sqlx::query("SELECT seq, mac, seal, started_at FROM audit_head WHERE id = 1 FOR UPDATE")
             .fetch_optional(&mut **tx)
             .await?
     } else {
-        sqlx::query("SELECT seq, mac, seal, started_at, key_id FROM audit_head WHERE id = 1")
+        sqlx::query("SELECT seq, mac, seal, started_at FROM audit_head WHERE id = 1")
             .fetch_optional(&mut **tx)
             .await?
     };
@@ -244,26 +241,6 @@ fn refused(why: &str) -> StoreError {
     ))
 }
 
-/// Keys of the databases this process has opened, by their name in `audit_head.key_id`:
-/// how [`append_found_key`] finds the key from a bare transaction. Only
-/// `emulation::audit`, whose callers hold no `Store`, needs it.
-static KEYS: Mutex<Vec<(String, Arc<ServerKey>)>> = Mutex::new(Vec::new());
-
-fn register(key: &ServerKey) {
-    let id = key_id(key);
-    let mut keys = KEYS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !keys.iter().any(|(known, _)| *known == id) {
-        keys.push((id, Arc::new(key.clone())));
-    }
-}
-
-fn registered(id: &str) -> Option<Arc<ServerKey>> {
-    let keys = KEYS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    keys.iter()
-        .find(|(known, _)| known == id)
-        .map(|(_, key)| Arc::clone(key))
-}
-
 /// Appends `events`, in order, to the trail inside the caller's transaction: they
 /// commit or roll back with the change they record. The one way rows enter
 /// `audit_event`. Refused when the head is missing, not sealed, or not authentic under
@@ -280,23 +257,6 @@ pub(crate) async fn append(
         .await?
         .ok_or_else(|| refused("mất đầu chuỗi (bảng audit_head)"))?;
     append_after(tx, key, &head, events).await
-}
-
-/// [`append`] for callers that hold only a transaction: the key is the one this process
-/// opened the database with, found by the name the head records.
-pub(crate) async fn append_found_key(tx: &mut Transaction<'static, Any>, events: &[Event]) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let head = lock_head(tx)
-        .await?
-        .ok_or_else(|| refused("mất đầu chuỗi (bảng audit_head)"))?;
-    let key = head
-        .key_id
-        .as_deref()
-        .and_then(registered)
-        .ok_or_else(|| refused("chưa được niêm phong bằng khóa bí mật của tiến trình này"))?;
-    append_after(tx, &key, &head, events).await
 }
 
 async fn append_after(
@@ -357,16 +317,15 @@ async fn append_after(
     write_head(tx, key, seq, &previous, &started_at).await
 }
 
-/// Run by every connect, after the migrations and the key check: makes the key findable
-/// by [`append_found_key`] and, the first time after migration 0009, seals the rows
-/// written before it — in id order, in one transaction, starting the chain.
+/// Run by every connect, after the migrations and the key check: the first time after
+/// migration 0009, seals the rows written before it — in id order, in one transaction,
+/// starting the chain.
 ///
 /// The sealing happens here rather than at the first append so that a database nobody
 /// writes to still verifies at once. It runs only while the head is in the state the
 /// migration left it (seq 0, no seal) and no row has a place in the chain yet; a head
 /// put back into that state by hand over a sealed trail is left alone and reported.
 pub(crate) async fn on_connect(pool: &AnyPool, backend: Backend, key: &ServerKey) -> Result<(), StoreError> {
-    register(key);
     let seal: Option<String> = sqlx::query_scalar("SELECT seal FROM audit_head WHERE id = 1")
         .fetch_optional(pool)
         .await?;
@@ -596,7 +555,7 @@ impl Store {
             // A read transaction in WAL mode sees one snapshot.
             Backend::Sqlite => self.pool().begin().await?,
         };
-        let head = sqlx::query("SELECT seq, mac, seal, started_at, key_id FROM audit_head WHERE id = 1")
+        let head = sqlx::query("SELECT seq, mac, seal, started_at FROM audit_head WHERE id = 1")
             .fetch_optional(&mut *tx)
             .await?
             .as_ref()

@@ -148,6 +148,7 @@ impl Store {
         .await?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {

@@ -285,7 +285,7 @@ impl Store {
     pub async fn propose_award(&self, actor: &Actor, proposal: Proposal) -> Result<StoredProposal, StoreError> {
         let proposal = proposal.validated(&self.award_catalogue().await?)?;
         let mut tx = self.begin_write().await?;
-        let stored = insert_proposal(&mut tx, actor, proposal).await?;
+        let stored = insert_proposal(&mut tx, self.key(), actor, proposal).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -343,7 +343,7 @@ impl Store {
                 },
             }
             .validated(&catalogue)?;
-            out.push(insert_proposal(&mut tx, actor, proposal).await?);
+            out.push(insert_proposal(&mut tx, self.key(), actor, proposal).await?);
         }
         tx.commit().await?;
         Ok(out)
@@ -400,7 +400,7 @@ impl Store {
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let at = now();
-        set_proposal_state(&mut tx, actor, &at, &current, next, reason, None).await?;
+        set_proposal_state(&mut tx, self.key(), actor, &at, &current, next, reason, None).await?;
         let moved = load_proposal(&mut tx, id).await?;
         tx.commit().await?;
         Ok(moved)
@@ -462,7 +462,7 @@ impl Store {
                 ))
                 .into());
             }
-            set_proposal_state(&mut tx, actor, &at, &p, next, None, Some(decision_id)).await?;
+            set_proposal_state(&mut tx, self.key(), actor, &at, &p, next, None, Some(decision_id)).await?;
             granted.push((pid, p.proposal.recipient.clone()));
         }
         for (position, r) in decision.recipients.iter().enumerate() {
@@ -491,6 +491,7 @@ impl Store {
         }
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -608,6 +609,7 @@ impl Store {
         }
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -696,6 +698,7 @@ fn record_from_row(row: &AnyRow) -> Result<AwardRecord, StoreError> {
 
 async fn insert_proposal(
     tx: &mut Transaction<'static, Any>,
+    key: &crate::ServerKey,
     actor: &Actor,
     proposal: Proposal,
 ) -> Result<StoredProposal, StoreError> {
@@ -749,6 +752,7 @@ async fn insert_proposal(
     .await?;
     audit(
         tx,
+        key,
         actor,
         &at,
         AuditEntry {
@@ -764,8 +768,13 @@ async fn insert_proposal(
     load_proposal(tx, id).await
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one proposal's change of state: where, under which key, by whom, when, from what, to what, why, by which decision"
+)]
 async fn set_proposal_state(
     tx: &mut Transaction<'static, Any>,
+    key: &crate::ServerKey,
     actor: &Actor,
     at: &str,
     current: &StoredProposal,
@@ -793,6 +802,7 @@ async fn set_proposal_state(
     }
     audit(
         tx,
+        key,
         actor,
         at,
         AuditEntry {

@@ -282,6 +282,7 @@ impl Store {
         .await?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -486,6 +487,7 @@ impl Store {
         let reason = format!("mã niêm phong {short}");
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {

@@ -195,6 +195,7 @@ impl Store {
         };
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {

@@ -76,9 +76,10 @@ pub(crate) struct AuditEntry<'a> {
 }
 
 /// Writes `entry` to the audit trail inside `tx`, through the trail's one writer
-/// (`crate::audit`), which finds the key this process opened the database with.
+/// (`crate::audit`), chained under the installation's `key`.
 pub(crate) async fn audit(
     tx: &mut Transaction<'static, Any>,
+    key: &crate::ServerKey,
     actor: &Actor,
     at: &str,
     entry: AuditEntry<'_>,
@@ -96,7 +97,7 @@ pub(crate) async fn audit(
         reason: entry.reason.map(str::to_owned),
         subject: Some(entry.subject),
     };
-    crate::audit::append_found_key(tx, &[event]).await
+    crate::audit::append(tx, key, &[event]).await
 }
 
 /// The row id of a unit, or `NotFound`.

@@ -33,6 +33,7 @@ impl Store {
         .await?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -115,6 +116,7 @@ impl Store {
         .await?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {

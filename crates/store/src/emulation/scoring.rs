@@ -416,6 +416,7 @@ impl Store {
         }
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -545,6 +546,7 @@ impl Store {
         let step = parse_stored(ScoreStep::parse(&row.try_get::<String, _>("step")?))?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
@@ -630,6 +632,7 @@ impl Store {
         let step = parse_stored(ScoreStep::parse(&row.try_get::<String, _>("step")?))?;
         audit(
             &mut tx,
+            self.key(),
             actor,
             &at,
             AuditEntry {
