@@ -23,28 +23,6 @@ pub struct FigureTable {
     pub text_columns: usize,
 }
 
-impl FigureTable {
-    /// The column widths out of `total`: the given proportions, or the figures layout.
-    pub fn column_widths(&self, total: usize) -> Vec<usize> {
-        let columns = self.header.len().max(1);
-        if self.widths.len() == columns {
-            let sum: usize = self.widths.iter().map(|w| *w as usize).sum::<usize>().max(1);
-            return self.widths.iter().map(|w| total * *w as usize / sum).collect();
-        }
-        let columns = columns.max(3);
-        let name = total / 3;
-        let measure = total / 10;
-        let figure = (total - name - measure) / (columns - 2);
-        (0..columns)
-            .map(|i| match i {
-                0 => name,
-                1 => measure,
-                _ => figure,
-            })
-            .collect()
-    }
-}
-
 /// An official document.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OfficialDocument {
