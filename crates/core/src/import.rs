@@ -607,14 +607,14 @@ mod tests {
                     A,Số cuộc,cuộc,integer,sum,,Nhóm\n\
                     M,Số tiền,đồng,money,sum,,Nhóm\n\
                     R,Tỷ lệ,%,percent,ratio,100 * A / M,Nhóm\n";
-        let rows = read_indicators(text, &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
-        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"))
+        let rows = read_indicators(text, &Catalog::default()).unwrap();
+        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap()
     }
 
     fn units() -> UnitTree {
         let text = "code,name,kind,parent\nHN,Thành phố,city,\nHD,Hà Đông,district,HN\n";
-        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
-        UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"))
+        let rows = read_units(text, &UnitTree::default()).unwrap();
+        UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap()
     }
 
     fn messages(errors: Vec<RowError>) -> Vec<String> {
@@ -635,14 +635,14 @@ mod tests {
     #[test]
     fn an_excel_byte_order_mark_and_decomposed_text_are_accepted() {
         let text = "\u{feff}code,name,kind,parent\nHD2,Ha\u{300} \u{110}o\u{302}ng 2,district,\n";
-        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let rows = read_units(text, &UnitTree::default()).unwrap();
         assert_eq!(rows[0].row.name, "Hà Đông 2");
     }
 
     #[test]
     fn vietnamese_style_values_are_read_by_the_indicator_s_type() {
         let text = "unit,indicator,period,value\nHD,A,2022S1,\"1.084\"\nHD,M,2022S1,\"1,2 tỷ\"\n";
-        let rows = read_values(text, &catalog(), &units()).unwrap_or_else(|e| panic!("{e:?}"));
+        let rows = read_values(text, &catalog(), &units()).unwrap();
         assert_eq!(rows[0].row.value, Value::Whole(1084));
         assert_eq!(rows[1].row.value, Value::Whole(1_200_000_000));
         assert_eq!(rows[1].line, 3);
@@ -664,8 +664,8 @@ mod tests {
     fn a_unit_closed_before_the_period_cannot_report_for_it() {
         let text =
             "code,name,kind,parent,valid_from,valid_to\nHN,Thành phố,city,,,\nOLD,Quận cũ,district,HN,,30/6/2025\n";
-        let rows = read_units(text, &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
-        let tree = UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
+        let rows = read_units(text, &UnitTree::default()).unwrap();
+        let tree = UnitTree::new(rows.into_iter().map(|l| l.row)).unwrap();
         let errors = messages(
             read_values("unit,indicator,period,value\nOLD,A,2025S2,1\n", &catalog(), &tree)
                 .err()
@@ -704,12 +704,11 @@ mod tests {
 
     #[test]
     fn rule_violations_point_at_the_new_line_involved() {
-        let rules = [ValidationRule::parse("A <= M", None).unwrap_or_else(|e| panic!("{e}"))];
-        let rows = read_values("unit,indicator,period,value\nHD,A,2022S1,50\n", &catalog(), &units())
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let rules = [ValidationRule::parse("A <= M", None).unwrap()];
+        let rows = read_values("unit,indicator,period,value\nHD,A,2022S1,50\n", &catalog(), &units()).unwrap();
         let stored = [DataValue {
-            unit: UnitCode::parse("HD").unwrap_or_else(|e| panic!("{e}")),
-            indicator: IndicatorCode::parse("M").unwrap_or_else(|e| panic!("{e}")),
+            unit: UnitCode::parse("HD").unwrap(),
+            indicator: IndicatorCode::parse("M").unwrap(),
             period: Period::HalfYear(2022, 1),
             value: Value::Whole(10),
             comment: None,

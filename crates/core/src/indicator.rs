@@ -256,7 +256,7 @@ pub(crate) mod tests {
 
     pub(crate) fn indicator(code: &str, aggregation: Aggregation, formula: Option<&str>) -> Indicator {
         Indicator {
-            code: IndicatorCode::parse(code).unwrap_or_else(|e| panic!("{e}")),
+            code: IndicatorCode::parse(code).unwrap(),
             name: format!("Chỉ tiêu {code}"),
             measure: "cuộc".into(),
             value_type: if formula.is_some() {
@@ -265,7 +265,7 @@ pub(crate) mod tests {
                 ValueType::Integer
             },
             aggregation,
-            formula: formula.map(|f| Formula::parse(f).unwrap_or_else(|e| panic!("{e}"))),
+            formula: formula.map(|f| Formula::parse(f).unwrap()),
             group: "Nhóm 1".into(),
         }
     }

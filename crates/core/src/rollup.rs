@@ -230,7 +230,7 @@ mod tests {
     where
         T::Error: std::fmt::Debug,
     {
-        T::try_from(c.to_owned()).unwrap_or_else(|e| panic!("{e:?}"))
+        T::try_from(c.to_owned()).unwrap()
     }
 
     fn dv(unit: &str, ind: &str, period: &str, n: i64) -> DataValue {
@@ -252,7 +252,7 @@ mod tests {
             indicator("RATE", Aggregation::Ratio, Some("100 * CREMATIONS / DEATHS")),
             stock,
         ])
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     fn tree() -> UnitTree {
@@ -270,7 +270,7 @@ mod tests {
             unit("B", Some("HN")),
             unit("A1", Some("A")),
         ])
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     #[test]

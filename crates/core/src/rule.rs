@@ -190,7 +190,7 @@ mod tests {
     fn check(rule: &str, pairs: &[(&str, f64)]) -> Option<String> {
         let vals: BTreeMap<String, f64> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         ValidationRule::parse(rule, None)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .check(&|c| vals.get(c.as_str()).copied())
             .map(|v| v.message)
     }
@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_rule_prints_back_as_written() {
-        let rule = ValidationRule::parse(TTND, None).unwrap_or_else(|e| panic!("{e}"));
+        let rule = ValidationRule::parse(TTND, None).unwrap();
         assert_eq!(rule.to_string(), TTND);
     }
 }

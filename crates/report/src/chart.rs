@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn the_svg_names_every_member_and_its_figure_in_vietnamese_style() {
-        let svg = svg(&cremation()).unwrap_or_else(|e| panic!("{e}"));
+        let svg = svg(&cremation()).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
         for text in [
             "Hà Đông",
@@ -185,8 +185,8 @@ mod tests {
 
     #[test]
     fn the_png_is_a_real_image_of_the_stated_size() {
-        let (bytes, w, h) = png(&cremation()).unwrap_or_else(|e| panic!("{e}"));
-        let decoded = image::load_from_memory(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let (bytes, w, h) = png(&cremation()).unwrap();
+        let decoded = image::load_from_memory(&bytes).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (w, h));
         // Bars are drawn: some pixels carry the bar colour.
         let rgb = decoded.to_rgb8();

@@ -640,8 +640,8 @@ mod tests {
 
     #[test]
     fn the_docx_parses_back_with_the_front_s_header_and_the_figures() {
-        let bytes = write_docx(&document()).unwrap_or_else(|e| panic!("{e}"));
-        let parsed = docx_rs::read_docx(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let bytes = write_docx(&document()).unwrap();
+        let parsed = docx_rs::read_docx(&bytes).unwrap();
         let json = parsed.json();
         for text in [
             "ỦY BAN MTTQ VIỆT NAM THÀNH PHỐ HÀ NỘI",
@@ -685,10 +685,10 @@ mod tests {
     }
 
     fn document_xml(bytes: &[u8]) -> String {
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
-        let mut part = archive.by_name("word/document.xml").unwrap_or_else(|e| panic!("{e}"));
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut part = archive.by_name("word/document.xml").unwrap();
         let mut xml = String::new();
-        std::io::Read::read_to_string(&mut part, &mut xml).unwrap_or_else(|e| panic!("{e}"));
+        std::io::Read::read_to_string(&mut part, &mut xml).unwrap();
         xml
     }
 
@@ -775,7 +775,7 @@ mod tests {
     fn header_rows_repeat_on_each_page_and_figure_cells_do_not_wrap() {
         let mut doc = document();
         doc.tables = vec![members_table(6), members_table(20)];
-        let xml = document_xml(&write_docx(&doc).unwrap_or_else(|e| panic!("{e}")));
+        let xml = document_xml(&write_docx(&doc).unwrap());
         // One header row for the first table, one for each of the second's two parts.
         assert_eq!(xml.matches("<w:tblHeader />").count(), 3);
         assert!(xml.contains("<w:trPr><w:tblHeader /><w:cantSplit /></w:trPr>"));
@@ -790,7 +790,7 @@ mod tests {
     fn a_table_too_wide_for_portrait_gets_a_landscape_section_and_the_signature_a_portrait_one() {
         let mut doc = document();
         doc.tables = vec![members_table(10)];
-        let xml = document_xml(&write_docx(&doc).unwrap_or_else(|e| panic!("{e}")));
+        let xml = document_xml(&write_docx(&doc).unwrap());
         let at = |text: &str| xml.find(text).unwrap_or_else(|| panic!("no {text}: {xml}"));
         // A portrait section ends before the table's title; the landscape one (A4 turned)
         // after the table and before the signature, whose section, the body's last, is
@@ -824,7 +824,7 @@ mod tests {
         assert!(mark_rows(xml, &[]).is_err());
         assert!(mark_rows(xml, &[one(vec![]), one(vec![])]).is_err());
         assert!(mark_rows(xml, &[one(vec![true, true])]).is_err());
-        let marked = mark_rows(xml, &[one(vec![true])]).unwrap_or_else(|e| panic!("{e}"));
+        let marked = mark_rows(xml, &[one(vec![true])]).unwrap();
         assert_eq!(
             String::from_utf8_lossy(&marked),
             "<w:tbl><w:tr><w:trPr><w:tblHeader /></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"1\" w:type=\"dxa\" /><w:noWrap /></w:tcPr></w:tc></w:tr></w:tbl>"
@@ -833,8 +833,8 @@ mod tests {
 
     #[test]
     fn the_page_is_a4_with_the_official_margins() {
-        let bytes = write_docx(&document()).unwrap_or_else(|e| panic!("{e}"));
-        let json = docx_rs::read_docx(&bytes).unwrap_or_else(|e| panic!("{e}")).json();
+        let bytes = write_docx(&document()).unwrap();
+        let json = docx_rs::read_docx(&bytes).unwrap().json();
         let compact: String = json.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(compact.contains("\"w\":11906") && compact.contains("\"h\":16838"), "A4");
         assert!(

@@ -292,7 +292,7 @@ mod tests {
     use super::*;
 
     fn unit(c: &str) -> UnitCode {
-        UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        UnitCode::parse(c).unwrap()
     }
 
     fn name(u: &UnitCode) -> String {
@@ -317,7 +317,7 @@ mod tests {
     fn record() -> TallyRecord {
         let members = vec![unit("HN-HADONG"), unit("HN-TAYHO"), unit("HN-CAUGIAY")];
         let spec = BallotSpec {
-            cluster: ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            cluster: ClusterCode::parse("HN-CUM2").unwrap(),
             year: 2022,
             title: "Bình xét thi đua năm 2022".into(),
             electorate: members.clone(),
@@ -380,8 +380,8 @@ mod tests {
     #[test]
     fn the_record_of_the_count_prints_the_seal() {
         let doc = tally_record_document(&heading(&name), &record(), SEAL);
-        let docx = crate::docx::write_docx(&doc).unwrap_or_else(|e| panic!("{e}"));
-        let json = docx_rs::read_docx(&docx).unwrap_or_else(|e| panic!("{e}")).json();
+        let docx = crate::docx::write_docx(&doc).unwrap();
+        let json = docx_rs::read_docx(&docx).unwrap().json();
 
         assert!(
             doc.paragraphs
@@ -396,9 +396,9 @@ mod tests {
         );
         #[cfg(feature = "pdf")]
         {
-            let pdf = crate::pdf::write_pdf(&doc).unwrap_or_else(|e| panic!("{e}"));
+            let pdf = crate::pdf::write_pdf(&doc).unwrap();
             let path = std::env::temp_dir().join(format!("thidua-seal-{}.pdf", std::process::id()));
-            std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, &pdf).unwrap();
             let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output();
             let _ = std::fs::remove_file(&path);
             match text {
@@ -423,12 +423,12 @@ mod tests {
     #[test]
     fn the_record_of_the_count_is_written_as_docx_and_pdf() {
         let doc = tally_record_document(&heading(&name), &record(), SEAL);
-        let docx = crate::docx::write_docx(&doc).unwrap_or_else(|e| panic!("{e}"));
-        let json = docx_rs::read_docx(&docx).unwrap_or_else(|e| panic!("{e}")).json();
+        let docx = crate::docx::write_docx(&doc).unwrap();
+        let json = docx_rs::read_docx(&docx).unwrap().json();
         assert!(json.contains("BIÊN BẢN KIỂM PHIẾU") && json.contains("quận Tây Hồ"));
         #[cfg(feature = "pdf")]
         {
-            let pdf = crate::pdf::write_pdf(&doc).unwrap_or_else(|e| panic!("{e}"));
+            let pdf = crate::pdf::write_pdf(&doc).unwrap();
             assert!(pdf.starts_with(b"%PDF-"));
         }
     }
@@ -437,7 +437,7 @@ mod tests {
     fn the_pledge_lists_each_member_s_titles_and_targets_with_its_signer() {
         use thidua_core::emulation::pledge::{MemberPledge, Pledge};
         use thidua_core::{Aggregation, Indicator, IndicatorCode};
-        let code = |c: &str| IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}"));
+        let code = |c: &str| IndicatorCode::parse(c).unwrap();
         let catalog = Catalog::new(vec![Indicator {
             code: code("TY_LE_HOA_TANG"),
             name: "Tỷ lệ hỏa táng".into(),
@@ -447,9 +447,9 @@ mod tests {
             formula: None,
             group: "G".into(),
         }])
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let pledge = Pledge {
-            cluster: ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            cluster: ClusterCode::parse("HN-CUM2").unwrap(),
             year: 2022,
             title: "Giao ước thi đua năm 2022".into(),
             signed_on: NaiveDate::from_ymd_opt(2022, 3, 10),

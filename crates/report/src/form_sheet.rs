@@ -302,12 +302,12 @@ mod tests {
                     A,Số cuộc tuyên truyền,cuộc,integer,sum,,Nhóm\n\
                     M,Ủng hộ Quỹ,đồng,money,sum,,Nhóm\n\
                     R,Tỷ lệ,%,percent,ratio,100 * A / M,Nhóm\n";
-        let rows = read_indicators(text, &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
-        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"))
+        let rows = read_indicators(text, &Catalog::default()).unwrap();
+        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap()
     }
 
     fn code(c: &str) -> IndicatorCode {
-        IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        IndicatorCode::parse(c).unwrap()
     }
 
     const S2: Period = Period::HalfYear(2026, 2);
@@ -322,7 +322,7 @@ mod tests {
             values,
             narrative: ["Kết quả tốt", "", "Tiếp tục"],
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     #[test]
@@ -331,7 +331,7 @@ mod tests {
             (code("A"), Value::Whole(1084)),
             (code("M"), Value::Whole(1_200_000_000)),
         ]);
-        let filled = read_form(&workbook(&values), "HN-TAYHO", S2, &catalog()).unwrap_or_else(|e| panic!("{e}"));
+        let filled = read_form(&workbook(&values), "HN-TAYHO", S2, &catalog()).unwrap();
         assert_eq!(filled.values.get(&code("A")), Some(&Some(Value::Whole(1084))));
         assert_eq!(filled.values.get(&code("M")), Some(&Some(Value::Whole(1_200_000_000))));
         assert!(
@@ -382,20 +382,19 @@ mod tests {
     /// `bytes` with its part `name` replaced by `content`.
     fn replace_part(bytes: &[u8], name: &str, content: &[u8]) -> Vec<u8> {
         use std::io::Write;
-        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for i in 0..archive.len() {
-            let entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+            let entry = archive.by_index(i).unwrap();
             if entry.name().is_ok_and(|n| n == name) {
                 drop(entry);
-                out.start_file(name, zip::write::SimpleFileOptions::default())
-                    .unwrap_or_else(|e| panic!("{e}"));
-                out.write_all(content).unwrap_or_else(|e| panic!("{e}"));
+                out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+                out.write_all(content).unwrap();
             } else {
-                out.raw_copy_file(entry).unwrap_or_else(|e| panic!("{e}"));
+                out.raw_copy_file(entry).unwrap();
             }
         }
-        out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+        out.finish().unwrap().into_inner()
     }
 
     #[test]
@@ -404,12 +403,10 @@ mod tests {
         // reader asks for 512 GiB and the process aborts.
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
-        sheet.set_name(SHEET).unwrap_or_else(|e| panic!("{e}"));
-        sheet.write_string(0, 0, "Mã đơn vị").unwrap_or_else(|e| panic!("{e}"));
-        sheet
-            .write_string(1_048_575, 16_383, "x")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let bytes = workbook.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+        sheet.set_name(SHEET).unwrap();
+        sheet.write_string(0, 0, "Mã đơn vị").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
         assert!(bytes.len() < 8_000, "{} bytes", bytes.len());
         let err = read_form(&bytes, "HN-TAYHO", S2, &catalog()).err();
         assert!(matches!(err, Some(ReportError::Bounds(_))), "{err:?}");

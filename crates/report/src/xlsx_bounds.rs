@@ -166,12 +166,10 @@ mod tests {
     fn archive(parts: &[(&str, &[u8])]) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, content) in parts {
-            writer
-                .start_file(*name, SimpleFileOptions::default())
-                .unwrap_or_else(|e| panic!("{e}"));
-            writer.write_all(content).unwrap_or_else(|e| panic!("{e}"));
+            writer.start_file(*name, SimpleFileOptions::default()).unwrap();
+            writer.write_all(content).unwrap();
         }
-        writer.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+        writer.finish().unwrap().into_inner()
     }
 
     fn u32_at(bytes: &[u8], at: usize) -> usize {

@@ -552,7 +552,7 @@ mod tests {
 
     fn form(code: &str, recipients: RecipientKinds) -> AwardForm {
         AwardForm {
-            code: AwardFormCode::parse(code).unwrap_or_else(|e| panic!("{e}")),
+            code: AwardFormCode::parse(code).unwrap(),
             name: format!("Hình thức {code}"),
             kind: AwardKind::BangKhen,
             level: "city".into(),
@@ -567,11 +567,11 @@ mod tests {
             form("BK-HN", RecipientKinds::Both),
             form("GK-CN", RecipientKinds::Individual),
         ])
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     fn unit(c: &str) -> UnitCode {
-        UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        UnitCode::parse(c).unwrap()
     }
 
     const REVIEWER: ProposalRights = ProposalRights {
@@ -641,7 +641,7 @@ mod tests {
     fn a_collective_form_cannot_go_to_a_person() {
         let p = Proposal {
             year: 2022,
-            award: AwardFormCode::parse("CO-HN").unwrap_or_else(|e| panic!("{e}")),
+            award: AwardFormCode::parse("CO-HN").unwrap(),
             recipient: Recipient::Individual {
                 name: "Nguyễn Văn A".into(),
                 title: "Chủ tịch".into(),
@@ -664,7 +664,7 @@ mod tests {
             signed_on: NaiveDate::from_ymd_opt(2023, 1, 10).unwrap_or_default(),
             issuer: "Ban Thường trực Ủy ban MTTQ Việt Nam Thành phố Hà Nội".into(),
             level: String::new(),
-            award: AwardFormCode::parse("BK-HN").unwrap_or_else(|e| panic!("{e}")),
+            award: AwardFormCode::parse("BK-HN").unwrap(),
             year: 2022,
             recipients: vec![
                 Recipient::Collective {
@@ -682,7 +682,7 @@ mod tests {
 
     #[test]
     fn a_decision_takes_its_form_s_level_and_stores_names_nfc() {
-        let d = decision().validated(&catalogue()).unwrap_or_else(|e| panic!("{e}"));
+        let d = decision().validated(&catalogue()).unwrap();
         assert_eq!((d.number.as_str(), d.level.as_str()), ("125/QĐ-MTTQ-BTT", "city"));
         assert_eq!(d.recipients[1].person(), Some("Trần Thị B"));
     }
@@ -701,7 +701,7 @@ mod tests {
 
     #[test]
     fn a_revocation_needs_a_number_a_reason_and_happens_once() {
-        let d = decision().validated(&catalogue()).unwrap_or_else(|e| panic!("{e}"));
+        let d = decision().validated(&catalogue()).unwrap();
         let revocation = |reason: &str, on: (i32, u32, u32)| Revocation {
             number: "30/QĐ-MTTQ-BTT".into(),
             on: NaiveDate::from_ymd_opt(on.0, on.1, on.2).unwrap_or_default(),

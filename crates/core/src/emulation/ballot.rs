@@ -704,14 +704,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn unit(c: &str) -> UnitCode {
-        UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        UnitCode::parse(c).unwrap()
     }
 
     const MEMBERS: [&str; 6] = ["HD", "TX", "CG", "TH", "BTL", "NTL"];
 
     fn cluster() -> Cluster {
         Cluster {
-            code: ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            code: ClusterCode::parse("HN-CUM2").unwrap(),
             name: "Cụm thi đua số 2".into(),
             year: 2022,
             members: MEMBERS.iter().map(|m| unit(m)).collect(),
@@ -750,7 +750,7 @@ mod tests {
             ],
         }
         .validated(&cluster())
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     fn paper(answers: &[(&str, &[&str])]) -> Paper {

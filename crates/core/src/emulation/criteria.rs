@@ -864,7 +864,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn sample() -> CriteriaSet {
-        CriteriaSet::from_file(sample_file()).unwrap_or_else(|e| panic!("{e}"))
+        CriteriaSet::from_file(sample_file()).unwrap()
     }
 
     fn refused(file: CriteriaFile) -> String {
@@ -875,7 +875,7 @@ pub(crate) mod tests {
     }
 
     fn code(c: &str) -> CriterionCode {
-        CriterionCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        CriterionCode::parse(c).unwrap()
     }
 
     #[test]
@@ -956,7 +956,7 @@ pub(crate) mod tests {
 
     #[test]
     fn next_year_s_set_is_this_year_s_with_the_year_moved() {
-        let next = sample().for_year(2023).unwrap_or_else(|e| panic!("{e}"));
+        let next = sample().for_year(2023).unwrap();
         assert_eq!(next.year(), 2023);
         assert_eq!(next.name(), "Bảng tiêu chí thi đua năm 2023");
         assert_eq!(next.groups(), sample().groups());
@@ -977,7 +977,7 @@ pub(crate) mod tests {
 
     fn linear(floor: f64) -> Computation {
         Computation {
-            measure: Formula::parse("TY_LE_HOA_TANG").unwrap_or_else(|e| panic!("{e}")),
+            measure: Formula::parse("TY_LE_HOA_TANG").unwrap(),
             target: 95.0,
             curve: Curve::Linear { floor },
             no_data: NoData::Zero,

@@ -175,7 +175,7 @@ mod tests {
     where
         T::Error: std::fmt::Debug,
     {
-        T::try_from(c.to_owned()).unwrap_or_else(|e| panic!("{e:?}"))
+        T::try_from(c.to_owned()).unwrap()
     }
 
     fn cluster() -> Cluster {
@@ -201,7 +201,7 @@ mod tests {
                 ..indicator("GHI_CHU", Aggregation::Last, None)
             },
         ])
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     fn pledge(targets: &[(&str, Value)]) -> Pledge {
@@ -226,7 +226,7 @@ mod tests {
     fn a_member_s_pledge_with_titles_and_money_targets_is_accepted_and_tidied() {
         let p = pledge(&[("QUY_VI_NGUOI_NGHEO", Value::Whole(500_000_000))])
             .validated(&cluster(), &catalog())
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(p.title, "Giao ước thi đua năm 2022");
         assert_eq!(p.commitments.len(), 1, "empty clauses are dropped");
     }

@@ -550,7 +550,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn code(c: &str) -> CriterionCode {
-        CriterionCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+        CriterionCode::parse(c).unwrap()
     }
 
     fn pts(x: f64) -> Points {
@@ -573,7 +573,7 @@ mod tests {
     }
 
     fn card(pairs: &[(&str, f64)]) -> ScoreCard {
-        ScoreCard::new(&sample(), marks(pairs)).unwrap_or_else(|e| panic!("{e}"))
+        ScoreCard::new(&sample(), marks(pairs)).unwrap()
     }
 
     fn refused(pairs: &[(&str, f64)]) -> String {
@@ -713,7 +713,7 @@ mod tests {
         use crate::access::{Principal, Role};
         use crate::cluster::Cluster;
         use crate::unit::{Unit, UnitTree};
-        let code = |c: &str| UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"));
+        let code = |c: &str| UnitCode::parse(c).unwrap();
         let unit = |c: &str, parent: Option<&str>| Unit {
             code: code(c),
             name: c.into(),
@@ -722,10 +722,9 @@ mod tests {
             valid_from: None,
             valid_to: None,
         };
-        let tree = UnitTree::new([unit("HN", None), unit("HD", Some("HN")), unit("CG", Some("HN"))])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let tree = UnitTree::new([unit("HN", None), unit("HD", Some("HN")), unit("CG", Some("HN"))]).unwrap();
         let clusters = [Cluster {
-            code: crate::ClusterCode::parse("CUM2").unwrap_or_else(|e| panic!("{e}")),
+            code: crate::ClusterCode::parse("CUM2").unwrap(),
             name: "Cụm 2".into(),
             year: 2022,
             members: vec![code("HD"), code("CG")],
@@ -762,7 +761,7 @@ mod tests {
 
     fn scored(unit: &str, name: &str, total: f64) -> Scored {
         Scored {
-            unit: UnitCode::parse(unit).unwrap_or_else(|e| panic!("{e}")),
+            unit: UnitCode::parse(unit).unwrap(),
             name: name.into(),
             total: pts(total),
         }
@@ -838,11 +837,10 @@ mod tests {
                     ))
                 })
                 .collect();
-            let card =
-                ScoreCard::new(&sample(), marks).unwrap_or_else(|e| panic!("the strategy makes valid marks: {e}"));
+            let card = ScoreCard::new(&sample(), marks).expect("the strategy makes valid marks");
             match computed.and_then(Points::from_hundredths) {
                 Some(points) => card.with_computed(&[ComputedScore {
-                    code: CriterionCode::parse("I.2").unwrap_or_else(|e| panic!("{e}")),
+                    code: CriterionCode::parse("I.2").unwrap(),
                     value: None,
                     target: 95.0,
                     points,

@@ -9,6 +9,11 @@
 //! Set `THIDUA_KEEP_RENDERS=/some/dir` to keep the DOCX and PDF files there and look at
 //! them (`pdftoppm -png -r 60`).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -53,20 +58,19 @@ struct Demo {
 }
 
 fn demo() -> Demo {
-    let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
-    let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
-    let indicators =
-        read_indicators(&demo_file("indicators.csv"), &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
-    let catalog = Catalog::new(indicators.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"));
-    let clusters = read_clusters(&demo_file("clusters.csv"), &tree).unwrap_or_else(|e| panic!("{e:?}"));
+    let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap();
+    let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap();
+    let indicators = read_indicators(&demo_file("indicators.csv"), &Catalog::default()).unwrap();
+    let catalog = Catalog::new(indicators.into_iter().map(|l| l.row).collect()).unwrap();
+    let clusters = read_clusters(&demo_file("clusters.csv"), &tree).unwrap();
     let values: Vec<DataValue> = read_values(&demo_file("values.csv"), &catalog, &tree)
-        .unwrap_or_else(|e| panic!("{e:?}"))
+        .unwrap()
         .into_iter()
         .map(|l| l.row)
         .collect();
     let cluster = &clusters[0].row;
     let rollup = rollup_cluster(&catalog, &tree, cluster, Period::HalfYear(2022, 1), &values);
-    let conference = toml::from_str(&demo_file("conference.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let conference = toml::from_str(&demo_file("conference.toml")).unwrap();
     Demo {
         members: cluster.members.clone(),
         tree,
@@ -84,7 +88,7 @@ fn review(demo: &Demo) -> OfficialDocument {
         issuer: "",
         previous: None,
     };
-    let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let text = render_review(&input, DEFAULT_TEMPLATE).unwrap();
     review_document(&input, &text, Some(7))
 }
 
@@ -106,7 +110,7 @@ fn heading<'a>(name: &'a dyn Fn(&UnitCode) -> String) -> Heading<'a> {
 }
 
 fn code(c: &str) -> IndicatorCode {
-    IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    IndicatorCode::parse(c).unwrap()
 }
 
 /// Every member pledges two titles and three targets: a rate, a sum of money, a count.
@@ -255,7 +259,7 @@ fn convert(dir: &Path, files: &[PathBuf]) {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("soffice: {e}"));
+        .expect("soffice");
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -288,7 +292,7 @@ fn pdf_text(pdf: &Path) -> String {
         .arg(pdf)
         .arg("-")
         .output()
-        .unwrap_or_else(|e| panic!("pdftotext: {e}"));
+        .expect("pdftotext");
     assert!(out.status.success(), "pdftotext {}", pdf.display());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -372,15 +376,14 @@ fn libreoffice_lays_out_every_docx_with_each_figure_whole_and_each_name_broken_o
     let dir = kept
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("thidua-lo-docx-{}", std::process::id())));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&dir).unwrap();
     // The profile's address is a file:// URL, so the folder must be absolute.
-    let dir = std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::fs::canonicalize(&dir).unwrap();
     let files: Vec<PathBuf> = documents
         .iter()
         .map(|(name, doc)| {
             let path = dir.join(format!("{name}.docx"));
-            std::fs::write(&path, write_docx(doc).unwrap_or_else(|e| panic!("{name}: {e}")))
-                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, write_docx(doc).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap();
             path
         })
         .collect();
