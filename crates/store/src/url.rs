@@ -96,14 +96,14 @@ mod tests {
 
     #[test]
     fn a_bare_path_means_a_sqlite_file_created_on_first_use() {
-        let url = DatabaseUrl::parse("thidua.db").unwrap_or_else(|e| panic!("{e}"));
+        let url = DatabaseUrl::parse("thidua.db").unwrap();
         assert_eq!(url.backend(), Backend::Sqlite);
         assert_eq!(url.expose(), "sqlite:thidua.db?mode=rwc");
     }
 
     #[test]
     fn a_postgres_url_selects_postgres_and_hides_its_password() {
-        let url = DatabaseUrl::parse("postgres://thidua:secret@db:5432/thidua").unwrap_or_else(|e| panic!("{e}"));
+        let url = DatabaseUrl::parse("postgres://thidua:secret@db:5432/thidua").unwrap();
         assert_eq!(url.backend(), Backend::Postgres);
         assert_eq!(format!("{url:?}"), "postgres://thidua:***@db:5432/thidua");
         assert!(!url.to_string().contains("secret"));

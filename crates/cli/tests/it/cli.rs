@@ -2,6 +2,11 @@
 //! up, see bad files refused whole — on SQLite and PostgreSQL, each test with a database
 //! of its own.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -37,11 +42,11 @@ fn thidua_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("running thidua: {e}"));
+        .expect("running thidua");
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(input.as_bytes());
     }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+    child.wait_with_output().unwrap()
 }
 
 fn demo_file(name: &str) -> PathBuf {
@@ -57,7 +62,7 @@ fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
         .args(args)
         .env_remove("THIDUA_DB")
         .output()
-        .unwrap_or_else(|e| panic!("running thidua: {e}"))
+        .expect("running thidua")
 }
 
 fn ok(output: Output) -> String {
@@ -84,7 +89,7 @@ fn import_demo_catalog(db: &TestDatabase) {
 
 fn write_temp(name: &str, text: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("thidua-cli-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, text).unwrap();
     path
 }
 
@@ -658,10 +663,10 @@ async fn accept_hadong_form(db: &TestDatabase) {
     let store = db.store().await;
     let user = |name: &'static str| {
         let store = store.clone();
-        async move { store.user(name).await.unwrap_or_else(|e| panic!("{e}")).principal() }
+        async move { store.user(name).await.unwrap().principal() }
     };
     let (officer, chair) = (user("hadong").await, user("cumtruong").await);
-    let unit = thidua_core::UnitCode::parse("HN-HADONG").unwrap_or_else(|e| panic!("{e}"));
+    let unit = thidua_core::UnitCode::parse("HN-HADONG").unwrap();
     let period = thidua_core::Period::HalfYear(2022, 1);
     let situation = |enter: bool| Situation {
         can_enter: enter,
@@ -670,7 +675,7 @@ async fn accept_hadong_form(db: &TestDatabase) {
         window_open: true,
         reopened: false,
     };
-    let indicator = thidua_core::IndicatorCode::parse("TANG_SO_DAM").unwrap_or_else(|e| panic!("{e}"));
+    let indicator = thidua_core::IndicatorCode::parse("TANG_SO_DAM").unwrap();
     let input = thidua_store::FormInput {
         version: 0,
         values: [(indicator, Some(thidua_core::Value::Whole(1020)))]
@@ -681,17 +686,14 @@ async fn accept_hadong_form(db: &TestDatabase) {
     store
         .save_submission(&officer, &unit, period, Action::Submit, situation(true), input)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let decision = thidua_store::Decision {
         action: Action::Accept,
         situation: situation(false),
         version: 1,
         reason: None,
     };
-    store
-        .decide_submission(&chair, &unit, period, decision)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.decide_submission(&chair, &unit, period, decision).await.unwrap();
     store.close().await;
 }
 
@@ -749,19 +751,16 @@ async fn verify_audit_says_intact_and_exits_non_zero_on_an_edited_trail(backend:
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let unlock = match backend {
         Backend::Sqlite => "DROP TRIGGER audit_event_no_update",
         Backend::Postgres => "ALTER TABLE audit_event DISABLE TRIGGER USER",
     };
-    sqlx::raw_sql(unlock)
-        .execute(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::raw_sql(unlock).execute(&pool).await.unwrap();
     sqlx::raw_sql("UPDATE audit_event SET new_value = '999999' WHERE seq = 1")
         .execute(&pool)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     pool.close().await;
     let tampered = thidua(&db, &["verify", "audit"]);
 

@@ -1,6 +1,11 @@
 //! `thidua report`'s template: `--template FILE` when given, else the cluster's own stored
 //! template, else the shipped one — never another cluster's; on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::process::{Command, Output};
 
 use thidua_core::ClusterCode;
@@ -21,7 +26,7 @@ fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
         .args(args)
         .env_remove("THIDUA_DB")
         .output()
-        .unwrap_or_else(|e| panic!("running thidua: {e}"))
+        .expect("running thidua")
 }
 
 fn stdout(output: &Output) -> String {
@@ -30,7 +35,7 @@ fn stdout(output: &Output) -> String {
 
 fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("thidua-cli-tpl-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, text).unwrap();
     path
 }
 
@@ -54,8 +59,8 @@ async fn the_report_uses_the_cluster_s_stored_template_unless_a_file_is_given(ba
             "code,name,year,members,host,chair,deputy\nHN-CUM3,Cụm thi đua số 3,2022,HN-TAYHO,HN-TAYHO,HN-TAYHO,\n",
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let cum2 = ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let cum2 = ClusterCode::parse("HN-CUM2").unwrap();
     store
         .save_cluster_template(
             &Actor::system("test"),
@@ -64,7 +69,7 @@ async fn the_report_uses_the_cluster_s_stored_template_unless_a_file_is_given(ba
             "Mẫu riêng của {{ cluster.name }}.",
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     let own = report(&db, "HN-CUM2", None);
     assert!(own.status.success(), "{}", String::from_utf8_lossy(&own.stderr));

@@ -1,6 +1,11 @@
 //! `thidua verify ballot ID` on a closed ballot: intact, then after a paper was changed
 //! in the database behind thidua's back — on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::process::{Command, Output};
 
 use thidua_core::emulation::ballot::{BallotSpec, Paper, Question, QuestionKind};
@@ -19,11 +24,11 @@ fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
         .args(args)
         .env_remove("THIDUA_DB")
         .output()
-        .unwrap_or_else(|e| panic!("running thidua: {e}"))
+        .expect("running thidua")
 }
 
 fn unit(c: &str) -> UnitCode {
-    UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    UnitCode::parse(c).unwrap()
 }
 
 async fn verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper(backend: Backend) {
@@ -31,7 +36,7 @@ async fn verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper(
         return;
     };
     let store = db.store().await;
-    store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+    store.load_demo().await.unwrap();
     let chair = store
         .create_user(NewUser {
             username: "cumtruong".into(),
@@ -41,11 +46,11 @@ async fn verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper(
             unit: Some(unit("HN-HADONG")),
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let chair = Actor::from(&chair.principal());
     let voters = ["HN-HADONG", "HN-THANHXUAN", "HN-CAUGIAY", "HN-TAYHO"];
     let spec = BallotSpec {
-        cluster: "HN-CUM2".to_owned().try_into().unwrap_or_else(|e| panic!("{e:?}")),
+        cluster: "HN-CUM2".to_owned().try_into().unwrap(),
         year: 2022,
         title: "Phiếu bình xét thi đua năm 2022".into(),
         electorate: voters.iter().map(|v| unit(v)).collect(),
@@ -57,20 +62,14 @@ async fn verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper(
             threshold: None,
         }],
     };
-    let ballot = store.open_ballot(&chair, spec).await.unwrap_or_else(|e| panic!("{e}"));
+    let ballot = store.open_ballot(&chair, spec).await.unwrap();
     for voter in voters {
         let paper = Paper {
             answers: [("1".to_owned(), vec![unit(voter)])].into(),
         };
-        store
-            .cast_ballot(ballot.id, &unit(voter), paper)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        store.cast_ballot(ballot.id, &unit(voter), paper).await.unwrap();
     }
-    let closed = store
-        .close_ballot(&chair, ballot.id, true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let closed = store.close_ballot(&chair, ballot.id, true).await.unwrap();
     let head = closed.seal.unwrap_or_default();
     let id = ballot.id.to_string();
 
@@ -78,23 +77,20 @@ async fn verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper(
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     sqlx::query("UPDATE ballot_counted_paper SET answers = $1 WHERE ballot_id = $2")
         .bind(r#"{"1":["HN-HADONG"]}"#)
         .bind(ballot.id)
         .execute(&pool)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     pool.close().await;
     let tampered = thidua(&db, &["verify", "ballot", &id]);
     let still_open = {
         let open = store
-            .open_ballot(
-                &chair,
-                store.ballot(ballot.id).await.unwrap_or_else(|e| panic!("{e}")).spec,
-            )
+            .open_ballot(&chair, store.ballot(ballot.id).await.unwrap().spec)
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         thidua(&db, &["verify", "ballot", &open.id.to_string()])
     };
     store.close().await;

@@ -3,6 +3,11 @@
 //! trail — on both backends. The attacks use raw SQL on the database, as someone with
 //! its password (but not the key file) would.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::collections::BTreeMap;
 
 use thidua_core::workflow::{Action, Situation};
@@ -33,11 +38,11 @@ fn code<T: TryFrom<String>>(c: &str) -> T
 where
     T::Error: std::fmt::Debug,
 {
-    T::try_from(c.to_owned()).unwrap_or_else(|e| panic!("{e:?}"))
+    T::try_from(c.to_owned()).unwrap()
 }
 
 fn ok<T>(r: Result<T, StoreError>) -> T {
-    r.unwrap_or_else(|e| panic!("{e}"))
+    r.unwrap()
 }
 
 async fn demo(backend: Backend) -> Option<(TestDatabase, Store)> {
@@ -247,7 +252,7 @@ async fn an_upper_level_overwrite_of_an_accepted_figure_is_written_with_its_audi
         Some(Value::Whole(999_999))
     );
     let history = ok(store.cell_history(&code("HN-HADONG"), S1, &code("TANG_SO_DAM")).await);
-    let last = history.last().unwrap_or_else(|| panic!("no history"));
+    let last = history.last().expect("no history");
     assert_eq!(
         (
             last.actor.as_str(),
@@ -264,7 +269,7 @@ async fn an_upper_level_overwrite_of_an_accepted_figure_is_written_with_its_audi
         "{last:?}"
     );
     let tayho = ok(store.cell_history(&code("HN-TAYHO"), S1, &code("TANG_SO_DAM")).await);
-    let last = tayho.last().unwrap_or_else(|| panic!("no history"));
+    let last = tayho.last().expect("no history");
     assert_eq!(
         (
             last.actor.as_str(),
@@ -355,7 +360,7 @@ async fn every_imported_value_leaves_an_audit_row(backend: Backend) {
     assert_eq!(report.events, after_demo.events + 1);
     assert!(report.is_intact(), "{report}");
     let tayho = ok(store.cell_history(&code("HN-TAYHO"), S1, &code("TANG_SO_DAM")).await);
-    let last = tayho.last().unwrap_or_else(|| panic!("no history"));
+    let last = tayho.last().expect("no history");
     assert_eq!(
         (last.old_value.as_deref(), last.new_value.as_deref()),
         (Some("380"), Some("390"))
@@ -611,7 +616,7 @@ where
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
     let mut out = Vec::new();
     for handle in handles {
-        out.push(handle.await.unwrap_or_else(|e| panic!("{e}")));
+        out.push(handle.await.unwrap());
     }
     out
 }

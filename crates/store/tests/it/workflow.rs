@@ -1,5 +1,10 @@
 //! Accounts, sessions and the reporting workflow against both backends.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::collections::BTreeMap;
 
 use thidua_core::workflow::{Action, Situation, SubmissionState};
@@ -27,7 +32,7 @@ fn code<T: TryFrom<String>>(c: &str) -> T
 where
     T::Error: std::fmt::Debug,
 {
-    T::try_from(c.to_owned()).unwrap_or_else(|e| panic!("{e:?}"))
+    T::try_from(c.to_owned()).unwrap()
 }
 
 const S2: Period = Period::HalfYear(2022, 2);
@@ -35,7 +40,7 @@ const S2: Period = Period::HalfYear(2022, 2);
 async fn demo(backend: Backend) -> Option<(TestDatabase, Store)> {
     let db = TestDatabase::new(backend).await?;
     let store = db.store().await;
-    store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+    store.load_demo().await.unwrap();
     Some((db, store))
 }
 
@@ -49,7 +54,7 @@ async fn user(store: &Store, name: &str, role: Role, unit: Option<&str>) -> User
             unit: unit.map(code),
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 const OFFICER: Situation = Situation {
@@ -144,10 +149,7 @@ async fn wrong_passwords_make_the_name_wait_and_a_reset_lets_its_owner_in(backen
     let missing = store.sign_in(attempt("khong-co-ai", "mật-khẩu-dài"), &policy).await;
     assert!(matches!(missing, Err(StoreError::LoginThrottled { .. })), "{missing:?}");
 
-    store
-        .set_password("hadong", "mật-khẩu-mới-123")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.set_password("hadong", "mật-khẩu-mới-123").await.unwrap();
     assert!(
         store
             .sign_in(attempt("hadong", "mật-khẩu-mới-123"), &policy)
@@ -168,11 +170,11 @@ async fn passwords_are_stored_as_argon2id_hashes(backend: Backend) {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM app_user WHERE username = 'admin'")
         .fetch_one(&pool)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("mật-khẩu"));
     pool.close().await;
@@ -184,27 +186,18 @@ async fn a_session_finds_its_user_until_logout_or_disabling(backend: Backend) {
     };
     let officer = user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
 
-    let token = store.create_session(&officer).await.unwrap_or_else(|e| panic!("{e}"));
-    let session = store.session(&token).await.unwrap_or_else(|e| panic!("{e}"));
+    let token = store.create_session(&officer).await.unwrap();
+    let session = store.session(&token).await.unwrap();
     assert_eq!(session.as_ref().map(|s| s.user.username.as_str()), Some("hadong"));
     assert!(session.is_some_and(|s| s.csrf_token.len() == 64));
-    assert!(
-        store
-            .session("not-a-token")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .is_none()
-    );
+    assert!(store.session("not-a-token").await.unwrap().is_none());
 
-    store.delete_session(&token).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(store.session(&token).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    store.delete_session(&token).await.unwrap();
+    assert!(store.session(&token).await.unwrap().is_none());
 
-    let second = store.create_session(&officer).await.unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_disabled(None, "hadong", true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(store.session(&second).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    let second = store.create_session(&officer).await.unwrap();
+    store.set_disabled(None, "hadong", true).await.unwrap();
+    assert!(store.session(&second).await.unwrap().is_none());
     assert!(store.authenticate("hadong", "mật-khẩu-dài").await.is_err());
 }
 
@@ -228,12 +221,12 @@ async fn an_officer_submits_and_the_chair_accepts_making_the_figures_official(ba
             form(0, &[("HV_HOI_CHO", 4)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         (saved.submission.state, saved.submission.version),
         (SubmissionState::Draft, 1)
     );
-    let before = store.rollup_unit(&unit, S2).await.unwrap_or_else(|e| panic!("{e}")).1;
+    let before = store.rollup_unit(&unit, S2).await.unwrap().1;
     assert!(
         before.get(&code("HV_HOI_CHO")).is_none(),
         "a draft is not an official figure"
@@ -249,19 +242,16 @@ async fn an_officer_submits_and_the_chair_accepts_making_the_figures_official(ba
             form(1, &[("HV_HOI_CHO", 4), ("HV_CHUYEN_HANG", 6)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(submitted.submission.state, SubmissionState::Submitted);
     assert!(submitted.submission.submitted_at.is_some());
 
     let accepted = store
         .decide_submission(&chair, &unit, S2, decision(Action::Accept, 2, None))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(accepted.state, SubmissionState::Accepted);
-    let after = store
-        .rollup_cluster(&code("HN-CUM2"), S2)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let after = store.rollup_cluster(&code("HN-CUM2"), S2).await.unwrap();
     assert_eq!(after.total.get(&code("HV_HOI_CHO")), Some(&Value::Whole(4)));
     assert_eq!(after.total.get(&code("HV_CHUYEN_HANG")), Some(&Value::Whole(6)));
 }
@@ -287,7 +277,7 @@ async fn a_stale_save_is_refused_instead_of_overwriting(backend: Backend) {
             form(0, &[("PB_PHAN_BIEN", 3)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     // The second officer opened the form at version 0 too, before the first saved.
     let stale = store
@@ -305,7 +295,7 @@ async fn a_stale_save_is_refused_instead_of_overwriting(backend: Backend) {
         panic!("expected a conflict, got {stale:?}")
     };
     assert!(message.contains("vừa được người khác cập nhật"), "{message}");
-    let kept = store.submission(&unit, S2).await.unwrap_or_else(|e| panic!("{e}"));
+    let kept = store.submission(&unit, S2).await.unwrap();
     assert_eq!(kept.values.get(&code("PB_PHAN_BIEN")), Some(&Value::Whole(3)));
 }
 
@@ -326,7 +316,7 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
             form(0, &[("HV_HOI_CHO", 1)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     let no_reason = store
         .decide_submission(&chair, &unit, S2, decision(Action::Return, 1, Some(" ")))
@@ -340,7 +330,7 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
             decision(Action::Return, 1, Some("Thiếu số liệu Quỹ Vì người nghèo")),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     assert_eq!(returned.state, SubmissionState::Returned);
     assert_eq!(
@@ -357,7 +347,7 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
             form(2, &[("QUY_VI_NGUOI_NGHEO", 150_000_000)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(again.submission.state, SubmissionState::Submitted);
     assert_eq!(again.submission.values.len(), 2, "values typed earlier are kept");
 }
@@ -373,7 +363,7 @@ async fn a_draft_saves_with_a_broken_rule_but_cannot_be_submitted(backend: Backe
     let saved = store
         .save_submission(&officer, &unit, S2, Action::Save, OFFICER, form(0, &broken))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(saved.violations.len(), 1);
     assert!(
         saved.violations[0]
@@ -386,7 +376,7 @@ async fn a_draft_saves_with_a_broken_rule_but_cannot_be_submitted(backend: Backe
         .await;
     let message = submit.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.starts_with("chưa gửi được vì số liệu chưa hợp lệ"), "{message}");
-    let kept = store.submission(&unit, S2).await.unwrap_or_else(|e| panic!("{e}"));
+    let kept = store.submission(&unit, S2).await.unwrap();
     assert_eq!(
         (kept.state, kept.version),
         (SubmissionState::Draft, 1),
@@ -409,7 +399,7 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
             form(0, &[("HV_HOI_CHO", 1)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .save_submission(
             &officer,
@@ -420,16 +410,13 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
             form(1, &[("HV_HOI_CHO", 2)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .decide_submission(&chair, &unit, S2, decision(Action::Accept, 2, None))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
-    let history = store
-        .cell_history(&unit, S2, &code("HV_HOI_CHO"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let history = store.cell_history(&unit, S2, &code("HV_HOI_CHO")).await.unwrap();
     let lines: Vec<(String, String, Option<String>, Option<String>)> = history
         .iter()
         .map(|e| {
@@ -457,7 +444,7 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let update = sqlx::query("UPDATE audit_event SET new_value = '99'")
         .execute(&pool)
         .await;
@@ -484,30 +471,24 @@ async fn completeness_shows_who_submitted_and_what_is_missing(backend: Backend) 
             form(0, &[("HV_HOI_CHO", 1)]),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let cluster = store
-        .cluster(&code("HN-CUM2"), 2022)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let cluster = store.cluster(&code("HN-CUM2"), 2022).await.unwrap();
 
-    let status = store.completeness(&cluster, S2).await.unwrap_or_else(|e| panic!("{e}"));
+    let status = store.completeness(&cluster, S2).await.unwrap();
 
     let tay_ho = status
         .iter()
         .find(|s| s.unit.as_str() == "HN-TAYHO")
-        .unwrap_or_else(|| panic!("no Tây Hồ"));
+        .expect("no Tây Hồ");
     assert_eq!(tay_ho.state, Some(SubmissionState::Submitted));
     assert_eq!(tay_ho.missing.len(), 15);
     assert!(tay_ho.late.is_some());
     let ha_dong = status
         .iter()
         .find(|s| s.unit.as_str() == "HN-HADONG")
-        .unwrap_or_else(|| panic!("no Hà Đông"));
+        .expect("no Hà Đông");
     assert_eq!((ha_dong.state, ha_dong.missing.len()), (None, 16));
-    let first_half = store
-        .completeness(&cluster, Period::HalfYear(2022, 1))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let first_half = store.completeness(&cluster, Period::HalfYear(2022, 1)).await.unwrap();
     assert!(
         first_half.iter().all(|s| s.missing.is_empty()),
         "the imported demo figures are complete"
@@ -519,13 +500,13 @@ async fn a_session_survives_a_restart_of_the_server(backend: Backend) {
         return;
     };
     let store = db.store().await;
-    store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+    store.load_demo().await.unwrap();
     let officer = user(&store, "hadong", Role::Officer, Some("HN-HADONG")).await;
-    let token = store.create_session(&officer).await.unwrap_or_else(|e| panic!("{e}"));
+    let token = store.create_session(&officer).await.unwrap();
     store.close().await;
 
     let restarted = db.store().await;
 
-    let session = restarted.session(&token).await.unwrap_or_else(|e| panic!("{e}"));
+    let session = restarted.session(&token).await.unwrap();
     assert_eq!(session.map(|s| s.user.username), Some("hadong".to_owned()));
 }
