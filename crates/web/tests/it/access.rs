@@ -2,6 +2,11 @@
 //! signing in and out, anti-forgery checks, and the reporting workflow end to end — on
 //! SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::http::{StatusCode, header};
@@ -260,14 +265,14 @@ async fn signing_in_sets_a_safe_cookie_and_signing_out_ends_the_session(backend:
         .await
         .ok()
         .flatten()
-        .unwrap_or_else(|| panic!("no session"));
+        .expect("no session");
     assert_eq!(session.user.username, "hadong");
 
     let request = axum::http::Request::post("/logout")
         .header(header::COOKIE, format!("thidua_session={token}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(axum::body::Body::from(format!("csrf={}", session.csrf_token)))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (status, _, _) = app.send(request).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(app.state.store.session(&token).await.ok().flatten().is_none());
@@ -313,7 +318,7 @@ async fn a_form_without_this_session_s_token_or_from_another_site_is_refused(bac
             "csrf={}&version=0&action=save",
             app.csrf("hadong")
         )))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (status, _, _) = app.send(request).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let stored = app
@@ -321,12 +326,12 @@ async fn a_form_without_this_session_s_token_or_from_another_site_is_refused(bac
         .store
         .submission(&code("HN-HADONG"), current_half())
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(stored.version, 0, "nothing was written");
 }
 
 fn code(c: &str) -> thidua_core::UnitCode {
-    thidua_core::UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    thidua_core::UnitCode::parse(c).unwrap()
 }
 
 async fn an_officer_enters_vietnamese_numbers_submits_and_the_chair_accepts(backend: Backend) {
@@ -424,7 +429,7 @@ async fn a_bad_value_keeps_everything_typed_and_names_the_field(backend: Backend
         .store
         .submission(&code("HN-TAYHO"), current_half())
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(stored.version, 0, "nothing half-written");
 }
 
@@ -459,11 +464,11 @@ async fn a_second_editor_s_stale_save_is_refused_with_a_clear_message(backend: B
         .store
         .submission(&code("HN-TAYHO"), current_half())
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         stored
             .values
-            .get(&thidua_core::IndicatorCode::parse("HV_HOI_CHO").unwrap_or_else(|e| panic!("{e}"))),
+            .get(&thidua_core::IndicatorCode::parse("HV_HOI_CHO").unwrap()),
         Some(&thidua_core::Value::Whole(2))
     );
 }
@@ -565,8 +570,8 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
     );
 
     // The officer fills the workbook in Excel (here: written with the same library).
-    let catalog = app.state.store.catalog().await.unwrap_or_else(|e| panic!("{e}"));
-    let ind = |c: &str| thidua_core::IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}"));
+    let catalog = app.state.store.catalog().await.unwrap();
+    let ind = |c: &str| thidua_core::IndicatorCode::parse(c).unwrap();
     let filled = |hoi_cho: thidua_core::Value| {
         let values = std::collections::BTreeMap::from([
             (ind("HV_TUYEN_TRUYEN"), thidua_core::Value::Whole(1084)),
@@ -580,7 +585,7 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
             values: &values,
             narrative: ["Làm tốt công tác vận động", "", ""],
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     };
     let post = |file: Vec<u8>, who: &'static str| {
         let (content_type, body) = multipart(&app.csrf(who), "0", &file);
@@ -588,7 +593,7 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
             .header(header::COOKIE, app.cookie(Some(who)))
             .header(header::CONTENT_TYPE, content_type)
             .body(axum::body::Body::from(body))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     };
 
     let (status, _, body) = app
@@ -597,12 +602,7 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("trang «Biểu mẫu», ô D"), "{body}");
     assert!(body.contains("«ba» không phải là số"), "{body}");
-    let stored = app
-        .state
-        .store
-        .submission(&code("HN-TAYHO"), period)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = app.state.store.submission(&code("HN-TAYHO"), period).await.unwrap();
     assert_eq!(stored.version, 0, "a bad workbook writes nothing");
 
     let (status, _, _) = app.send(post(filled(thidua_core::Value::Whole(3)), "caugiay")).await;
@@ -618,12 +618,7 @@ async fn the_form_goes_to_excel_and_back_with_bad_cells_named(backend: Backend) 
         body.contains("Đã nhập số liệu từ tệp Excel") && body.contains("value=\"1.084\""),
         "{body}"
     );
-    let stored = app
-        .state
-        .store
-        .submission(&code("HN-TAYHO"), period)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = app.state.store.submission(&code("HN-TAYHO"), period).await.unwrap();
     assert_eq!(
         stored.values.get(&ind("HV_HOI_CHO")),
         Some(&thidua_core::Value::Whole(3))
@@ -812,13 +807,13 @@ async fn the_chair_records_the_conference_and_marks_a_direction_done(backend: Ba
         .state
         .store
         .review_conference(
-            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap(),
             thidua_core::Period::HalfYear(2022, 1),
         )
         .await
         .ok()
         .flatten()
-        .unwrap_or_else(|| panic!("no conference"));
+        .expect("no conference");
     assert_eq!(stored.directions.len(), 6);
     assert!(stored.directions[0].done_on.is_some() && stored.directions[1].done_on.is_none());
     let (_, _, report) = app

@@ -2,6 +2,11 @@
 //! pipeline with and without the rights, decisions, revocation, and the award history of
 //! units and people — on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::http::{StatusCode, header};
@@ -31,7 +36,7 @@ where
 }
 
 async fn actor(app: &TestApp, who: &str) -> Actor {
-    let user = app.state.store.user(who).await.unwrap_or_else(|e| panic!("{e}"));
+    let user = app.state.store.user(who).await.unwrap();
     Actor::from(&user.principal())
 }
 
@@ -68,7 +73,7 @@ async fn closed_ballot(app: &TestApp) -> i64 {
             question("3", QuestionKind::Chair),
         ],
     };
-    let ballot = store.open_ballot(&chair, spec).await.unwrap_or_else(|e| panic!("{e}"));
+    let ballot = store.open_ballot(&chair, spec).await.unwrap();
     for (i, voter) in MEMBERS.iter().enumerate() {
         let leading = if i == 2 { "HN-CAUGIAY" } else { "HN-HADONG" };
         let commend: [&str; 2] = if i < 4 {
@@ -85,15 +90,9 @@ async fn closed_ballot(app: &TestApp) -> i64 {
             ]
             .into(),
         };
-        store
-            .cast_ballot(ballot.id, &code(voter), paper)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        store.cast_ballot(ballot.id, &code(voter), paper).await.unwrap();
     }
-    store
-        .close_ballot(&chair, ballot.id, true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.close_ballot(&chair, ballot.id, true).await.unwrap();
     ballot.id
 }
 
@@ -106,7 +105,7 @@ async fn proposals_of_2022(app: &TestApp) -> Vec<StoredProposal> {
             state: None,
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 /// Proposes `award` for `unit` (2022) as the city, reviewed, and returns it.
@@ -126,7 +125,7 @@ async fn reviewed_proposal(app: &TestApp, unit: &str, award: &str) -> StoredProp
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .move_proposal(
             &city,
@@ -140,7 +139,7 @@ async fn reviewed_proposal(app: &TestApp, unit: &str, award: &str) -> StoredProp
             None,
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 /// A decision of the city granting `award` to `unit` for `year`, recorded in the store.
@@ -169,7 +168,7 @@ async fn decided(app: &TestApp, unit: &str, award: &str, year: i32, number: &str
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .id
 }
 
@@ -311,7 +310,7 @@ async fn the_pipeline_moves_with_the_rights_and_refuses_without(backend: Backend
         .store
         .propose_from_ballot(&chair, ballot, "2", &code("BK-HN"), "")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (first, second) = (
         format!("/awards/proposals/{}", proposed[0].id),
         format!("/awards/proposals/{}", proposed[1].id),
@@ -591,7 +590,7 @@ async fn a_search_without_diacritics_finds_a_person_only_for_those_who_may_see_t
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     let (status, _, found) = app.get_as(Some("caugiay"), "/awards/history?q=tran+thi+binh").await;
     let (_, _, outsider) = app.get_as(Some("khac"), "/awards/history?q=tran+thi+binh").await;

@@ -2,6 +2,11 @@
 //! the real server on a port of its own. Without Chromium the tests are skipped, except
 //! under `CI=true`, where a missing browser is a failure (`.ci/run` installs it).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -27,7 +32,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+        .expect("no free port")
 }
 
 impl Session {
@@ -42,16 +47,11 @@ impl Session {
         }
         let db = TestDatabase::sqlite();
         let store = db.store().await;
-        store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+        store.load_demo().await.unwrap();
         let year = chrono::Datelike::year(&chrono::Local::now());
-        store
-            .prepare_demo_workflow(year)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+        store.prepare_demo_workflow(year).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(launch(AppState::new(store), listener, async {
             let _ = stopped.await;
@@ -63,7 +63,7 @@ impl Session {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting chromedriver: {e}"));
+            .expect("starting chromedriver");
         let profile = std::env::temp_dir().join(format!("thidua-chromium-{port}"));
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -122,21 +122,13 @@ impl Session {
                 .await
                 .unwrap_or_else(|e| panic!("{css}: {e}"))
         };
-        field("#username")
-            .await
-            .send_keys(username)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        field("#username").await.send_keys(username).await.unwrap();
         field("#password")
             .await
             .send_keys(thidua_store::DEMO_PASSWORD)
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        field("section.login button")
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
+        field("section.login button").await.click().await.unwrap();
         self.wait_for_url("/").await;
     }
 
@@ -154,7 +146,7 @@ impl Session {
     /// so that what is read next is the new page, not the one being left.
     async fn wait_for_url(&self, part: &str) {
         for _ in 0..100 {
-            let current = self.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+            let current = self.client.current_url().await.unwrap();
             if current.as_str().ends_with(part) {
                 return;
             }
@@ -203,16 +195,16 @@ async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_dist
         .client
         .find(Locator::Css("header form.search input[name=q]"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    input.send_keys("Hà Đông").await.unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    input.send_keys("Hà Đông").await.unwrap();
     session
         .client
         .find(Locator::Css("header form.search button"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .click()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let results = session.text_of("ul.hits").await;
     assert!(results.contains("Ủy ban MTTQ Việt Nam quận Hà Đông"), "{results}");
 
@@ -220,10 +212,10 @@ async fn a_person_types_ha_dong_with_diacritics_into_search_and_reaches_the_dist
         .client
         .find(Locator::LinkText("Ủy ban MTTQ Việt Nam quận Hà Đông"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .click()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     session.wait_for_url("/units/HN-HADONG").await;
     let page = session.text_of("main").await;
     assert!(page.contains("2.350.000.000") && page.contains("98,14"), "{page}");
@@ -236,22 +228,18 @@ async fn choosing_the_whole_year_in_the_period_selector_shows_the_year_s_figures
     session.login("cumtruong").await;
 
     session.open("/clusters/HN-CUM2?period=2022S1").await;
-    let select = session
-        .client
-        .find(Locator::Css("select#period"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    select.select_by_value("2022").await.unwrap_or_else(|e| panic!("{e}"));
+    let select = session.client.find(Locator::Css("select#period")).await.unwrap();
+    select.select_by_value("2022").await.unwrap();
     session
         .client
         .find(Locator::Css("form.period button"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .click()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     session.wait_for_url("period=2022").await;
-    let current = session.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    let current = session.client.current_url().await.unwrap();
     assert!(current.as_str().ends_with("period=2022"), "{current}");
 
     let title = session.text_of("h2.period-title").await;
@@ -326,10 +314,10 @@ async fn an_officer_enters_and_submits_the_chair_accepts_and_the_cluster_page_sh
         .client
         .find(Locator::Css("#v_HV_TUYEN_TRUYEN"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .prop("value")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(shown.as_deref(), Some("1.084"));
     // A broken rule is flagged while typing.
     session.type_into("#v_TTND_PHAT_HIEN", "2").await;
@@ -389,7 +377,7 @@ async fn a_returned_form_shows_its_reason_and_is_submitted_again() {
 impl Session {
     /// The number at the end of the current address ("/ballots/3" → 3).
     async fn id_in_url(&self) -> String {
-        let url = self.client.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+        let url = self.client.current_url().await.unwrap();
         url.path().rsplit('/').next().unwrap_or_default().to_owned()
     }
 
@@ -411,17 +399,10 @@ impl Session {
     /// Giấy for the Bằng khen.
     async fn cast_paper(&self, id: &str) {
         self.open(&format!("/ballots/{id}")).await;
-        let ranks = self
-            .client
-            .find_all(Locator::Css("form.paper select"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ranks = self.client.find_all(Locator::Css("form.paper select")).await.unwrap();
         assert_eq!(ranks.len(), 6, "one place to give each of the six members");
         for (place, select) in ranks.into_iter().enumerate() {
-            select
-                .select_by_value(&(place + 1).to_string())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
+            select.select_by_value(&(place + 1).to_string()).await.unwrap();
         }
         self.click_all("form.paper input[type=radio][value=HN-TAYHO]").await;
         self.click_all("form.paper input[type=checkbox][value=HN-TAYHO]").await;
@@ -486,7 +467,7 @@ async fn the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_histo
             vec![],
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     session.click("form.decision button[type=submit]").await;
     let decision = session.wait_for_text("main", "125/QĐ-MTTQ-BTT").await;
     assert!(decision.contains("quận Tây Hồ"), "{decision}");
@@ -509,14 +490,14 @@ impl Session {
             .client
             .find_all(Locator::Css("form.sheet input.points[name^=p_]"))
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert!(!fields.is_empty(), "the sheet has lines scored by hand");
         for field in fields {
             let name = field.attr("name").await.ok().flatten().unwrap_or_default();
             // Bonus and penalty lines stay empty: nothing earned, nothing taken.
             let value = if name.starts_with("p_T") { "" } else { points };
-            field.clear().await.unwrap_or_else(|e| panic!("{e}"));
-            field.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
+            field.clear().await.unwrap();
+            field.send_keys(value).await.unwrap();
         }
         self.click("form.sheet button[type=submit]").await;
     }
@@ -566,7 +547,7 @@ async fn a_member_pledges_and_is_scored_in_three_steps_into_the_ranking(session:
         .client
         .execute("document.querySelector('#signed_on').value = '2022-03-15'", vec![])
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     session.click("form[action*='/pledge/sign'] button[type=submit]").await;
     let signed = session.wait_for_text("main", "15/3/2022").await;
     assert!(signed.contains("Thực hiện tốt các cuộc vận động"), "{signed}");
@@ -594,7 +575,7 @@ async fn a_member_pledges_and_is_scored_in_three_steps_into_the_ranking(session:
         .client
         .find_all(Locator::Css("table.compare tr.differs"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(
         differing.len() >= 2,
         "the lines the cluster and the city changed stand out"

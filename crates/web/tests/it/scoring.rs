@@ -2,6 +2,11 @@
 //! and its import, the pledge and its printing, the three steps of scoring with evidence,
 //! the side-by-side comparison and the ranking — and who may do each.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::body::Body;
@@ -30,7 +35,7 @@ common::on_both_backends!(
 );
 
 fn unit(c: &str) -> UnitCode {
-    UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    UnitCode::parse(c).unwrap()
 }
 
 /// A multipart body: the anti-forgery token of `who`, the text fields, and optionally one
@@ -72,7 +77,7 @@ async fn post_multipart(
         .header(header::COOKIE, app.cookie(Some(who)))
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     app.send(request).await
 }
 
@@ -150,7 +155,7 @@ async fn the_upper_level_imports_a_criteria_file_and_reads_the_store_s_message(b
     assert!(page.contains("Công tác tuyên truyền, vận động Nhân dân"));
 
     // Once a sheet is scored on it, importing again makes version 2 and says so.
-    let hadong = app.state.store.user("hadong").await.unwrap_or_else(|e| panic!("{e}"));
+    let hadong = app.state.store.user("hadong").await.unwrap();
     app.state
         .store
         .save_score_sheet(
@@ -162,7 +167,7 @@ async fn the_upper_level_imports_a_criteria_file_and_reads_the_store_s_message(b
             thidua_store::SheetInput::default(),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (status, _, page) = post_multipart(
         &app,
         "thanhpho",
@@ -173,12 +178,7 @@ async fn the_upper_level_imports_a_criteria_file_and_reads_the_store_s_message(b
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("đã tạo phiên bản 2"), "{page}");
-    let versions = app
-        .state
-        .store
-        .criteria_versions("district", 2022)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let versions = app.state.store.criteria_versions("district", 2022).await.unwrap();
     assert_eq!(versions.len(), 2);
     let (_, _, old) = app
         .get_as(Some("thanhpho"), "/clusters/HN-CUM2/criteria?year=2022&version=1")
@@ -220,12 +220,7 @@ async fn an_officer_cannot_import_criteria(backend: Backend) {
         StatusCode::FORBIDDEN,
         "a forged token is refused even for the upper level"
     );
-    let stored = app
-        .state
-        .store
-        .criteria("district", 2022)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = app.state.store.criteria("district", 2022).await.unwrap();
     assert_eq!(
         stored.set.groups()[0].name,
         "Công tác tuyên truyền, đoàn kết, tập hợp các tầng lớp Nhân dân",
@@ -286,12 +281,7 @@ async fn a_bad_criteria_file_is_refused_in_vietnamese_naming_its_line_and_nothin
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Tệp là bảng tiêu chí cấp district năm 2023"), "{page}");
 
-    let stored = app
-        .state
-        .store
-        .criteria("district", 2022)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = app.state.store.criteria("district", 2022).await.unwrap();
     assert_eq!(
         stored.set.groups()[0].name,
         "Công tác tuyên truyền, đoàn kết, tập hợp các tầng lớp Nhân dân",
@@ -302,7 +292,7 @@ async fn a_bad_criteria_file_is_refused_in_vietnamese_naming_its_line_and_nothin
             .store
             .criteria_versions("district", 2023)
             .await
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .is_empty()
     );
 }
@@ -317,7 +307,7 @@ async fn last_year_s_criteria_are_copied_to_the_new_year_by_the_upper_level(back
         .store
         .copy_criteria(&Actor::system("test"), "district", 2022, year - 1)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let uri = format!("/clusters/HN-CUM2/criteria?year={year}");
     let (_, _, page) = app.get_as(Some("thanhpho"), &uri).await;
     assert!(
@@ -394,8 +384,8 @@ async fn stored_points(app: &TestApp, unit_code: &str, step: ScoreStep, item: &s
         .store
         .score_sheet(&unit(unit_code), 2022, 1, step)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let code = thidua_core::emulation::criteria::CriterionCode::parse(item).unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let code = thidua_core::emulation::criteria::CriterionCode::parse(item).unwrap();
     sheet.and_then(|s| s.card.get(&code).map(|m| m.points))
 }
 
@@ -708,7 +698,7 @@ async fn a_mark_above_its_maximum_or_not_a_number_names_its_line_and_nothing_is_
         .store
         .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(sheet.is_none(), "nothing was saved");
 }
 
@@ -765,26 +755,19 @@ async fn members_register_for_the_pledge_the_chair_signs_it_and_it_prints(backen
     let pledge = app
         .state
         .store
-        .pledge(
-            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
-            2022,
-        )
+        .pledge(&thidua_core::ClusterCode::parse("HN-CUM2").unwrap(), 2022)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("no pledge"));
+        .unwrap()
+        .expect("no pledge");
     let units: Vec<String> = pledge.members.iter().map(|m| m.unit.to_string()).collect();
     assert_eq!(
         units,
         ["HN-HADONG", "HN-TAYHO"],
         "both registrations kept, in the cluster's order"
     );
-    let tayho = pledge.member(&unit("HN-TAYHO")).unwrap_or_else(|| panic!("no Tây Hồ"));
+    let tayho = pledge.member(&unit("HN-TAYHO")).expect("no Tây Hồ");
     assert_eq!(tayho.titles, [FLAG, EXCELLENT]);
-    let target = |c: &str| {
-        tayho
-            .targets
-            .get(&thidua_core::IndicatorCode::parse(c).unwrap_or_else(|e| panic!("{e}")))
-    };
+    let target = |c: &str| tayho.targets.get(&thidua_core::IndicatorCode::parse(c).unwrap());
     assert_eq!(target("HV_TUYEN_TRUYEN"), Some(&thidua_core::Value::Whole(1084)));
     assert_eq!(target("QUY_BIEN_DAO"), Some(&thidua_core::Value::Whole(1_200_000_000)));
 
@@ -863,11 +846,8 @@ async fn a_bad_pledged_target_keeps_what_was_typed_and_names_the_indicator(backe
     let stored = app
         .state
         .store
-        .pledge(
-            &thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
-            2022,
-        )
+        .pledge(&thidua_core::ClusterCode::parse("HN-CUM2").unwrap(), 2022)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(stored.is_none(), "nothing was saved");
 }

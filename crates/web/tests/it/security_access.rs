@@ -4,6 +4,11 @@
 //! viewer's part, peers seeing each other's drafts, and a cluster's years told to someone
 //! who may not see it.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::http::StatusCode;
@@ -30,12 +35,7 @@ where
 }
 
 async fn principal(app: &TestApp, who: &str) -> Principal {
-    app.state
-        .store
-        .user(who)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .principal()
+    app.state.store.user(who).await.unwrap().principal()
 }
 
 /// `who` saves a figure into their unit's form of the current half-year, and submits it
@@ -118,11 +118,7 @@ async fn add_clusters(app: &TestApp, from: usize, to: usize) {
             "HN-KHOI{n:03},Khối thi đua số {n},2021,HN-HADONG;HN-CAUGIAY,HN-HADONG\n"
         ));
     }
-    app.state
-        .store
-        .import_clusters_csv(&csv)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.state.store.import_clusters_csv(&csv).await.unwrap();
 }
 
 /// Statements of one visit of `/` as the city (which sees every cluster), after a visit
@@ -141,7 +137,7 @@ async fn the_home_page_makes_as_many_statements_for_300_clusters_as_for_6(backen
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
     };
-    let demo = app.state.store.clusters().await.unwrap_or_else(|e| panic!("{e}")).len();
+    let demo = app.state.store.clusters().await.unwrap().len();
     assert!(demo <= 6, "the demo has {demo} clusters");
     add_clusters(&app, 0, 6 - demo).await;
     let six = home_statements(&app).await;
@@ -197,7 +193,7 @@ async fn a_decision_page_shows_only_recipients_the_viewer_may_see(backend: Backe
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let page = format!("/awards/decisions/{}", stored.id);
     let cau_giay = "/units/HN-CAUGIAY/awards";
     let soc_son = "Nguyễn Văn Sóc";

@@ -4,6 +4,11 @@
 //! on the ballot's page as a broken seal, with no count, no record and no proposal — on
 //! SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::http::{StatusCode, header};
@@ -67,11 +72,11 @@ fn ballot_id(path: &str) -> i64 {
 async fn tamper(app: &TestApp, statement: String) {
     sqlx::any::install_default_drivers();
     let url = app.database().url_text.replace("sqlite://", "sqlite:");
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(statement))
         .execute(&pool)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     pool.close().await;
 }
 
@@ -113,7 +118,7 @@ async fn a_sealed_ballot_shows_its_seal_and_its_record_downloads(backend: Backen
         .store
         .ballot(ballot_id(&ballot))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .seal
         .unwrap_or_default();
     let (_, _, page) = app.get_as(Some("caugiay"), &ballot).await;
@@ -208,12 +213,7 @@ async fn a_paper_changed_after_closing_is_detected_by_verify_and_on_the_page(bac
     .await;
     let (_, _, deleted_page) = app.get_as(Some("thanhpho"), &deleted).await;
     let (_, _, added_page) = app.get_as(Some("thanhpho"), &added).await;
-    let verified = app
-        .state
-        .store
-        .verify_ballot(ballot_id(&deleted))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let verified = app.state.store.verify_ballot(ballot_id(&deleted)).await.unwrap();
 
     for (what, page) in [("deleted", &deleted_page), ("added", &added_page)] {
         assert!(page.contains("Niêm phong không khớp"), "{what}: {page}");

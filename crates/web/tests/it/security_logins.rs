@@ -8,6 +8,11 @@
 //! The throttle's waits are set to an hour here, so that no wait runs out while a test
 //! runs: what is asserted is who got checked and who was told to wait, never a time.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::sync::Arc;
 
 use axum::http::{StatusCode, header};
@@ -78,7 +83,7 @@ async fn parallel_logins(
     }
     let (mut statuses, mut signed_in) = (Vec::new(), false);
     while let Some(done) = tasks.join_next().await {
-        let (status, headers, _) = done.unwrap_or_else(|e| panic!("{e}"));
+        let (status, headers, _) = done.unwrap();
         signed_in |= headers.get(header::SET_COOKIE).is_some();
         statuses.push(status);
     }
@@ -130,7 +135,7 @@ async fn get_with_token(app: &TestApp, token: &str, uri: &str) -> StatusCode {
     let request = axum::http::Request::get(uri)
         .header(header::COOKIE, format!("thidua_session={token}"))
         .body(axum::body::Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     app.send(request).await.0
 }
 
@@ -442,7 +447,7 @@ async fn the_only_admin_cannot_disable_itself(backend: Backend) {
         let (status, _, body) = app.post_as(Some("admin"), &uri, &[("disabled", "1")]).await;
         assert_eq!(status, StatusCode::CONFLICT, "{spelled}: {body}");
     }
-    let admin = store.user("admin").await.unwrap_or_else(|e| panic!("{e}"));
+    let admin = store.user("admin").await.unwrap();
     assert!(!admin.disabled);
     assert_eq!(app.get_as(Some("admin"), "/admin/users").await.0, StatusCode::OK);
     // Not from the command line either: it is the last enabled admin.
@@ -459,8 +464,8 @@ async fn the_only_admin_cannot_disable_itself(backend: Backend) {
             unit: None,
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let first = store.user("admin").await.unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let first = store.user("admin").await.unwrap();
     let (a, b) = tokio::join!(
         store.set_disabled(Some(&first), "quantri2", true),
         store.set_disabled(Some(&second), "admin", true),
@@ -472,7 +477,7 @@ async fn the_only_admin_cannot_disable_itself(backend: Backend) {
     let enabled = store
         .users()
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .into_iter()
         .filter(|u| u.role == Role::Admin && !u.disabled)
         .count();
@@ -505,7 +510,7 @@ async fn parallel_creation_of_one_user_name_gives_one_account_and_a_409(backend:
     }
     let mut statuses = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        let (status, _, body) = done.unwrap_or_else(|e| panic!("{e}"));
+        let (status, _, body) = done.unwrap();
         if status == StatusCode::CONFLICT {
             assert!(
                 body.to_lowercase().contains("tên đăng nhập «trung.ten» đã có"),
@@ -517,7 +522,7 @@ async fn parallel_creation_of_one_user_name_gives_one_account_and_a_409(backend:
 
     assert_eq!(count(&statuses, StatusCode::OK), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 5, "{statuses:?}");
-    let users = app.state.store.users().await.unwrap_or_else(|e| panic!("{e}"));
+    let users = app.state.store.users().await.unwrap();
     assert_eq!(users.iter().filter(|u| u.username == "trung.ten").count(), 1);
 
     // The store says the same to the command line, racing or not.
@@ -539,7 +544,7 @@ async fn parallel_creation_of_one_user_name_gives_one_account_and_a_409(backend:
     }
     let (mut created, mut taken) = (0, 0);
     while let Some(done) = tasks.join_next().await {
-        match done.unwrap_or_else(|e| panic!("{e}")) {
+        match done.unwrap() {
             Ok(_) => created += 1,
             Err(StoreError::Conflict(m)) if m.contains("tên đăng nhập «cung.luc» đã có") => taken += 1,
             Err(other) => panic!("{other}"),
@@ -552,7 +557,7 @@ async fn cookies_are_secure_and_hsts_is_sent_off_loopback(backend: Backend) {
     let Some(mut app) = app_with(backend, patient_policy()).await else {
         return;
     };
-    let on = |a: &str| a.parse::<std::net::SocketAddr>().unwrap_or_else(|e| panic!("{e}"));
+    let on = |a: &str| a.parse::<std::net::SocketAddr>().unwrap();
 
     for (listen, mode, secure) in [
         ("0.0.0.0:8080", CookieMode::Auto, true),
@@ -606,8 +611,8 @@ async fn login_forwarded(app: &TestApp, proxy: &str, forwarded: &str, name: &str
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("x-forwarded-for", forwarded)
         .body(axum::body::Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let peer: std::net::SocketAddr = format!("{proxy}:40000").parse().unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{proxy}:40000").parse().unwrap();
     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
     app.send(request).await.0
 }

@@ -4,6 +4,11 @@
 //! report, a save without a trace, and ward criteria replaced by a district that does not
 //! oversee every ward scored by them.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use crate::common;
 
 use axum::body::Body;
@@ -28,7 +33,7 @@ const NESTED_LOOPS: &str =
     "{% for i in range(100000) %}{% for j in range(100000) %}{{ i * j }}{% endfor %}{% endfor %}";
 
 fn cum2() -> ClusterCode {
-    ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}"))
+    ClusterCode::parse("HN-CUM2").unwrap()
 }
 
 /// Someone signed in who is not a demo account: their session cookie and token.
@@ -42,7 +47,7 @@ impl Session {
         let request = Request::get(uri)
             .header(header::COOKIE, &self.cookie)
             .body(Body::empty())
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let (status, _, body) = app.send(request).await;
         (status, body)
     }
@@ -54,7 +59,7 @@ impl Session {
             .header(header::COOKIE, &self.cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body.join("&")))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let (status, _, body) = app.send(request).await;
         (status, body)
     }
@@ -66,19 +71,19 @@ async fn hoan_kiem_upper(app: &TestApp) -> Session {
     store
         .import_units_csv("code,name,kind,parent\nHN-HOANKIEM,Ủy ban MTTQ Việt Nam quận Hoàn Kiếm,district,HN\n")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .create_user(NewUser {
             username: "hoankiem".into(),
             display_name: "Ban Thường trực Ủy ban MTTQ quận Hoàn Kiếm".into(),
             password: DEMO_PASSWORD.into(),
             role: Role::Upper,
-            unit: Some(UnitCode::parse("HN-HOANKIEM").unwrap_or_else(|e| panic!("{e}"))),
+            unit: Some(UnitCode::parse("HN-HOANKIEM").unwrap()),
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let user = store.user("hoankiem").await.unwrap_or_else(|e| panic!("{e}"));
-    let token = store.create_session(&user).await.unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let user = store.user("hoankiem").await.unwrap();
+    let token = store.create_session(&user).await.unwrap();
     let csrf = store
         .session(&token)
         .await
@@ -120,11 +125,7 @@ async fn two_previews_of_nested_huge_loops_are_stopped_and_login_still_answers(b
     assert!(page.contains("mẫu báo cáo chạy quá giới hạn tính toán"), "{page}");
     assert!(page.contains("Chưa lưu: mẫu còn lỗi."));
     assert_eq!(
-        app.state
-            .store
-            .cluster_template(&cum2(), "review")
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
+        app.state.store.cluster_template(&cum2(), "review").await.unwrap(),
         None,
         "a template out of fuel is never saved"
     );
@@ -182,14 +183,7 @@ async fn an_upper_user_outside_the_cluster_cannot_preview_or_save_its_template(b
             }
         }
     }
-    assert_eq!(
-        app.state
-            .store
-            .cluster_template(&cum2(), "review")
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        None
-    );
+    assert_eq!(app.state.store.cluster_template(&cum2(), "review").await.unwrap(), None);
     // The chair publishes with the shipped template: nothing of the outsider's reaches the news.
     let (status, _, _) = app
         .post_as(
@@ -216,13 +210,13 @@ async fn a_template_saved_for_one_cluster_does_not_change_another_s_report(backe
     store
         .import_units_csv("code,name,kind,parent\nHN-HOANKIEM,Ủy ban MTTQ Việt Nam quận Hoàn Kiếm,district,HN\n")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .import_clusters_csv(
             "code,name,year,members,host,chair,deputy\nHN-CUM3,Cụm thi đua số 3,2022,HN-SOCSON;HN-HOANKIEM,HN-SOCSON,HN-SOCSON,\n",
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let own = "Mẫu riêng của {{ cluster.name }}.";
     let (status, _, page) = app
         .post_as(Some("thanhpho"), EDITOR, &[("body", own), ("action", "save")])
@@ -271,7 +265,7 @@ async fn saving_a_template_writes_an_audit_row(backend: Backend) {
         .store
         .emulation_history("template:HN-CUM2/review")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let sha = |body: &str| format!("sha256:{}", thidua_store::template_sha256(body));
     assert_eq!(trail.len(), 2, "{trail:?}");
     assert_eq!(
@@ -305,7 +299,7 @@ async fn saving_a_template_writes_an_audit_row(backend: Backend) {
         .store
         .emulation_history("template:HN-CUM2/review")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(trail.len(), 2);
 }
 
@@ -349,7 +343,7 @@ async fn an_upper_user_cannot_replace_criteria_used_by_a_cluster_outside_their_s
              HN-TH-NHATTAN,Ủy ban MTTQ Việt Nam phường Nhật Tân,ward,HN-TAYHO\n",
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     store
         .import_clusters_csv(
             "code,name,year,members,host,chair,deputy\n\
@@ -357,12 +351,12 @@ async fn an_upper_user_cannot_replace_criteria_used_by_a_cluster_outside_their_s
              HN-TH-CUM1,Cụm thi đua phường số 1 quận Tây Hồ,2022,HN-TH-QUANGAN;HN-TH-NHATTAN,HN-TH-QUANGAN,HN-TH-QUANGAN,\n",
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let original = "Bảng tiêu chí cấp phường năm 2022 của Thành phố";
     store
         .import_criteria_toml(&Actor::system("import"), &ward_criteria(original))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     // Hoàn Kiếm sees its own ward cluster, and Tây Hồ's not at all.
     let (status, page) = hoan_kiem.get(&app, "/clusters/HN-HK-CUM1/criteria?year=2022").await;
@@ -376,7 +370,7 @@ async fn an_upper_user_cannot_replace_criteria_used_by_a_cluster_outside_their_s
         .header(header::COOKIE, &hoan_kiem.cookie)
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (status, _, page) = app.send(request).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
     assert!(page.contains("kể cả các cụm ngoài phạm vi của bạn"), "{page}");
@@ -385,14 +379,10 @@ async fn an_upper_user_cannot_replace_criteria_used_by_a_cluster_outside_their_s
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let ward = store.criteria("ward", 2022).await.unwrap_or_else(|e| panic!("{e}"));
+    let ward = store.criteria("ward", 2022).await.unwrap();
     assert_eq!((ward.set.name(), ward.version), (original, 1));
     assert_eq!(
-        store
-            .emulation_history("criteria:ward/2022")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .len(),
+        store.emulation_history("criteria:ward/2022").await.unwrap().len(),
         1,
         "only the city's import"
     );
@@ -405,10 +395,10 @@ async fn an_upper_user_cannot_replace_criteria_used_by_a_cluster_outside_their_s
         .header(header::COOKIE, app.cookie(Some("thanhpho")))
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let (status, _, page) = app.send(request).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let ward = store.criteria("ward", 2022).await.unwrap_or_else(|e| panic!("{e}"));
+    let ward = store.criteria("ward", 2022).await.unwrap();
     assert_eq!(ward.set.name(), "Bảng mới của Thành phố");
 }
 

@@ -3,6 +3,11 @@
 //! run as pages or never stop coming, and names carrying bidi controls and zero-width
 //! spaces. Each test is an attack that once worked.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
+)]
+
 use std::io::{Cursor, Write};
 
 use axum::body::Body;
@@ -28,7 +33,7 @@ common::on_both_backends!(
 const TAYHO_SELF: &str = "/units/HN-TAYHO/scores/2022/self";
 
 fn unit(c: &str) -> UnitCode {
-    UnitCode::parse(c).unwrap_or_else(|e| panic!("{e}"))
+    UnitCode::parse(c).unwrap()
 }
 
 /// A multipart body: `who`'s anti-forgery token, the text fields, and one file.
@@ -69,13 +74,12 @@ async fn upload(
     if declare_length {
         request = request.header(header::CONTENT_LENGTH, body.len());
     }
-    app.send(request.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}")))
-        .await
+    app.send(request.body(Body::from(body)).unwrap()).await
 }
 
 /// Tây Hồ's form for the current half-year as downloaded, empty.
 async fn tayho_workbook(app: &TestApp, period: Period) -> Vec<u8> {
-    let catalog = app.state.store.catalog().await.unwrap_or_else(|e| panic!("{e}"));
+    let catalog = app.state.store.catalog().await.unwrap();
     thidua_report::form_sheet::write_form(&thidua_report::form_sheet::FormSheet {
         unit_code: "HN-TAYHO",
         unit_name: "Ủy ban MTTQ Việt Nam quận Tây Hồ",
@@ -84,33 +88,32 @@ async fn tayho_workbook(app: &TestApp, period: Period) -> Vec<u8> {
         values: &std::collections::BTreeMap::new(),
         narrative: ["Làm tốt công tác vận động", "", ""],
     })
-    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap()
 }
 
 /// `workbook` with its sheet's XML replaced by `sheet` (deflated, fast) and `extra`
 /// parts added (stored as they are).
 fn rebuilt(workbook: &[u8], sheet: Option<&[u8]>, extra: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).unwrap_or_else(|e| panic!("{e}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).unwrap();
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let fast = zip::write::SimpleFileOptions::default().compression_level(Some(1));
     for i in 0..archive.len() {
-        let entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        let entry = archive.by_index(i).unwrap();
         match sheet {
             Some(xml) if entry.name().is_ok_and(|n| n == "xl/worksheets/sheet1.xml") => {
                 drop(entry);
-                out.start_file("xl/worksheets/sheet1.xml", fast)
-                    .unwrap_or_else(|e| panic!("{e}"));
-                out.write_all(xml).unwrap_or_else(|e| panic!("{e}"));
+                out.start_file("xl/worksheets/sheet1.xml", fast).unwrap();
+                out.write_all(xml).unwrap();
             }
-            _ => out.raw_copy_file(entry).unwrap_or_else(|e| panic!("{e}")),
+            _ => out.raw_copy_file(entry).unwrap(),
         }
     }
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in extra {
-        out.start_file(*name, stored).unwrap_or_else(|e| panic!("{e}"));
-        out.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
+        out.start_file(*name, stored).unwrap();
+        out.write_all(bytes).unwrap();
     }
-    out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+    out.finish().unwrap().into_inner()
 }
 
 /// Bytes that do not compress (xorshift).
@@ -133,7 +136,7 @@ async fn stored_version(app: &TestApp, period: Period) -> i64 {
         .store
         .submission(&unit("HN-TAYHO"), period)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .version
 }
 
@@ -403,8 +406,8 @@ async fn evidence_files_are_limited_in_number_and_served_as_attachments_with_the
     let sheet = store
         .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("the self-score is saved"));
+        .unwrap()
+        .expect("the self-score is saved");
     for n in files.len()..EvidenceFile::MAX_PER_SHEET {
         store
             .attach_evidence(
@@ -437,7 +440,7 @@ async fn evidence_files_are_limited_in_number_and_served_as_attachments_with_the
     let listed = store
         .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .map(|s| s.evidence.len());
     assert_eq!(listed, Some(EvidenceFile::MAX_PER_SHEET));
 }
@@ -458,8 +461,8 @@ async fn parallel_evidence_uploads_cannot_pass_the_limit_per_sheet(backend: Back
     let sheet = store
         .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("the self-score is saved"));
+        .unwrap()
+        .expect("the self-score is saved");
     let file = |n: usize| EvidenceFile {
         filename: format!("minh-chung-{n}.pdf"),
         content_type: String::new(),
@@ -490,7 +493,7 @@ async fn parallel_evidence_uploads_cannot_pass_the_limit_per_sheet(backend: Back
     let listed = store
         .score_sheet(&unit("HN-TAYHO"), 2022, 1, ScoreStep::SelfScore)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .map(|s| s.evidence.len());
     assert_eq!(listed, Some(EvidenceFile::MAX_PER_SHEET));
 }
@@ -517,12 +520,7 @@ async fn names_lose_their_bidi_controls_and_zero_width_characters(backend: Backe
         )
         .await;
     assert!(status.is_success() || status.is_redirection(), "{status}: {page}");
-    let user = app
-        .state
-        .store
-        .user("nguyenvana")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let user = app.state.store.user("nguyenvana").await.unwrap();
     assert_eq!(user.display_name, "Nguyễn Văn A");
 
     // A unit's name from an import.
@@ -530,8 +528,8 @@ async fn names_lose_their_bidi_controls_and_zero_width_characters(backend: Backe
         .store
         .import_units_csv("code,name,kind,parent\nHN-MELINH,\"Ủy ban MTTQ Việt Nam huyện Mê\u{200D} Li\u{202E}nh\u{200F}\",district,HN\n")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let tree = app.state.store.unit_tree().await.unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let tree = app.state.store.unit_tree().await.unwrap();
     let name = tree.get(&unit("HN-MELINH")).map(|u| u.name.clone());
     assert_eq!(name.as_deref(), Some("Ủy ban MTTQ Việt Nam huyện Mê Linh"));
 }
