@@ -294,6 +294,16 @@ impl<'a> Access<'a> {
         self.can_run_cluster(cluster)
     }
 
+    /// Whether the user may issue the cluster's review — give it its number in the
+    /// register and publish it on the news page: the chair of that year, or an admin.
+    pub fn can_publish_review(&self, cluster: &Cluster) -> bool {
+        match self.principal.role {
+            Role::Admin => true,
+            Role::Chair => cluster.chair.is_some() && cluster.chair == self.principal.unit,
+            _ => false,
+        }
+    }
+
     /// Whether the user may issue or replace the emulation criteria of cluster level
     /// `level` (the members' kind: `district`, `ward`) for `year`. A set is keyed by level
     /// and year only, so it scores every unit of that level: the upper level may change

@@ -13,8 +13,10 @@ mod import;
 mod migrate;
 mod news;
 mod reference;
+mod register;
 mod secret;
 mod store;
+mod templates;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod toml_file;
@@ -31,7 +33,9 @@ pub use emulation::{
 };
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};
-pub use news::{Article, ClusterTemplate, NewArticle, template_sha256};
+pub use news::{Article, NewArticle};
+pub use register::DocumentKey;
+pub use templates::{ClusterTemplate, template_sha256};
 pub use reference::{MemberSums, SubmissionCounts};
 pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};

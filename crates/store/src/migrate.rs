@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_scoped_templates.sql"),
         postgres: include_str!("../migrations/postgres/0011_scoped_templates.sql"),
     },
+    Migration {
+        version: 12,
+        name: "directory_version",
+        sqlite: include_str!("../migrations/sqlite/0012_directory_version.sql"),
+        postgres: include_str!("../migrations/postgres/0012_directory_version.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

@@ -1,34 +1,13 @@
-//! Report templates edited by users (one per cluster: mẫu báo cáo của cụm), the register
-//! that numbers issued documents (sổ đăng ký văn bản đi), and the articles of the public
-//! news page (tin tức).
+//! The articles of the public news page (tin tức): a review published by its cluster's
+//! chair, with the number the register gives it, in one transaction.
 
 use chrono::NaiveDateTime;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use thidua_core::ClusterCode;
 
-use crate::emulation::{Actor, AuditEntry, audit, now};
 use crate::error::StoreError;
+use crate::register::{DocumentKey, issue_number};
 use crate::store::Store;
-
-/// A cluster's own template, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterTemplate {
-    /// The template's text.
-    pub body: String,
-    /// Its SHA-256, hex: what the audit trail records of each version.
-    pub sha256: String,
-    /// When it was saved, RFC 3339.
-    pub updated_at: String,
-    /// By whom (login).
-    pub updated_by: String,
-}
-
-/// The SHA-256 of a template's text, hex.
-pub fn template_sha256(body: &str) -> String {
-    crate::secret::hex(&Sha256::digest(body.as_bytes()))
-}
 
 /// A published article.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,104 +67,12 @@ const ARTICLE_COLUMNS: &str =
     "SELECT id, category, title, body, cluster, period, author, published_at FROM news_article";
 
 impl Store {
-    /// The template `name` (`review`) a cluster saved, if it saved one; without it the
-    /// caller uses the template shipped with thidua.
-    pub async fn cluster_template(
-        &self,
-        cluster: &ClusterCode,
-        name: &str,
-    ) -> Result<Option<ClusterTemplate>, StoreError> {
-        let row = sqlx::query(
-            "SELECT body, sha256, updated_at, updated_by FROM cluster_template WHERE cluster = $1 AND name = $2",
-        )
-        .bind(cluster.as_str())
-        .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| {
-            Ok(ClusterTemplate {
-                body: r.try_get("body")?,
-                sha256: r.try_get("sha256")?,
-                updated_at: r.try_get("updated_at")?,
-                updated_by: r.try_get("updated_by")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Saves a cluster's template `name` (the caller has checked who may, and that it
-    /// renders within its limits), with an entry in the audit trail holding the SHA-256
-    /// of the template it replaces (none before the first save) and of the new one.
-    pub async fn save_cluster_template(
-        &self,
-        actor: &Actor,
-        cluster: &ClusterCode,
-        name: &str,
-        body: &str,
-    ) -> Result<ClusterTemplate, StoreError> {
-        let sha256 = template_sha256(body);
-        let at = now();
-        let mut tx = self.begin_write().await?;
-        let old: Option<String> =
-            sqlx::query_scalar("SELECT sha256 FROM cluster_template WHERE cluster = $1 AND name = $2")
-                .bind(cluster.as_str())
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO cluster_template (cluster, name, body, sha256, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (cluster, name) DO UPDATE SET body = excluded.body, sha256 = excluded.sha256,
-                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
-        .bind(cluster.as_str())
-        .bind(name)
-        .bind(body)
-        .bind(&sha256)
-        .bind(&at)
-        .bind(&actor.login)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            self.key(),
-            actor,
-            &at,
-            AuditEntry {
-                action: "template",
-                subject: format!("template:{cluster}/{name}"),
-                unit: None,
-                old: old.map(|h| format!("sha256:{h}")),
-                new: Some(format!("sha256:{sha256}")),
-                reason: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ClusterTemplate {
-            body: body.to_owned(),
-            sha256,
-            updated_at: at,
-            updated_by: actor.login.clone(),
-        })
-    }
-
     /// Publishes an article; returns its id.
     pub async fn publish_article(&self, article: NewArticle, by: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO news_article (category, title, body, cluster, period, author, published_at, published_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(thidua_core::text::nfc(&article.category))
-        .bind(thidua_core::text::nfc(&article.title))
-        .bind(article.body)
-        .bind(article.cluster)
-        .bind(article.period)
-        .bind(thidua_core::text::nfc(&article.author))
-        .bind(article.published_at.format("%Y-%m-%dT%H:%M:%S").to_string())
-        .bind(by)
-        .fetch_one(self.pool())
-        .await?)
+        let mut tx = self.begin_write().await?;
+        let id = insert_article(&mut tx, &article, by).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Published articles, newest first.
@@ -211,79 +98,50 @@ impl Store {
             })?;
         article_from_row(&row)
     }
+}
 
-    /// The number a cluster's document of that kind for `period` was issued with, if it
-    /// has been issued.
-    pub async fn document_number(&self, cluster: &str, symbol: &str, period: &str) -> Result<Option<u32>, StoreError> {
-        let n: Option<i64> =
-            sqlx::query_scalar("SELECT number FROM document_number WHERE cluster = $1 AND symbol = $2 AND period = $3")
-                .bind(cluster)
-                .bind(symbol)
-                .bind(period)
-                .fetch_optional(self.pool())
-                .await?;
-        n.map(|n| u32::try_from(n).map_err(StoreError::corrupt)).transpose()
-    }
-
-    /// Issues a cluster's document of that kind for `period`: the next number of the
-    /// cluster's register for the year the document is issued in, or the number it
-    /// already has — issuing twice never takes a second number.
-    pub async fn issue_document_number(
+impl Store {
+    /// Issues `key` (its number in the register: the one it has, else the next) and
+    /// publishes `article` as it, in one transaction: a published review always has its
+    /// number, and a number is never taken by a review that was not published. Returns
+    /// the number and the article's id.
+    pub async fn publish_issued(
         &self,
-        cluster: &str,
-        symbol: &str,
-        period: &str,
-        issued_at: NaiveDateTime,
+        key: &DocumentKey,
+        article: NewArticle,
         by: &str,
-    ) -> Result<u32, StoreError> {
-        let year = i64::from(chrono::Datelike::year(&issued_at));
-        // Two officers issuing at the same moment both read the same largest number; the
-        // primary key refuses the second, which then reads again.
-        for _ in 0..5 {
+    ) -> Result<(u32, i64), StoreError> {
+        for _ in 0..crate::register::ISSUE_TRIES {
             let mut tx = self.begin_write().await?;
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT number FROM document_number WHERE cluster = $1 AND symbol = $2 AND period = $3",
-            )
-            .bind(cluster)
-            .bind(symbol)
-            .bind(period)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(n) = existing {
-                return u32::try_from(n).map_err(StoreError::corrupt);
-            }
-            let next: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM document_number WHERE cluster = $1 AND year = $2 AND symbol = $3",
-            )
-            .bind(cluster)
-            .bind(year)
-            .bind(symbol)
-            .fetch_one(&mut *tx)
-            .await?;
-            let inserted = sqlx::query(
-                "INSERT INTO document_number (cluster, year, symbol, number, period, issued_at, issued_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(cluster)
-            .bind(year)
-            .bind(symbol)
-            .bind(next)
-            .bind(period)
-            .bind(issued_at.format("%Y-%m-%dT%H:%M:%S").to_string())
-            .bind(by)
-            .execute(&mut *tx)
-            .await;
-            match inserted {
-                Ok(_) => {
-                    tx.commit().await?;
-                    return u32::try_from(next).map_err(StoreError::corrupt);
-                }
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
-                Err(e) => return Err(e.into()),
-            }
+            let number = match issue_number(&mut tx, key, article.published_at, by).await? {
+                crate::register::Issue::Number(n) => n,
+                crate::register::Issue::Raced => continue,
+            };
+            let id = insert_article(&mut tx, &article, by).await?;
+            tx.commit().await?;
+            return Ok((number, id));
         }
-        Err(StoreError::Conflict(
-            "sổ văn bản đang được cấp số đồng thời, xin thử lại".into(),
-        ))
+        Err(crate::register::busy_register())
     }
+}
+
+async fn insert_article(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    article: &NewArticle,
+    by: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO news_article (category, title, body, cluster, period, author, published_at, published_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(thidua_core::text::nfc(&article.category))
+    .bind(thidua_core::text::nfc(&article.title))
+    .bind(&article.body)
+    .bind(&article.cluster)
+    .bind(&article.period)
+    .bind(thidua_core::text::nfc(&article.author))
+    .bind(article.published_at.format("%Y-%m-%dT%H:%M:%S").to_string())
+    .bind(by)
+    .fetch_one(&mut **tx)
+    .await?)
 }

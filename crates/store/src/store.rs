@@ -163,6 +163,16 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// The directory's version: a number that changes, in the same transaction, with
+    /// every write of a unit, a cluster or a cluster's members, by any process (triggers
+    /// of migration 0012 keep it). One indexed row: what a cache of [`Store::unit_tree`]
+    /// and [`Store::clusters`] asks before each use.
+    pub async fn directory_version(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM directory_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// All units, as a checked tree.
     pub async fn unit_tree(&self) -> Result<UnitTree, StoreError> {
         load_unit_tree(&self.pool).await

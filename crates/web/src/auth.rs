@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use thidua_core::{Access, Cluster, Principal, Role, UnitTree};
+use thidua_core::{Principal, Role};
 use thidua_store::{LoginAttempt, StoreError, User};
 
 use crate::AppState;
@@ -156,26 +156,10 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// The tree and clusters the access rules need, loaded for one request.
-pub struct Scope {
-    /// All units.
-    pub tree: UnitTree,
-    /// All clusters of all years.
-    pub clusters: Vec<Cluster>,
-}
-
-impl Scope {
-    /// Loads the current tree and clusters.
-    pub async fn load(state: &AppState) -> Result<Scope, AppError> {
-        let (tree, clusters) = tokio::try_join!(state.store.unit_tree(), state.store.clusters())?;
-        Ok(Scope { tree, clusters })
-    }
-
-    /// The rules for one principal.
-    pub fn access<'a>(&'a self, principal: &'a Principal) -> Access<'a> {
-        Access::new(principal, &self.tree, &self.clusters)
-    }
-}
+/// The units and clusters a request reads its caller's rights against: the
+/// application's directory, kept in memory between requests and reloaded only when the
+/// database says it changed ([`thidua_app::directory`]).
+pub type Scope = std::sync::Arc<thidua_app::Directory>;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -91,6 +91,24 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<thidua_app::Error> for AppError {
+    fn from(e: thidua_app::Error) -> Self {
+        use thidua_app::Error as E;
+        match e {
+            E::NotFound(m) => AppError::NotFound(m),
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::Invalid(m) => AppError::BadRequest(m),
+            // A template that fails or runs into a limit: the cluster's state (its
+            // template) is what clashes with the request.
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Template(t) => AppError::Conflict(t.to_string()),
+            E::Store(s) => AppError::from(s),
+            E::Report(r) => AppError::Internal(r.to_string()),
+            E::Internal(m) => AppError::Internal(m),
+        }
+    }
+}
+
 impl From<thidua_core::Error> for AppError {
     fn from(e: thidua_core::Error) -> Self {
         AppError::from(StoreError::Domain(e))

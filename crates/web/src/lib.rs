@@ -28,7 +28,9 @@ pub use error::AppError;
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
+    /// The use cases, over the same database.
+    pub app: thidua_app::App,
+    /// The database, for the pages whose use cases are not in the application layer yet.
     pub store: Store,
     /// Vietnamese collation, built once.
     pub collator: Arc<Collator>,
@@ -40,20 +42,17 @@ pub struct AppState {
     /// Whether the client's address is read from `X-Forwarded-For` (`--trust-proxy`):
     /// only behind a proxy that sets it, or anyone could pick their address.
     pub trust_proxy: bool,
-    /// Slots for rendering review templates (user code) on blocking threads, shared by
-    /// every request (`pages::report`).
-    pub render_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// State over an opened store.
     pub fn new(store: Store) -> Self {
         AppState {
+            app: thidua_app::App::new(store.clone()),
             store,
             collator: Arc::new(Collator::new()),
             login_policy: thidua_store::LoginPolicy::default(),
             secure_cookies: false,
-            render_slots: Arc::new(tokio::sync::Semaphore::new(pages::RENDER_SLOTS)),
             trust_proxy: false,
         }
     }

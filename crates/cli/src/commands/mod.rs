@@ -67,7 +67,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             template,
         } => {
             report::run(
-                &store,
+                &thidua_app::App::new(store.clone()),
                 &cluster,
                 &period,
                 &format,

@@ -1,52 +1,42 @@
-//! `thidua report`: the cluster's review as Vietnamese prose, from the rollup, the
-//! conference record and the previous period.
+//! `thidua report`: the cluster's review as Vietnamese prose, DOCX or PDF — the same use
+//! case as the cluster's report page ([`thidua_app::review`]): the same data, issuer,
+//! template (the cluster's own unless `--template` names a file) and register number.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use thidua_app::App;
+use thidua_app::review::{self, Format, Review};
 use thidua_core::{ClusterCode, Period};
-use thidua_report::review::REVIEW_SYMBOL;
-use thidua_report::review::{
-    DEFAULT_TEMPLATE, MAX_TEMPLATE, ReviewInput, TEMPLATE_NAME, render_review, review_document,
-};
-use thidua_store::Store;
-
-#[cfg(feature = "pdf")]
-fn write_pdf(document: &thidua_report::document::OfficialDocument) -> anyhow::Result<Vec<u8>> {
-    Ok(thidua_report::pdf::write_pdf(document)?)
-}
-
-#[cfg(not(feature = "pdf"))]
-fn write_pdf(_: &thidua_report::document::OfficialDocument) -> anyhow::Result<Vec<u8>> {
-    bail!("bản thidua này được dựng không có PDF (thiếu tính năng «pdf»)")
-}
+use thidua_report::review::MAX_TEMPLATE;
 
 pub async fn run(
-    store: &Store,
+    app: &App,
     cluster: &str,
     period: &str,
     format: &str,
     output: Option<&Path>,
     template: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if !matches!(format, "txt" | "docx" | "pdf") {
-        bail!("định dạng «{format}» chưa được hỗ trợ; hiện có: txt, docx, pdf");
-    }
-    if format != "txt" && output.is_none() {
+    let format = match format {
+        "txt" => None,
+        "docx" => Some(Format::Docx),
+        "pdf" => Some(Format::Pdf),
+        other => bail!("định dạng «{other}» chưa được hỗ trợ; hiện có: txt, docx, pdf"),
+    };
+    if let (Some(format), None) = (format, output) {
+        let extension = format.extension();
         bail!(
-            "báo cáo {} cần tệp kết quả: thêm -o bao-cao.{format}",
-            format.to_uppercase()
+            "báo cáo {} cần tệp kết quả: thêm -o bao-cao.{extension}",
+            extension.to_uppercase()
         );
     }
     let code = ClusterCode::parse(cluster)?;
     let period = Period::parse(period)?;
-    let rollup = store.rollup_cluster(&code, period).await?;
-    let catalog = store.catalog().await?;
-    let conference = store.review_conference(&code, period).await?;
-    // The previous period counts only when the cluster existed then and has figures.
-    let previous = match store.rollup_cluster(&code, period.previous()).await {
-        Ok(r) if !r.total.is_empty() => Some(r),
-        _ => None,
+    let directory = app.directory().await?;
+    let Some(cluster) = directory.cluster(&code, period.year()) else {
+        bail!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year());
     };
     // --template FILE, else the cluster's own stored template, else the shipped one — the
     // same choice as the cluster's report page.
@@ -65,27 +55,13 @@ pub async fn run(
             }
             std::fs::read_to_string(path).with_context(|| format!("không đọc được mẫu {}", path.display()))?
         }
-        None => store
-            .cluster_template(&code, TEMPLATE_NAME)
-            .await?
-            .map_or_else(|| DEFAULT_TEMPLATE.to_owned(), |t| t.body),
+        None => review::template(app, &code).await?,
     };
-    let input = ReviewInput {
-        rollup: &rollup,
-        catalog: &catalog,
-        conference: conference.as_ref(),
-        issuer: "",
-        previous: previous.as_ref(),
-    };
-    let text = render_review(&input, &template)?;
-    // A report the chair has issued carries its number from the register.
-    let number = store
-        .document_number(code.as_str(), REVIEW_SYMBOL, &period.to_string())
-        .await?;
+    let data = Arc::new(Review::load(app, cluster, period).await?);
+    let text = review::render(app, data.clone(), template).await?;
     let bytes = match format {
-        "docx" => thidua_report::docx::write_docx(&review_document(&input, &text, number))?,
-        "pdf" => write_pdf(&review_document(&input, &text, number))?,
-        _ => text.into_bytes(),
+        Some(format) => review::write(data.document(&text), format).await?,
+        None => text.into_bytes(),
     };
     match output {
         Some(path) => {

@@ -2,4 +2,5 @@
 
 mod cli;
 mod report_templates;
+mod review_parity;
 mod verify_ballot;

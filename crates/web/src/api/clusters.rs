@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
 use crate::AppState;
-use crate::auth::{ApiUser, Scope};
+use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::pages::PeriodQuery;
 
@@ -24,7 +24,7 @@ pub(super) async fn list_clusters(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<ClusterDto>>, ApiError> {
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     Ok(Json(

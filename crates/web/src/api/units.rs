@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{ApiPath, ApiQuery, UnitFiguresDto, figures_dto};
 use crate::AppState;
-use crate::auth::{ApiUser, Scope};
+use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::PeriodQuery;
 
@@ -56,7 +56,7 @@ pub(super) async fn unit_rollup(
         .as_deref()
         .ok_or_else(|| AppError::BadRequest("thiếu tham số period (ví dụ: ?period=2022S1)".into()))
         .and_then(|p| Period::parse(p).map_err(AppError::from))?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let unit = scope
         .tree
         .get(&code)

@@ -279,7 +279,7 @@ async fn list_page(
             let (cluster, scope) = cluster_of_year(&state, &user, code, year).await?;
             (Some(cluster), scope)
         }
-        None => (None, Scope::load(&state).await?),
+        None => (None, state.app.directory().await?),
     };
     let year = cluster.as_ref().map(|c| c.year).or(year);
     let principal = user.principal();
@@ -412,7 +412,7 @@ async fn propose(
     user.check_csrf(&fields.get("csrf"))?;
     let year = year_of(&fields.get("year"))?;
     let unit = UnitCode::parse(&fields.get("unit"))?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     let Some(found) = scope.tree.get(&unit) else {
@@ -461,7 +461,7 @@ async fn move_proposal(
     let fields = Fields(fields);
     user.check_csrf(&fields.get("csrf"))?;
     let proposal = state.store.proposal(id_of(&id, "đề nghị khen thưởng")?).await?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     if !can_see(&access, &scope, &proposal.proposal) {
@@ -513,7 +513,7 @@ async fn record_decision(
             "hãy chọn ít nhất một đề nghị được khen thưởng trong quyết định".into(),
         ));
     }
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     let mut proposals = Vec::with_capacity(ids.len());
@@ -588,7 +588,7 @@ struct DecisionPage {
 /// A decision the user may see: one of its recipients is theirs to see.
 async fn load_decision(state: &AppState, user: &CurrentUser, id: &str) -> Result<(StoredDecision, Scope), AppError> {
     let decision = state.store.decision(id_of(id, "quyết định khen thưởng")?).await?;
-    let scope = Scope::load(state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     if access.visible_recipients(&decision.decision.recipients).is_empty() {
@@ -735,7 +735,7 @@ async fn unit_page(
 ) -> Result<UnitHistoryPage, AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let unit = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let found = scope.tree.get(&unit).ok_or_else(not_found)?;
     super::ensure_can_view_unit(&scope, &user.principal(), found)?;
     let records = state.store.award_history_of_unit(&unit).await?;
@@ -776,7 +776,7 @@ async fn search_page(
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage, AppError> {
     let q = query.q.unwrap_or_default().trim().to_owned();
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     let (people, units) = if q.is_empty() {

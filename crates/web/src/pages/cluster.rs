@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use thidua_core::workflow::SubmissionState;
-use thidua_core::{Cluster, ClusterCode, Period};
+use thidua_core::{Cluster, Period};
 
 use super::PeriodQuery;
 use crate::AppState;
@@ -71,62 +71,17 @@ pub(crate) async fn resolve_cluster(
 }
 
 /// The cluster `code` in the period asked for (or the latest with data, or the first half
-/// of its latest year), with the years the user may see, newest first, and the tree and
-/// clusters the check loaded.
-///
-/// Access is checked before any year is named: someone who may see no year of the
-/// cluster is refused without learning one, and a year outside the user's part is
-/// answered as a year the cluster does not have, so that asking year by year tells
-/// nothing either.
+/// of its latest year), with the years the user may see, newest first, and the directory
+/// the check read ([`thidua_app::clusters::open`]).
 pub(crate) async fn visible_cluster(
     state: &AppState,
     user: &CurrentUser,
     code: &str,
     period: Option<&str>,
 ) -> Result<(Cluster, Period, Vec<i32>, Scope), AppError> {
-    let not_found = || AppError::NotFound(format!("không tìm thấy cụm thi đua «{code}»"));
-    let code = ClusterCode::parse(code).map_err(|_| not_found())?;
-    let scope = Scope::load(state).await?;
-    if !scope.clusters.iter().any(|c| c.code == code) {
-        return Err(not_found());
-    }
-    let principal = user.principal();
-    let years = scope.access(&principal).visible_years(&code);
-    let Some(&latest) = years.first() else {
-        return Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem cụm thi đua «{code}»"
-        )));
-    };
-    let constituted = |year: i32| scope.clusters.iter().find(|c| c.code == code && c.year == year);
-    let period = match period.filter(|p| !p.trim().is_empty()) {
-        Some(p) => Period::parse(p)?,
-        None => {
-            let members = constituted(latest).map(|c| c.members.clone()).unwrap_or_default();
-            let with_data = state.store.periods_with_values(&members).await?;
-            // The latest period with data in a year the user may see, else its newest year.
-            with_data
-                .into_iter()
-                .find(|p| years.contains(&p.year()))
-                .unwrap_or(Period::HalfYear(latest, 1))
-        }
-    };
-    let Some(cluster) = constituted(period.year()).filter(|_| years.contains(&period.year())) else {
-        let list: Vec<String> = years.iter().map(i32::to_string).collect();
-        // The same answer whether the year exists outside the user's part or not at all.
-        let all_years = scope.clusters.iter().filter(|c| c.code == code).count();
-        let within = if years.len() < all_years {
-            " trong phạm vi của bạn"
-        } else {
-            ""
-        };
-        return Err(AppError::NotFound(format!(
-            "cụm thi đua «{code}» chưa được lập cho năm {}{within} (có các năm: {})",
-            period.year(),
-            list.join(", ")
-        )));
-    };
-    let cluster = cluster.clone();
-    Ok((cluster, period, years, scope))
+    let caller = state.app.context(user.principal()).await?;
+    let open = thidua_app::clusters::open(&state.app, &caller, code, period).await?;
+    Ok((open.cluster, open.period, open.years, caller.directory))
 }
 
 /// Refuses a cluster outside the user's part of the hierarchy.
@@ -135,14 +90,11 @@ pub(crate) fn ensure_can_view_cluster(
     principal: &thidua_core::Principal,
     cluster: &Cluster,
 ) -> Result<(), AppError> {
-    if scope.access(principal).can_view_cluster(cluster) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem {} năm {}",
-            cluster.name, cluster.year
-        )))
-    }
+    let caller = thidua_app::Context {
+        principal: principal.clone(),
+        directory: scope.clone(),
+    };
+    Ok(thidua_app::clusters::ensure_can_view_cluster(&caller, cluster)?)
 }
 
 async fn cluster_page(

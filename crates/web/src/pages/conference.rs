@@ -64,7 +64,7 @@ async fn load(
     period: Option<&str>,
 ) -> Result<(Cluster, thidua_core::Period, Scope), AppError> {
     let (cluster, period, _) = super::resolve_cluster(state, user, code, period).await?;
-    let scope = Scope::load(state).await?;
+    let scope = state.app.directory().await?;
     super::ensure_can_view_cluster(&scope, &user.principal(), &cluster)?;
     Ok((cluster, period, scope))
 }

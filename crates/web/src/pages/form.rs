@@ -20,7 +20,7 @@ use thidua_core::{Catalog, IndicatorCode, Period, UnitCode, Value, ValueType};
 use thidua_store::{Decision, FormInput, Narrative, Submission};
 
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
 use crate::view::format_value;
 
@@ -135,7 +135,7 @@ async fn load_context(state: &AppState, user: &CurrentUser, code: &str, period: 
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let code = UnitCode::parse(code).map_err(|_| not_found())?;
     let period = Period::parse(period)?;
-    let scope = Scope::load(state).await?;
+    let scope = state.app.directory().await?;
     let unit = scope.tree.get(&code).cloned().ok_or_else(not_found)?;
     let (catalog, submission, window, rules) = tokio::try_join!(
         state.store.catalog(),
@@ -427,7 +427,7 @@ async fn form_list(
 ) -> Result<FormList, AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let unit_code = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let unit = scope.tree.get(&unit_code).ok_or_else(not_found)?;
     let principal = user.principal();
     let access = scope.access(&principal);

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -32,7 +32,7 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<HomePage, AppError> {
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let principal = user.principal();
     let access = scope.access(&principal);
     let (clusters, tree) = (&scope.clusters, &scope.tree);

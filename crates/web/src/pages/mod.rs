@@ -12,7 +12,6 @@ mod form;
 mod pledge;
 mod scoring;
 pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster, visible_cluster};
-pub(crate) use report::RENDER_SLOTS;
 pub(crate) use search::visible_hits;
 pub(crate) use unit::ensure_can_view_unit;
 mod home;

@@ -1,15 +1,10 @@
-//! Báo cáo sơ kết — the cluster's review on its own page (from the same template as the
-//! CLI: the cluster's own, else the shipped one), the cluster's template editor with a
-//! live preview of that cluster's data, and publishing it to the public news page (tin
-//! tức).
-//!
-//! A template is code its author runs on the server. Every rendering — page, downloads,
-//! publishing, preview — goes through [`render_bounded`]: the report crate's fuel and
-//! output limits, on a blocking thread, at most [`RENDER_SLOTS`] at once, and an answer
-//! after [`RENDER_WAIT`] whatever the template does.
+//! Báo cáo sơ kết — the cluster's review on its own page, its downloads and publishing
+//! to the public news page (tin tức), and the cluster's template editor with a live
+//! preview of that cluster's data. What the review is, how it renders within bounds and
+//! how it is published are the application's use cases ([`thidua_app::review`]), shared
+//! with `thidua report`; this module keeps the HTTP.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,28 +13,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use thidua_core::rollup::ClusterRollup;
-use thidua_core::{Catalog, Cluster, ClusterCode, Conference, Period, Role};
-use thidua_report::document::OfficialDocument;
-use thidua_report::review::{
-    DEFAULT_TEMPLATE, REVIEW_SYMBOL, RenderLimit, ReviewInput, TEMPLATE_NAME as REVIEW_TEMPLATE, TemplateError,
-    render_review,
-};
-use thidua_store::{Actor, NewArticle};
+use thidua_app::review::{self, Review};
+use thidua_core::{Cluster, Period};
+use thidua_report::review::{DEFAULT_TEMPLATE, REVIEW_SYMBOL, RenderLimit, TEMPLATE_NAME as REVIEW_TEMPLATE};
+use thidua_store::Actor;
 
 use super::PeriodQuery;
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
-
-/// How many reviews render at once, over all users: each may take a core for the time
-/// its fuel allows, and the machine keeps the others for everyone else's pages.
-pub(crate) const RENDER_SLOTS: usize = 2;
-/// How long a request waits for a rendering slot, and then for its rendering, before it
-/// is answered that the server is busy or the template too slow.
-const RENDER_WAIT: Duration = Duration::from_secs(20);
-/// The news category reviews are published in.
-const CATEGORY: &str = "Thi đua - khen thưởng";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -55,118 +37,20 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-/// What a review is written from, loaded once per request.
-struct ReviewData {
-    rollup: ClusterRollup,
-    catalog: Catalog,
-    conference: Option<Conference>,
-    previous: Option<ClusterRollup>,
-    /// Without a conference record, the body above the first member issues the report.
-    issuer: String,
-}
-
-impl ReviewData {
-    async fn load(state: &AppState, cluster: &Cluster, period: Period) -> Result<ReviewData, AppError> {
-        let (rollup, catalog, conference, tree) = tokio::try_join!(
-            state.store.rollup_cluster(&cluster.code, period),
-            state.store.catalog(),
-            state.store.review_conference(&cluster.code, period),
-            state.store.unit_tree(),
-        )?;
-        let previous = match state.store.rollup_cluster(&cluster.code, period.previous()).await {
-            Ok(r) if !r.total.is_empty() => Some(r),
-            _ => None,
-        };
-        let issuer = cluster.issuing_body(&tree).map(|u| u.name.clone()).unwrap_or_default();
-        Ok(ReviewData {
-            rollup,
-            catalog,
-            conference,
-            previous,
-            issuer,
-        })
-    }
-
-    fn input(&self) -> ReviewInput<'_> {
-        ReviewInput {
-            rollup: &self.rollup,
-            catalog: &self.catalog,
-            conference: self.conference.as_ref(),
-            issuer: &self.issuer,
-            previous: self.previous.as_ref(),
-        }
-    }
-}
-
-/// Renders `template` over `data` within every limit: the report crate's fuel and output
-/// caps, on a blocking thread (never the async workers that answer `/login`), at most
-/// [`RENDER_SLOTS`] at once, and an answer — the server is busy, the template too slow —
-/// after [`RENDER_WAIT`] of waiting for a slot or for the rendering. A rendering that
-/// outlives its answer keeps its slot until its fuel ends it.
-async fn render_bounded(
-    state: &AppState,
-    data: Arc<ReviewData>,
-    template: String,
-) -> Result<Result<String, TemplateError>, AppError> {
-    let slots = state.render_slots.clone();
-    let Ok(permit) = tokio::time::timeout(RENDER_WAIT, slots.acquire_owned()).await else {
-        return Ok(Err(TemplateError::limit(RenderLimit::Busy, 0)));
-    };
-    let permit = permit.map_err(|e| AppError::Internal(e.to_string()))?;
-    let rendering = tokio::task::spawn_blocking(move || {
-        let _slot = permit;
-        render_review(&data.input(), &template)
-    });
-    match tokio::time::timeout(RENDER_WAIT, rendering).await {
-        Ok(joined) => joined.map_err(|e| AppError::Internal(e.to_string())),
-        Err(_) => Ok(Err(TemplateError::limit(RenderLimit::Time, 0))),
-    }
-}
-
-/// The review's text with `template`, or the template's error.
+/// The review of `cluster` for `period` with `template`: its data, and its text or the
+/// template's error.
 async fn review(
     state: &AppState,
     cluster: &Cluster,
     period: Period,
     template: String,
-) -> Result<Result<String, TemplateError>, AppError> {
-    let data = Arc::new(ReviewData::load(state, cluster, period).await?);
-    render_bounded(state, data, template).await
-}
-
-/// The number the register gave the review, if it has been issued.
-async fn review_number(state: &AppState, cluster: &Cluster, period: Period) -> Result<Option<u32>, AppError> {
-    Ok(state
-        .store
-        .document_number(cluster.code.as_str(), REVIEW_SYMBOL, &period.code())
-        .await?)
-}
-
-/// The official document made of the review, with the register's number.
-async fn review_document(
-    state: &AppState,
-    cluster: &Cluster,
-    period: Period,
-    template: String,
-) -> Result<Result<OfficialDocument, TemplateError>, AppError> {
-    let (data, number) = tokio::try_join!(
-        ReviewData::load(state, cluster, period),
-        review_number(state, cluster, period)
-    )?;
-    let data = Arc::new(data);
-    Ok(render_bounded(state, data.clone(), template)
-        .await?
-        .map(|text| thidua_report::review::review_document(&data.input(), &text, number)))
-}
-
-/// The cluster's own review template, else the one shipped with thidua. Never another
-/// cluster's: each cluster's wording is its own.
-async fn current_template(state: &AppState, cluster: &ClusterCode) -> Result<String, AppError> {
-    Ok(state
-        .store
-        .cluster_template(cluster, REVIEW_TEMPLATE)
-        .await?
-        .map_or_else(|| DEFAULT_TEMPLATE.to_owned(), |t| t.body))
+) -> Result<(Arc<Review>, Result<String, thidua_report::review::TemplateError>), AppError> {
+    let data = Arc::new(Review::load(&state.app, cluster, period).await?);
+    match review::render(&state.app, data.clone(), template).await {
+        Ok(text) => Ok((data, Ok(text))),
+        Err(thidua_app::Error::Template(e)) => Ok((data, Err(e))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whether `principal` may edit `cluster`'s template: core's rule, asked of the cluster as
@@ -175,12 +59,7 @@ async fn current_template(state: &AppState, cluster: &ClusterCode) -> Result<Str
 /// and of the year shown.
 fn may_edit_template(scope: &Scope, principal: &thidua_core::Principal, cluster: &Cluster) -> bool {
     let access = scope.access(principal);
-    let latest = scope
-        .clusters
-        .iter()
-        .filter(|c| c.code == cluster.code)
-        .max_by_key(|c| c.year)
-        .unwrap_or(cluster);
+    let latest = scope.latest(&cluster.code).unwrap_or(cluster);
     access.can_edit_review_template(latest) && access.can_edit_review_template(cluster)
 }
 
@@ -217,14 +96,9 @@ async fn cluster_and_period(
     period: Option<&str>,
 ) -> Result<(Cluster, Period, Scope), AppError> {
     let (cluster, period, _) = super::resolve_cluster(state, user, code, period).await?;
-    let scope = Scope::load(state).await?;
+    let scope = state.app.directory().await?;
     super::ensure_can_view_cluster(&scope, &user.principal(), &cluster)?;
     Ok((cluster, period, scope))
-}
-
-fn can_publish(user: &CurrentUser, cluster: &Cluster) -> bool {
-    user.user.role == Role::Admin
-        || (user.user.role == Role::Chair && cluster.chair.is_some() && cluster.chair == user.user.unit)
 }
 
 async fn report_page(
@@ -234,15 +108,17 @@ async fn report_page(
     Query(query): Query<PeriodQuery>,
 ) -> Result<ReportPage, AppError> {
     let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let template = current_template(&state, &cluster.code).await?;
-    let (paragraphs, error) = match review(&state, &cluster, period, template).await? {
+    let template = review::template(&state.app, &cluster.code).await?;
+    let (data, text) = review(&state, &cluster, period, template).await?;
+    let (paragraphs, error) = match text {
         Ok(text) => (paragraphs(&text), String::new()),
         Err(e) => (Vec::new(), e.to_string()),
     };
-    let number = review_number(&state, &cluster, period)
-        .await?
+    let number = data
+        .number
         .map(|n| thidua_report::document::number_line(Some(n), REVIEW_SYMBOL))
         .unwrap_or_default();
+    let principal = user.principal();
     Ok(ReportPage {
         title: format!("Báo cáo {} — {}", period.label_vi(), cluster.name),
         query: String::new(),
@@ -254,8 +130,8 @@ async fn report_page(
         paragraphs,
         error,
         number,
-        can_publish: can_publish(&user, &cluster),
-        can_edit_template: may_edit_template(&scope, &user.principal(), &cluster),
+        can_publish: scope.access(&principal).can_publish_review(&cluster),
+        can_edit_template: may_edit_template(&scope, &principal, &cluster),
         csrf: user.csrf.clone(),
     })
 }
@@ -267,10 +143,9 @@ async fn report_text(
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let template = current_template(&state, &cluster.code).await?;
-    let text = review(&state, &cluster, period, template)
-        .await?
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let template = review::template(&state.app, &cluster.code).await?;
+    let data = Arc::new(Review::load(&state.app, &cluster, period).await?);
+    let text = review::render(&state.app, data, template).await?;
     let filename = format!("bao-cao-{}-{}.txt", cluster.code, period);
     Ok(super::attachment("text/plain; charset=utf-8", &filename, text))
 }
@@ -284,10 +159,10 @@ async fn review_download(
     format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
     let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
-    let template = current_template(state, &cluster.code).await?;
-    let document = review_document(state, &cluster, period, template)
-        .await?
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let template = review::template(&state.app, &cluster.code).await?;
+    let data = Arc::new(Review::load(&state.app, &cluster, period).await?);
+    let text = review::render(&state.app, data.clone(), template).await?;
+    let document = data.document(&text);
     let stem = format!("bao-cao-{}-{}", cluster.code, period);
     super::document_download(document, &stem, format).await
 }
@@ -351,69 +226,13 @@ async fn publish(
     Form(form): Form<PublishForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    let (cluster, period, _) = cluster_and_period(&state, &user, &code, Some(&form.period)).await?;
-    if !can_publish(&user, &cluster) {
-        return Err(AppError::Forbidden(format!(
-            "chỉ cụm trưởng của {} năm {} mới đăng báo cáo",
-            cluster.name, cluster.year
-        )));
-    }
-    let data = Arc::new(ReviewData::load(&state, &cluster, period).await?);
-    let template = current_template(&state, &cluster.code).await?;
-    let text = render_bounded(&state, data.clone(), template)
-        .await?
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let conference = data.conference.clone();
-    // The body without the document's two heading lines: the article has its own title.
-    let body: String = text.split("\n\n").skip(1).collect::<Vec<_>>().join("\n\n");
-    let issuer = conference.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
-    let kind = conference
-        .as_ref()
-        .map_or("sơ kết", |c| c.kind.label_vi().trim_start_matches("hội nghị "));
-    let title = format!(
-        "{}{} {kind} công tác thi đua khen thưởng {}",
-        cluster.name,
-        if issuer.is_empty() {
-            String::new()
-        } else {
-            format!(" - {issuer}")
-        },
-        period.label_vi().to_lowercase()
-    );
-    let author = conference
-        .as_ref()
-        .map(|c| c.author.clone())
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| user.user.display_name.clone());
-    // Publishing issues the report: it takes the next number of the cluster's register
-    // (or keeps the one it has), which its DOCX and PDF then carry.
-    let now = chrono::Local::now().naive_local();
-    state
-        .store
-        .issue_document_number(
-            cluster.code.as_str(),
-            REVIEW_SYMBOL,
-            &period.code(),
-            now,
-            &user.user.username,
-        )
-        .await?;
-    let id = state
-        .store
-        .publish_article(
-            NewArticle {
-                category: CATEGORY.into(),
-                title,
-                body,
-                cluster: Some(cluster.code.to_string()),
-                period: Some(period.code()),
-                author,
-                published_at: now,
-            },
-            &user.user.username,
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/tin-tuc/{id}")).into_response())
+    let (cluster, period, scope) = cluster_and_period(&state, &user, &code, Some(&form.period)).await?;
+    let caller = thidua_app::Context {
+        principal: user.principal(),
+        directory: scope,
+    };
+    let published = review::publish(&state.app, &caller, &user.user.display_name, &cluster, period).await?;
+    Ok(Redirect::to(&format!("/tin-tuc/{}", published.article)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -468,7 +287,8 @@ async fn render_editor(
         .cluster_template(&cluster.code, REVIEW_TEMPLATE)
         .await?
         .is_some();
-    let (preview, error, status) = match review(state, cluster, period, body.clone()).await? {
+    let (_, text) = review(state, cluster, period, body.clone()).await?;
+    let (preview, error, status) = match text {
         Ok(text) => (paragraphs(&text), String::new(), StatusCode::OK),
         Err(e) => {
             let status = if e.limit == Some(RenderLimit::Busy) {
@@ -506,7 +326,7 @@ async fn template_page(
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     let (cluster, period) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
-    let body = current_template(&state, &cluster.code).await?;
+    let body = review::template(&state.app, &cluster.code).await?;
     Ok(render_editor(&state, &user, &cluster, period, body)
         .await?
         .into_response())

@@ -88,7 +88,7 @@ struct UnitContext {
 async fn unit_context(state: &AppState, user: &CurrentUser, unit: &str, year: i32) -> Result<UnitContext, AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{unit}»"));
     let code = UnitCode::parse(unit).map_err(|_| not_found())?;
-    let scope = Scope::load(state).await?;
+    let scope = state.app.directory().await?;
     let name = scope.tree.get(&code).ok_or_else(not_found)?.name.clone();
     let cluster = scope
         .clusters

@@ -8,7 +8,7 @@ use axum::routing::get;
 use thidua_store::SearchHit;
 
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -29,9 +29,6 @@ struct SearchPage {
     hits: Vec<SearchHit>,
 }
 
-/// Most results anyone reads.
-const LIMIT: usize = 100;
-
 async fn search_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -51,26 +48,12 @@ async fn search_page(
     })
 }
 
-/// Search hits the user may open: units and clusters within their scope, and every
-/// indicator (the catalog is not secret).
+/// Search hits the user may open ([`thidua_app::clusters::search`]).
 pub(crate) async fn visible_hits(
     state: &AppState,
     user: &CurrentUser,
     query: &str,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let hits = state.store.search(query, LIMIT).await?;
-    let scope = Scope::load(state).await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    Ok(hits
-        .into_iter()
-        .filter(|hit| match hit.kind {
-            "unit" => thidua_core::UnitCode::parse(&hit.code).is_ok_and(|c| access.can_view_unit(&c)),
-            "cluster" => scope
-                .clusters
-                .iter()
-                .any(|c| c.code.as_str() == hit.code && access.can_view_cluster(c)),
-            _ => true,
-        })
-        .collect())
+    let caller = state.app.context(user.principal()).await?;
+    Ok(thidua_app::clusters::search(&state.app, &caller, query).await?)
 }

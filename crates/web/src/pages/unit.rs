@@ -43,14 +43,11 @@ pub(crate) fn ensure_can_view_unit(
     principal: &thidua_core::Principal,
     unit: &thidua_core::Unit,
 ) -> Result<(), AppError> {
-    if scope.access(principal).can_view_unit(&unit.code) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem số liệu của {}",
-            unit.name
-        )))
-    }
+    let caller = thidua_app::Context {
+        principal: principal.clone(),
+        directory: scope.clone(),
+    };
+    Ok(thidua_app::clusters::ensure_can_view_unit(&caller, unit)?)
 }
 
 async fn unit_page(
@@ -61,7 +58,7 @@ async fn unit_page(
 ) -> Result<UnitPage, AppError> {
     let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let code = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = Scope::load(&state).await?;
+    let scope = state.app.directory().await?;
     let catalog = state.store.catalog().await?;
     let (tree, clusters) = (&scope.tree, &scope.clusters);
     let unit = tree.get(&code).ok_or_else(not_found)?;

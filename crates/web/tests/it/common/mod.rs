@@ -1,7 +1,7 @@
 //! Shared by the HTTP tests: the real router over a demo database on either
 //! backend, with a signed-in session for every demo account.
 
-pub mod statements;
+pub use thidua_store::testing::statements;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

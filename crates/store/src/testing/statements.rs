@@ -1,5 +1,5 @@
 //! Counting the SQL statements a piece of work sends to the database, for the tests that
-//! a page's queries do not grow with the data.
+//! a page's queries do not grow with the data, or that it reads a table only when it must.
 //!
 //! sqlx reports every statement it executes as a tracing event (target `sqlx::query`),
 //! on either backend: PostgreSQL's in the task that runs the query, SQLite's on the
@@ -27,22 +27,39 @@ const SPAN: &str = "count_statements";
 /// The target of sqlx's event for each executed statement.
 const STATEMENT: &str = "sqlx::query";
 
-/// Statements counted so far, per measurement.
-fn counts() -> &'static Mutex<HashMap<u64, usize>> {
-    static COUNTS: OnceLock<Mutex<HashMap<u64, usize>>> = OnceLock::new();
+/// Statements seen so far, per measurement: each one's SQL.
+fn counts() -> &'static Mutex<HashMap<u64, Vec<String>>> {
+    static COUNTS: OnceLock<Mutex<HashMap<u64, Vec<String>>>> = OnceLock::new();
     COUNTS.get_or_init(Mutex::default)
 }
 
 /// The measurement a span belongs to, kept in the span's extensions.
 struct Measurement(u64);
 
-/// The first words of a statement, as sqlx sums it up in its event.
-struct SummaryVisitor(String);
+/// A statement as sqlx reports it: its first words (`summary`), and the whole text
+/// (`db.statement`) when it is longer than those.
+#[derive(Default)]
+struct StatementVisitor {
+    summary: String,
+    whole: String,
+}
 
-impl Visit for SummaryVisitor {
+impl StatementVisitor {
+    fn sql(self) -> String {
+        if self.whole.trim().is_empty() {
+            self.summary
+        } else {
+            self.whole.trim().to_owned()
+        }
+    }
+}
+
+impl Visit for StatementVisitor {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "summary" {
-            value.clone_into(&mut self.0);
+        match field.name() {
+            "summary" => value.clone_into(&mut self.summary),
+            "db.statement" => value.clone_into(&mut self.whole),
+            _ => {}
         }
     }
 
@@ -87,9 +104,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
         }
         // A connection the pool opens during the work sets SQLite's per-connection
         // PRAGMAs: that depends on how busy the pool was, not on what the work asked for.
-        let mut summary = SummaryVisitor(String::new());
-        event.record(&mut summary);
-        if summary.0.trim_start().to_ascii_uppercase().starts_with("PRAGMA") {
+        let mut statement = StatementVisitor::default();
+        event.record(&mut statement);
+        let sql = statement.sql();
+        if sql.trim_start().to_ascii_uppercase().starts_with("PRAGMA") {
             return;
         }
         let key = ctx
@@ -98,7 +116,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
             .flatten()
             .find_map(|span| span.extensions().get::<Measurement>().map(|m| m.0));
         if let (Some(key), Ok(mut counts)) = (key, counts().lock()) {
-            *counts.entry(key).or_default() += 1;
+            counts.entry(key).or_default().push(sql);
         }
     }
 }
@@ -107,6 +125,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
 /// Work it hands to other tasks (`tokio::spawn`) is not counted; a request through the
 /// router is counted whole.
 pub async fn count_statements<F: Future>(work: F) -> (F::Output, usize) {
+    let (output, statements) = record_statements(work).await;
+    (output, statements.len())
+}
+
+/// Runs `work` and returns its output with the SQL of every statement it executed, in
+/// order (the same rules as [`count_statements`]).
+pub async fn record_statements<F: Future>(work: F) -> (F::Output, Vec<String>) {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let installed = *INSTALLED.get_or_init(|| {
@@ -118,9 +143,9 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, usize) {
     );
     let key = NEXT.fetch_add(1, Ordering::Relaxed);
     let output = work.instrument(tracing::info_span!(SPAN, key)).await;
-    let counted = counts()
+    let statements = counts()
         .lock()
         .map(|mut c| c.remove(&key).unwrap_or_default())
         .unwrap_or_default();
-    (output, counted)
+    (output, statements)
 }

@@ -4,6 +4,8 @@
 //! server cannot be reached they are skipped — except under `CI=true`, where an
 //! unreachable PostgreSQL fails the test, so CI never passes by skipping.
 
+pub mod statements;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 

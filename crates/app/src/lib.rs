@@ -1,0 +1,64 @@
+//! The use cases of thidua, between the delivery crates (web pages, JSON API, CLI) and
+//! the store: each is one function here, called by every front that offers it, so the
+//! CLI and the browser cannot drift apart. The dependency direction is
+//! `cli, web → app → store, report → core`; this crate speaks neither HTTP nor the
+//! terminal.
+//!
+//! [`App`] holds what the use cases share: the store, the directory of units and
+//! clusters kept in memory between requests ([`directory`]), and the slots that bound
+//! template rendering ([`review`]).
+
+pub mod clusters;
+pub mod directory;
+mod error;
+pub mod review;
+
+use std::sync::Arc;
+
+use thidua_core::Principal;
+use thidua_store::Store;
+
+pub use directory::{Context, Directory};
+pub use error::Error;
+
+/// How many reviews render at once, over all callers: each may take a core for the time
+/// its fuel allows, and the machine keeps the others for everyone else's pages.
+pub const RENDER_SLOTS: usize = 2;
+
+/// The application: what every use case reaches. Cheap to clone (shared inside).
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    directory: Arc<directory::DirectoryCache>,
+    render_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl App {
+    /// The application over an opened store.
+    pub fn new(store: Store) -> App {
+        App {
+            store,
+            directory: Arc::new(directory::DirectoryCache::default()),
+            render_slots: Arc::new(tokio::sync::Semaphore::new(RENDER_SLOTS)),
+        }
+    }
+
+    /// The store, for what has no use case here yet.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The units and clusters as they are now: from memory, after one query that tells
+    /// whether anything changed them since they were loaded (by this process or another).
+    pub async fn directory(&self) -> Result<Arc<Directory>, Error> {
+        self.directory.current(&self.store).await
+    }
+
+    /// Who acts, with the directory their rights are read against, built once per request.
+    pub async fn context(&self, principal: Principal) -> Result<Context, Error> {
+        Ok(Context {
+            principal,
+            directory: self.directory().await?,
+        })
+    }
+}
