@@ -37,9 +37,7 @@ pub async fn open(app: &App, caller: &Context, code: &str, period: Option<&str>)
     }
     let years = caller.access().visible_years(&code);
     let Some(&latest) = years.first() else {
-        return Err(Error::Forbidden(format!(
-            "bạn không có quyền xem cụm thi đua «{code}»"
-        )));
+        return Err(Error::Forbidden(format!("bạn không có quyền xem cụm thi đua «{code}»")));
     };
     let period = match period.filter(|p| !p.trim().is_empty()) {
         Some(p) => Period::parse(p)?,

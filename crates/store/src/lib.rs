@@ -34,10 +34,10 @@ pub use emulation::{
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};
 pub use news::{Article, NewArticle};
-pub use register::DocumentKey;
-pub use templates::{ClusterTemplate, template_sha256};
 pub use reference::{MemberSums, SubmissionCounts};
+pub use register::DocumentKey;
 pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};
+pub use templates::{ClusterTemplate, template_sha256};
 pub use url::DatabaseUrl;
 pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission, check_form};

@@ -37,7 +37,10 @@ async fn the_unit_tree_is_read_again_only_after_a_change_to_it(backend: Backend)
     let app = App::new(store.clone());
 
     let (first, statements) = record_statements(app.directory()).await;
-    assert!(reads_the_unit_tree(&statements), "the first request loads the tree: {statements:?}");
+    assert!(
+        reads_the_unit_tree(&statements),
+        "the first request loads the tree: {statements:?}"
+    );
     assert_eq!(first.expect("the directory").tree.len(), 3);
 
     let (again, statements) = record_statements(app.directory()).await;
@@ -54,7 +57,10 @@ async fn the_unit_tree_is_read_again_only_after_a_change_to_it(backend: Backend)
         .await
         .expect("one more unit");
     let (changed, statements) = record_statements(app.directory()).await;
-    assert!(reads_the_unit_tree(&statements), "a change is read again: {statements:?}");
+    assert!(
+        reads_the_unit_tree(&statements),
+        "a change is read again: {statements:?}"
+    );
     assert_eq!(changed.expect("the directory").tree.len(), 4);
 }
 

@@ -10,9 +10,7 @@ use std::process::Command;
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
 
-thidua_store::on_both_backends!(
-    the_cli_and_the_browser_write_the_same_review_with_and_without_a_conference_record,
-);
+thidua_store::on_both_backends!(the_cli_and_the_browser_write_the_same_review_with_and_without_a_conference_record,);
 
 /// The paragraphs of a DOCX file's body, as text.
 fn docx_text(bytes: &[u8]) -> String {
@@ -37,13 +35,26 @@ fn docx_text(bytes: &[u8]) -> String {
 
 /// `thidua report --format docx` for the demo cluster's first half of 2022.
 fn cli_docx(db: &TestDatabase) -> String {
-    let path = std::env::temp_dir().join(format!("thidua-parity-{}-{}.docx", std::process::id(), db.url_text.len()));
+    let path = std::env::temp_dir().join(format!(
+        "thidua-parity-{}-{}.docx",
+        std::process::id(),
+        db.url_text.len()
+    ));
     let output = Command::new(env!("CARGO_BIN_EXE_thidua"))
         .arg("--db")
         .arg(&db.url_text)
         .arg("--key-file")
         .arg(&db.key_file)
-        .args(["report", "--cluster", "HN-CUM2", "--period", "2022S1", "--format", "docx", "-o"])
+        .args([
+            "report",
+            "--cluster",
+            "HN-CUM2",
+            "--period",
+            "2022S1",
+            "--format",
+            "docx",
+            "-o",
+        ])
         .arg(&path)
         .env_remove("THIDUA_DB")
         .output()
