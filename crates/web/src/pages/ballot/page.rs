@@ -1,0 +1,414 @@
+//! Một cuộc bỏ phiếu — one ballot's page: who has voted, the representative's paper while
+//! the ballot is open, and once it is closed the seal's check and, when the seal holds,
+//! each question's count with the awards the chair may propose from it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use thidua_core::emulation::award::{AwardCatalogue, AwardKind, ProposalSource, RecipientKinds};
+use thidua_core::emulation::ballot::{
+    BallotSpec, BallotState, Outcome, Paper, QuestionKind, QuestionTally, TallyRecord,
+};
+use thidua_core::number::{format_decimal_trimmed, format_integer};
+use thidua_core::period::format_date_vi;
+use thidua_core::{Cluster, UnitCode};
+use thidua_store::{Ballot, ProposalFilter};
+
+use super::{as_i64, day_of, load, voting_unit};
+use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
+use crate::error::AppError;
+use crate::pages::emulation::unit_name;
+
+/// A choice on the paper, with what this voter ticked (only ever shown to them, before
+/// the paper is cast).
+struct PaperChoice {
+    code: String,
+    name: String,
+    checked: bool,
+    /// The place given in a ranking; 0 when none.
+    rank: u32,
+}
+
+/// A question on the paper.
+struct PaperQuestion {
+    index: usize,
+    code: String,
+    text: String,
+    /// "rank", "one" or "many".
+    style: &'static str,
+    max_choices: String,
+    threshold: String,
+    choices: Vec<PaperChoice>,
+}
+
+/// A candidate's line in a question's count.
+struct ResultRow {
+    place: String,
+    name: String,
+    votes: String,
+    percent: String,
+    borda: String,
+    average: String,
+    mark: String,
+}
+
+/// A question's count, with what the chair can do with it.
+struct QuestionResult {
+    code: String,
+    text: String,
+    ranking: bool,
+    valid: String,
+    invalid: String,
+    threshold: String,
+    rows: Vec<ResultRow>,
+    outcome: String,
+    sentence: String,
+    revote: bool,
+    /// Whether the chair may propose awards from it (a leading unit or Bằng khen chosen).
+    can_propose: bool,
+    default_award: String,
+    achievements: String,
+    /// Proposals already made from it.
+    proposed: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "ballot.html")]
+pub(super) struct BallotPage {
+    title: String,
+    query: String,
+    me: Option<Me>,
+    csrf: String,
+    id: i64,
+    code: String,
+    name: String,
+    year: i32,
+    ballot_title: String,
+    state: String,
+    is_open: bool,
+    opened: String,
+    closed: String,
+    voters: Vec<(String, bool)>,
+    voted_count: String,
+    electorate_count: String,
+    can_vote: bool,
+    vote_note: String,
+    voter_name: String,
+    paper: Vec<PaperQuestion>,
+    ranks: Vec<u32>,
+    warnings: Vec<String>,
+    can_close: bool,
+    /// The seal's short head as written at closing; empty while open.
+    seal: String,
+    /// What no longer matches the seal; empty when intact (or open).
+    seal_problems: Vec<String>,
+    record: Option<RecordSummary>,
+    results: Vec<QuestionResult>,
+    award_forms: Vec<(String, String)>,
+}
+
+/// The record's figures for the whole ballot.
+struct RecordSummary {
+    electorate: String,
+    issued: String,
+    received: String,
+    revote_needed: bool,
+}
+
+fn paper_questions(spec: &BallotSpec, scope: &Scope, paper: Option<&Paper>) -> Vec<PaperQuestion> {
+    spec.questions
+        .iter()
+        .enumerate()
+        .map(|(index, q)| {
+            let answer = paper.and_then(|p| p.answers.get(&q.code));
+            let style = match q.kind {
+                QuestionKind::RankMembers => "rank",
+                QuestionKind::Commendation { .. } => "many",
+                QuestionKind::LeadingUnit | QuestionKind::Chair | QuestionKind::Deputy => "one",
+            };
+            PaperQuestion {
+                index,
+                code: q.code.clone(),
+                text: q.text.clone(),
+                style,
+                max_choices: format_integer(as_i64(q.kind.max_choices(q.candidates.len()))),
+                threshold: q.threshold.map(|t| t.label_vi()).unwrap_or_default(),
+                choices: q
+                    .candidates
+                    .iter()
+                    .map(|c| {
+                        let position = answer.and_then(|a| a.iter().position(|u| u == c));
+                        PaperChoice {
+                            code: c.to_string(),
+                            name: unit_name(scope, c),
+                            checked: position.is_some(),
+                            rank: position.map_or(0, |p| u32::try_from(p + 1).unwrap_or(0)),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn results(
+    record: &TallyRecord,
+    scope: &Scope,
+    can_run: bool,
+    catalogue: &AwardCatalogue,
+    issuer: &str,
+    cluster: &Cluster,
+    proposed: &[(String, String)],
+) -> Vec<QuestionResult> {
+    let name = |u: &UnitCode| unit_name(scope, u);
+    record
+        .questions
+        .iter()
+        .map(|q| {
+            let ranking = q.kind.is_ranking();
+            let invalid = q.invalid_vi();
+            let rows = q
+                .candidates
+                .iter()
+                .map(|c| {
+                    let elected = q.chose(&c.unit);
+                    let tied = q.tied(&c.unit);
+                    ResultRow {
+                        place: format!("{}{}", c.place, if c.tied { " (bằng)" } else { "" }),
+                        name: name(&c.unit),
+                        votes: format_integer(i64::from(c.votes)),
+                        percent: format!("{}%", format_decimal_trimmed(c.percent, 2)),
+                        borda: format_integer(i64::from(c.borda)),
+                        average: c.average_rank.map_or("—".into(), |r| format_decimal_trimmed(r, 2)),
+                        mark: if elected {
+                            "Trúng".into()
+                        } else if tied {
+                            "Bằng phiếu".into()
+                        } else {
+                            String::new()
+                        },
+                    }
+                })
+                .collect();
+            let award_kind = match q.kind {
+                QuestionKind::LeadingUnit => Some(AwardKind::CoThiDua),
+                QuestionKind::Commendation { .. } => Some(AwardKind::BangKhen),
+                _ => None,
+            };
+            let elected = matches!(q.outcome, Outcome::Elected { .. });
+            QuestionResult {
+                code: q.code.clone(),
+                text: q.text.clone(),
+                ranking,
+                valid: format_integer(i64::from(q.valid)),
+                invalid,
+                threshold: q.threshold.map(|t| t.label_vi()).unwrap_or_default(),
+                rows,
+                outcome: q.outcome.label_vi().into(),
+                sentence: outcome_sentence(q, &name),
+                revote: q.outcome.revote_needed(),
+                can_propose: can_run && elected && award_kind.is_some(),
+                default_award: award_kind
+                    .map(|k| default_award(catalogue, k, issuer))
+                    .unwrap_or_default(),
+                achievements: match q.kind {
+                    QuestionKind::LeadingUnit => {
+                        format!("Đơn vị dẫn đầu {} năm {}", cluster.name, cluster.year)
+                    }
+                    _ => format!(
+                        "Được {} bình xét đề nghị khen thưởng năm {}",
+                        cluster.name, cluster.year
+                    ),
+                },
+                proposed: proposed
+                    .iter()
+                    .filter(|(code, _)| code == &q.code)
+                    .map(|(_, what)| what.clone())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn outcome_sentence(q: &QuestionTally, name: &dyn Fn(&UnitCode) -> String) -> String {
+    let names = |units: &[UnitCode]| units.iter().map(name).collect::<Vec<_>>().join(", ");
+    match &q.outcome {
+        Outcome::Elected { units } => format!("Trúng: {}.", names(units)),
+        Outcome::Ranked { order } => format!(
+            "Thứ tự: {}.",
+            order
+                .iter()
+                .enumerate()
+                .map(|(i, u)| format!("{}. {}", i + 1, name(u)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Outcome::Tie { tied, .. } if q.kind.is_ranking() => {
+            format!("Bằng điểm nhau: {}.", names(tied))
+        }
+        Outcome::Tie { tied, settled } if settled.is_empty() => {
+            format!("Bằng phiếu nhau: {}.", names(tied))
+        }
+        Outcome::Tie { tied, settled } => {
+            format!("Đã có: {}; bằng phiếu nhau: {}.", names(settled), names(tied))
+        }
+        Outcome::NotReached | Outcome::NoValidPapers => String::new(),
+    }
+}
+
+/// The form a question's winners are proposed for by default: of the right kind, for
+/// collectives, granted by the body above the cluster when the catalogue has one.
+fn default_award(catalogue: &AwardCatalogue, kind: AwardKind, issuer: &str) -> String {
+    let fits = |f: &&thidua_core::emulation::AwardForm| f.kind == kind && f.recipients != RecipientKinds::Individual;
+    catalogue
+        .forms()
+        .iter()
+        .filter(fits)
+        .find(|f| f.issuer == issuer)
+        .or_else(|| catalogue.forms().iter().find(fits))
+        .map(|f| f.code.to_string())
+        .unwrap_or_default()
+}
+
+pub(super) async fn render_ballot(
+    state: &AppState,
+    user: &CurrentUser,
+    ballot: &Ballot,
+    cluster: &Cluster,
+    scope: &Scope,
+    mine: Option<&Paper>,
+    warnings: Vec<String>,
+) -> Result<BallotPage, AppError> {
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    let voted = state.store.who_has_voted(ballot.id).await?;
+    let is_open = ballot.state == BallotState::Open;
+    let unit = voting_unit(user, scope, cluster, ballot);
+    let has_voted = unit.is_some_and(|u| voted.contains(u));
+    let can_vote = is_open && unit.is_some() && !has_voted;
+    let vote_note = match unit {
+        Some(u) if has_voted => format!("{} đã bỏ phiếu. Mỗi đơn vị chỉ bỏ một phiếu.", unit_name(scope, u)),
+        None if is_open => {
+            "Chỉ đại diện của các đơn vị thành viên bỏ phiếu; bạn được xem đơn vị nào đã bỏ phiếu.".into()
+        }
+        _ => String::new(),
+    };
+    let can_run = access.can_run_cluster(cluster);
+    let seal = if is_open {
+        None
+    } else {
+        Some(state.store.verify_ballot(ballot.id).await?)
+    };
+    let intact = seal.as_ref().filter(|s| s.is_intact()).and_then(|s| s.record.clone());
+    let (record, results, award_forms) = match intact {
+        None => (None, Vec::new(), Vec::new()),
+        Some(record) => {
+            let filter = ProposalFilter {
+                year: Some(cluster.year),
+                cluster: Some(cluster.code.clone()),
+                state: None,
+            };
+            let (catalogue, proposals) =
+                tokio::try_join!(state.store.award_catalogue(), state.store.proposals(&filter))?;
+            let proposed: Vec<(String, String)> = proposals
+                .iter()
+                .filter_map(|p| match &p.proposal.source {
+                    ProposalSource::Ballot { ballot: b, question } if *b == ballot.id => Some((
+                        question.clone(),
+                        format!(
+                            "{} — {} ({})",
+                            unit_name(scope, p.proposal.recipient.unit()),
+                            catalogue
+                                .get(&p.proposal.award)
+                                .map_or_else(|| p.proposal.award.to_string(), |f| f.name.clone()),
+                            p.state.label_vi()
+                        ),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let results = results(
+                &record,
+                scope,
+                can_run,
+                &catalogue,
+                &crate::pages::emulation::issuer_name(scope, cluster),
+                cluster,
+                &proposed,
+            );
+            let forms = catalogue
+                .forms()
+                .iter()
+                .filter(|f| f.recipients != RecipientKinds::Individual)
+                .map(|f| (f.code.to_string(), f.name.clone()))
+                .collect();
+            let summary = RecordSummary {
+                electorate: format_integer(i64::from(record.electorate)),
+                issued: format_integer(i64::from(record.issued)),
+                received: format_integer(i64::from(record.received)),
+                revote_needed: record.revote_needed(),
+            };
+            (Some(summary), results, forms)
+        }
+    };
+    let n = ballot.spec.electorate.len();
+    Ok(BallotPage {
+        title: format!("{} — {}", ballot.spec.title, cluster.name),
+        query: String::new(),
+        me: Some(user.me()),
+        csrf: user.csrf.clone(),
+        id: ballot.id,
+        code: cluster.code.to_string(),
+        name: cluster.name.clone(),
+        year: cluster.year,
+        ballot_title: ballot.spec.title.clone(),
+        state: ballot.state.label_vi().into(),
+        is_open,
+        opened: format!(
+            "Mở ngày {} ({})",
+            day_of(&ballot.opened_at).map(format_date_vi).unwrap_or_default(),
+            ballot.opened_by
+        ),
+        closed: match (&ballot.closed_at, &ballot.closed_by) {
+            (Some(at), Some(by)) => format!(
+                "Kết thúc ngày {} ({by})",
+                day_of(at).map(format_date_vi).unwrap_or_default()
+            ),
+            _ => String::new(),
+        },
+        voters: ballot
+            .spec
+            .electorate
+            .iter()
+            .map(|u| (unit_name(scope, u), voted.contains(u)))
+            .collect(),
+        voted_count: format_integer(as_i64(voted.len())),
+        electorate_count: format_integer(as_i64(n)),
+        can_vote,
+        vote_note,
+        voter_name: unit.map(|u| unit_name(scope, u)).unwrap_or_default(),
+        paper: if can_vote {
+            paper_questions(&ballot.spec, scope, mine)
+        } else {
+            Vec::new()
+        },
+        ranks: (1..=u32::try_from(cluster.members.len()).unwrap_or(0)).collect(),
+        warnings,
+        can_close: is_open && can_run,
+        seal: seal.as_ref().and_then(|s| s.head.clone()).unwrap_or_default(),
+        seal_problems: seal.map(|s| s.problems).unwrap_or_default(),
+        record,
+        results,
+        award_forms,
+    })
+}
+
+pub(super) async fn ballot_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<BallotPage, AppError> {
+    let (ballot, cluster, scope) = load(&state, &user, &id).await?;
+    render_ballot(&state, &user, &ballot, &cluster, &scope, None, Vec::new()).await
+}

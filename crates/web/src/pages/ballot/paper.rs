@@ -1,0 +1,112 @@
+//! Bỏ phiếu — a member's representative casts the unit's one paper. Answers that would
+//! count as invalid are shown back to the voter first (nothing is stored until they
+//! confirm); a choice the ballot does not offer is refused outright.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use thidua_core::UnitCode;
+use thidua_core::emulation::ballot::{BallotSpec, BallotState, Paper, invalid_reason};
+
+use super::page::render_ballot;
+use super::{load, voting_unit};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::emulation::Fields;
+
+/// The paper as filled in: a ranking from the places given per unit (stopping at the
+/// first place given twice or skipped, so such a ranking counts as incomplete), single
+/// and multiple choices as ticked.
+fn paper_from_form(spec: &BallotSpec, fields: &Fields) -> Result<Paper, AppError> {
+    let unit = |raw: &str| {
+        UnitCode::parse(raw).map_err(|_| AppError::BadRequest(format!("lựa chọn «{raw}» không có trong phiếu bầu")))
+    };
+    let mut paper = Paper::default();
+    for (i, q) in spec.questions.iter().enumerate() {
+        let answer = if q.kind.is_ranking() {
+            let mut placed: Vec<(u32, usize)> = q
+                .candidates
+                .iter()
+                .enumerate()
+                .filter_map(|(c, u)| {
+                    fields
+                        .get(&format!("r{i}_{u}"))
+                        .parse::<u32>()
+                        .ok()
+                        .map(|place| (place, c))
+                })
+                .collect();
+            placed.sort_unstable();
+            let mut ranked = Vec::new();
+            for (place, c) in placed {
+                if usize::try_from(place).ok() != Some(ranked.len() + 1) {
+                    break;
+                }
+                ranked.push(q.candidates[c].clone());
+            }
+            ranked
+        } else {
+            fields
+                .all(&format!("q{i}"))
+                .filter(|v| !v.is_empty())
+                .map(unit)
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        paper.answers.insert(q.code.clone(), answer);
+    }
+    Ok(paper)
+}
+
+/// What would make answers of `paper` invalid, in words for the voter.
+fn warnings(spec: &BallotSpec, paper: &Paper) -> Vec<String> {
+    spec.questions
+        .iter()
+        .filter_map(|q| {
+            let answer = paper.answers.get(&q.code).map_or(&[][..], Vec::as_slice);
+            invalid_reason(q, answer).map(|reason| {
+                let hint = if q.kind.is_ranking() {
+                    " (mỗi đơn vị một thứ hạng, từ 1 đến hết, không trùng)"
+                } else {
+                    ""
+                };
+                format!(
+                    "Câu {} — {}: {}{hint}. Nếu vẫn gửi, câu này được tính là phiếu không hợp lệ.",
+                    q.code,
+                    q.text,
+                    reason.label_vi()
+                )
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn vote(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let fields = Fields(fields);
+    user.check_csrf(&fields.get("csrf"))?;
+    let (ballot, cluster, scope) = load(&state, &user, &id).await?;
+    let Some(unit) = voting_unit(&user, &scope, &cluster, &ballot).cloned() else {
+        return Err(AppError::Forbidden(format!(
+            "chỉ đại diện của các đơn vị thành viên {} năm {} mới bỏ phiếu",
+            cluster.name, cluster.year
+        )));
+    };
+    let paper = paper_from_form(&ballot.spec, &fields)?;
+    // A unit the ballot does not offer can only come from a crafted request: refused, as
+    // the store would, before the voter is asked to confirm anything.
+    paper.check_shape(&ballot.spec)?;
+    let warned = warnings(&ballot.spec, &paper);
+    if !warned.is_empty() && !fields.has("confirm") && ballot.state == BallotState::Open {
+        // Nothing is stored yet: the voter sees their own paper again, with the warning.
+        let page = render_ballot(&state, &user, &ballot, &cluster, &scope, Some(&paper), warned).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state.store.cast_ballot(ballot.id, &unit, paper).await?;
+    Ok(Redirect::to(&format!("/ballots/{}", ballot.id)).into_response())
+}
