@@ -1,0 +1,256 @@
+//! Đề nghị và quyết định — the award proposals and decisions of a cluster and year (or
+//! of everything the user may see), each proposal with the moves the user may make.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use thidua_core::Access;
+use thidua_core::emulation::award::{
+    AwardCatalogue, Proposal, ProposalAction, ProposalSource, ProposalState, next_proposal_state,
+};
+use thidua_core::period::format_date_vi;
+use thidua_store::{ProposalFilter, StoredDecision, StoredProposal};
+
+use super::{can_see, describe, form_name, in_cluster, recipient_kind, revocation_text, rights, year_of};
+use crate::AppState;
+use crate::auth::{CurrentUser, Me, Scope};
+use crate::error::AppError;
+use crate::pages::emulation::cluster_of_year;
+
+/// `?cluster=HN-CUM2&year=2022`, both optional.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct AwardsQuery {
+    cluster: Option<String>,
+    year: Option<String>,
+}
+
+/// A proposal as listed, with the moves the user may make.
+struct ProposalRow {
+    id: i64,
+    version: i64,
+    year: i32,
+    award: String,
+    kind: &'static str,
+    recipient: String,
+    source: String,
+    source_href: String,
+    achievements: String,
+    state: &'static str,
+    state_class: &'static str,
+    reason: String,
+    decision: Option<i64>,
+    /// (action, button label).
+    moves: Vec<(&'static str, &'static str)>,
+    can_reject: bool,
+}
+
+/// A decision as listed.
+struct DecisionRow {
+    id: i64,
+    number: String,
+    signed_on: String,
+    award: String,
+    issuer: String,
+    recipients: String,
+    revoked: bool,
+    revocation: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "award_list.html")]
+pub(super) struct ListPage {
+    title: String,
+    query: String,
+    me: Option<Me>,
+    csrf: String,
+    /// The cluster filtered on: (code, name, year), or empty.
+    cluster_code: String,
+    cluster_name: String,
+    year: String,
+    proposals: Vec<ProposalRow>,
+    decisions: Vec<DecisionRow>,
+    can_propose: bool,
+    forms: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    default_year: i32,
+    decidable: Vec<(i64, String)>,
+    today: String,
+}
+
+fn state_class(s: ProposalState) -> &'static str {
+    match s {
+        ProposalState::Proposed => "state-draft",
+        ProposalState::Reviewed | ProposalState::Escalated => "state-submitted",
+        ProposalState::Decided => "state-accepted",
+        ProposalState::Rejected => "state-returned",
+    }
+}
+
+fn source(p: &Proposal) -> (String, String) {
+    match &p.source {
+        ProposalSource::Ballot { ballot, question } => (
+            format!("Từ kết quả bỏ phiếu (câu {question})"),
+            format!("/ballots/{ballot}"),
+        ),
+        ProposalSource::Cluster => ("Cụm thi đua đề nghị".into(), String::new()),
+        ProposalSource::Upper => ("Cấp trên đề nghị".into(), String::new()),
+    }
+}
+
+fn proposal_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, p: &StoredProposal) -> ProposalRow {
+    let r = rights(access, scope, &p.proposal);
+    let moves = [
+        (ProposalAction::Review, "review", "Thẩm định"),
+        (ProposalAction::Escalate, "escalate", "Trình cấp trên"),
+    ]
+    .into_iter()
+    .filter(|(a, _, _)| next_proposal_state(p.state, *a, r, None).is_ok())
+    .map(|(_, action, label)| (action, label))
+    .collect();
+    let (source, source_href) = source(&p.proposal);
+    ProposalRow {
+        id: p.id,
+        version: p.version,
+        year: p.proposal.year,
+        award: form_name(catalogue, &p.proposal.award),
+        kind: recipient_kind(&p.proposal.recipient),
+        recipient: describe(scope, &p.proposal.recipient),
+        source,
+        source_href,
+        achievements: p.proposal.achievements.clone(),
+        state: p.state.label_vi(),
+        state_class: state_class(p.state),
+        reason: p.reason.clone().unwrap_or_default(),
+        decision: p.decision_id,
+        moves,
+        can_reject: next_proposal_state(p.state, ProposalAction::Reject, r, Some("lý do")).is_ok(),
+    }
+}
+
+/// A decision as listed to the user: only the recipients they may see are named.
+fn decision_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, d: &StoredDecision) -> DecisionRow {
+    let decision = &d.decision;
+    DecisionRow {
+        id: d.id,
+        number: decision.number.clone(),
+        signed_on: format_date_vi(decision.signed_on),
+        award: form_name(catalogue, &decision.award),
+        issuer: decision.issuer.clone(),
+        recipients: access
+            .visible_recipients(&decision.recipients)
+            .into_iter()
+            .map(|r| describe(scope, r))
+            .collect::<Vec<_>>()
+            .join("; "),
+        revoked: decision.revocation.is_some(),
+        revocation: revocation_text(decision),
+    }
+}
+
+pub(super) async fn list_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<AwardsQuery>,
+) -> Result<ListPage, AppError> {
+    let year = query
+        .year
+        .as_deref()
+        .filter(|y| !y.trim().is_empty())
+        .map(year_of)
+        .transpose()?;
+    let code = query.cluster.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let (cluster, scope) = match code {
+        Some(code) => {
+            let (cluster, scope) = cluster_of_year(&state, &user, code, year).await?;
+            (Some(cluster), scope)
+        }
+        None => (None, state.app.directory().await?),
+    };
+    let year = cluster.as_ref().map(|c| c.year).or(year);
+    let principal = user.principal();
+    let access = scope.access(&principal);
+    let filter = ProposalFilter {
+        year,
+        cluster: cluster.as_ref().map(|c| c.code.clone()),
+        state: None,
+    };
+    let (catalogue, proposals, decisions) = tokio::try_join!(
+        state.store.award_catalogue(),
+        state.store.proposals(&filter),
+        state.store.decisions(year),
+    )?;
+    let visible: Vec<&StoredProposal> = proposals
+        .iter()
+        .filter(|p| can_see(&access, &scope, &p.proposal))
+        .collect();
+    let decidable = visible
+        .iter()
+        .filter(|p| {
+            let r = rights(&access, &scope, &p.proposal);
+            next_proposal_state(p.state, ProposalAction::Decide, r, None).is_ok()
+        })
+        .map(|p| {
+            (
+                p.id,
+                format!(
+                    "{} — {} năm {}",
+                    describe(&scope, &p.proposal.recipient),
+                    form_name(&catalogue, &p.proposal.award),
+                    p.proposal.year
+                ),
+            )
+        })
+        .collect();
+    let decisions = decisions
+        .iter()
+        .filter(|d| {
+            d.decision.recipients.iter().any(|r| {
+                access.can_view_unit(r.unit()) && cluster.as_ref().is_none_or(|c| in_cluster(&scope, c, r.unit()))
+            })
+        })
+        .map(|d| decision_row(&access, &scope, &catalogue, d))
+        .collect();
+    let can_propose = match &cluster {
+        Some(c) => access.can_decide_for(c),
+        None => scope.tree.units().any(|u| access.can_decide_awards(&u.code)),
+    };
+    let units = if can_propose {
+        scope
+            .tree
+            .units()
+            .filter(|u| access.can_decide_awards(&u.code))
+            .filter(|u| cluster.as_ref().is_none_or(|c| in_cluster(&scope, c, &u.code)))
+            .map(|u| (u.code.to_string(), u.short_name().to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let today = chrono::Local::now().date_naive();
+    Ok(ListPage {
+        title: match &cluster {
+            Some(c) => format!("Khen thưởng năm {} — {}", c.year, c.name),
+            None => "Khen thưởng".into(),
+        },
+        query: String::new(),
+        me: Some(user.me()),
+        csrf: user.csrf.clone(),
+        cluster_code: cluster.as_ref().map(|c| c.code.to_string()).unwrap_or_default(),
+        cluster_name: cluster.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        year: year.map(|y| y.to_string()).unwrap_or_default(),
+        proposals: visible
+            .iter()
+            .map(|p| proposal_row(&access, &scope, &catalogue, p))
+            .collect(),
+        decisions,
+        can_propose,
+        forms: catalogue
+            .forms()
+            .iter()
+            .map(|f| (f.code.to_string(), format!("{} ({})", f.name, f.recipients.label_vi())))
+            .collect(),
+        units,
+        default_year: year.unwrap_or_else(|| chrono::Datelike::year(&today) - 1),
+        decidable,
+        today: today.to_string(),
+    })
+}
