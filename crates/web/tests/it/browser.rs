@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use thidua_store::testing::TestDatabase;
 use thidua_web::{AppState, launch};
 use tokio::sync::oneshot;
@@ -81,24 +82,20 @@ impl Session {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..60 {
-            let builder = ClientBuilder::rustls().map(|mut b| {
-                b.capabilities(caps.clone());
-                b
-            });
-            match builder {
-                Ok(b) => match b.connect(&url).await {
-                    Ok(client) => {
-                        return Some(Session {
-                            base,
-                            client,
-                            driver,
-                            stop: Some(stop),
-                            _db: db,
-                            _profile: profile,
-                        });
-                    }
-                    Err(e) => last_error = e.to_string(),
-                },
+            // chromedriver is on loopback and speaks plain HTTP: no TLS stack to build.
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            match builder.connect(&url).await {
+                Ok(client) => {
+                    return Some(Session {
+                        base,
+                        client,
+                        driver,
+                        stop: Some(stop),
+                        _db: db,
+                        _profile: profile,
+                    });
+                }
                 Err(e) => last_error = e.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
