@@ -273,6 +273,18 @@ impl<'a> Access<'a> {
         self.chairs(cluster) || self.oversees(cluster)
     }
 
+    /// Whether the user may see `unit`'s score sheets (bảng điểm) in `cluster`: the unit
+    /// itself, whoever runs the cluster (its chair, the upper level above every member, an
+    /// admin), and — once the cluster has given its score for the unit (`cluster_scored`)
+    /// — anyone who may see the cluster, its other members among them. Before that, a
+    /// self-score stays between the unit and those who score it (docs/decisions.md,
+    /// "Scores in the browser").
+    pub fn can_see_score_sheets(&self, cluster: &Cluster, unit: &UnitCode, cluster_scored: bool) -> bool {
+        self.represents(cluster, unit)
+            || self.can_run_cluster(cluster)
+            || (cluster_scored && self.can_view_cluster(cluster))
+    }
+
     /// Whether the user may adjust `cluster`'s scores as the upper level, and review,
     /// escalate, decide and revoke awards for its members.
     pub fn can_decide_for(&self, cluster: &Cluster) -> bool {
@@ -590,6 +602,35 @@ mod tests {
         assert!(upper.can_manage_criteria() && !chair.can_manage_criteria());
         assert!(upper.can_decide_awards(&code("CG")));
         assert!(!chair.can_decide_awards(&code("CG")));
+    }
+
+    #[test]
+    fn a_unit_s_score_sheets_are_seen_by_itself_and_who_runs_the_cluster_and_by_the_members_once_the_cluster_scored() {
+        let (tree, clusters) = world();
+        // Each role seeing a unit's sheets as its own, as a peer (or from above), and from
+        // outside: the viewer's role and unit, the cluster (0: cluster 2 of Hà Đông and Cầu
+        // Giấy, chaired by Hà Đông; 1: cluster 3 of Tây Hồ), the unit whose sheets, and
+        // whether they are seen [before the cluster scored the unit, after].
+        let matrix: [(Role, Option<&str>, usize, &str, [bool; 2]); 12] = [
+            (Role::Admin, None, 0, "CG", [true, true]),
+            (Role::Admin, None, 0, "HD", [true, true]),
+            (Role::Admin, None, 1, "TH", [true, true]),
+            (Role::Upper, Some("HD"), 0, "HD", [false, false]), // above one member only
+            (Role::Upper, Some("HN"), 0, "CG", [true, true]),   // above the cluster
+            (Role::Upper, Some("TH"), 0, "CG", [false, false]), // another district
+            (Role::Chair, Some("HD"), 0, "HD", [true, true]),   // its own unit
+            (Role::Chair, Some("HD"), 0, "CG", [true, true]),   // a member it chairs
+            (Role::Chair, Some("TH"), 0, "CG", [false, false]), // another cluster's chair
+            (Role::Officer, Some("CG"), 0, "CG", [true, true]), // its own unit
+            (Role::Officer, Some("CG"), 0, "HD", [false, true]), // a peer
+            (Role::Officer, Some("TH"), 0, "CG", [false, false]), // outside the cluster
+        ];
+        for (role, viewer, cluster, unit, want) in matrix {
+            let p = who(role, viewer);
+            let access = Access::new(&p, &tree, &clusters);
+            let got = [false, true].map(|scored| access.can_see_score_sheets(&clusters[cluster], &code(unit), scored));
+            assert_eq!(got, want, "{role} of {viewer:?} on {unit}'s sheets");
+        }
     }
 
     /// Two districts with wards: Hoàn Kiếm (HK) and Tây Hồ (TH), each with its own ward
