@@ -7,6 +7,14 @@ use crate::number::NumberError;
 /// What can be wrong with domain input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
+    /// A hand-written file (TOML) that cannot be read; nothing was written.
+    #[error("{what} chưa đúng {message}. Chưa có gì được lưu.")]
+    BadFile {
+        /// Which file ("tệp bảng tiêu chí").
+        what: &'static str,
+        /// Where and why: "ở dòng 6, cột 9: sai kiểu giá trị: …".
+        message: String,
+    },
     /// A code with characters outside `A-Z 0-9 - _`.
     #[error("«{code}» không phải là {kind} hợp lệ (chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_')")]
     InvalidCode {

@@ -20,6 +20,7 @@ pub mod period;
 pub mod rollup;
 pub mod rule;
 pub mod text;
+pub mod toml_file;
 pub mod unit;
 pub mod value;
 pub mod workflow;

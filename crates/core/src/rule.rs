@@ -182,6 +182,17 @@ impl fmt::Display for ValidationRule {
     }
 }
 
+/// Checks every rule on one form's values: the violations, in the rules' order.
+pub fn check_form(
+    rules: &[ValidationRule],
+    values: &std::collections::BTreeMap<crate::IndicatorCode, crate::Value>,
+) -> Vec<Violation> {
+    rules
+        .iter()
+        .filter_map(|r| r.check(&|c| values.get(c).and_then(crate::Value::as_f64)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ impl Store {
     /// the period's year and the host must be one of its members.
     pub async fn import_conference_toml(&self, text: &str) -> Result<Conference, StoreError> {
         let conference: Conference =
-            crate::toml_file::parse("tệp biên bản hội nghị", "data/demo/conference.toml", text)?;
+            thidua_core::toml_file::parse("tệp biên bản hội nghị", "data/demo/conference.toml", text)?;
         self.save_conference(conference).await
     }
 

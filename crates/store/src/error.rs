@@ -37,14 +37,6 @@ pub enum StoreError {
         /// Seconds left to wait.
         seconds: i64,
     },
-    /// A hand-written file (TOML) that cannot be read; nothing was written.
-    #[error("{what} chưa đúng {message}. Chưa có gì được lưu.")]
-    BadFile {
-        /// Which file ("tệp bảng tiêu chí").
-        what: &'static str,
-        /// Where and why: "ở dòng 6, cột 9: sai kiểu giá trị: …".
-        message: String,
-    },
     /// Someone else changed the record since it was read (optimistic versioning).
     #[error("{0}")]
     Conflict(String),

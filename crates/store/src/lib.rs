@@ -19,7 +19,6 @@ mod store;
 mod templates;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
-mod toml_file;
 mod url;
 mod workflow;
 
@@ -29,7 +28,6 @@ pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSW
 pub use emulation::{
     Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking,
     SavedCriteria, ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal,
-    parse_awards_toml, parse_criteria_toml,
 };
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};
@@ -40,4 +38,4 @@ pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};
 pub use templates::{ClusterTemplate, template_sha256};
 pub use url::DatabaseUrl;
-pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission, check_form};
+pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission};

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, Utc};
 use sqlx::{Any, Row, Transaction};
 use thidua_core::rule::Violation;
 use thidua_core::workflow::{Action, ReportingWindow, Situation, SubmissionState, next_state};
-use thidua_core::{Catalog, Cluster, DataValue, IndicatorCode, Period, Principal, UnitCode, ValidationRule, Value};
+use thidua_core::{Catalog, Cluster, DataValue, IndicatorCode, Period, Principal, UnitCode, Value};
 
 use crate::error::StoreError;
 use crate::import::write_values;
@@ -201,14 +201,6 @@ impl<'a> Audit<'a> {
     }
 }
 
-/// Checks the rules on one form's values.
-pub fn check_form(rules: &[ValidationRule], values: &BTreeMap<IndicatorCode, Value>) -> Vec<Violation> {
-    rules
-        .iter()
-        .filter_map(|r| r.check(&|c| values.get(c).and_then(Value::as_f64)))
-        .collect()
-}
-
 async fn load_submission(
     tx: &mut Transaction<'static, Any>,
     unit: &UnitCode,
@@ -344,7 +336,7 @@ impl Store {
                 None => values.remove(code),
             };
         }
-        let violations = check_form(&rules, &values);
+        let violations = thidua_core::rule::check_form(&rules, &values);
         if action == Action::Submit && !violations.is_empty() {
             let list: Vec<String> = violations.iter().map(|v| v.message.clone()).collect();
             return Err(StoreError::Domain(thidua_core::Error::InvalidTransition(format!(

@@ -78,7 +78,6 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(m)
             }
             StoreError::Rejected(_)
-            | StoreError::BadFile { .. }
             | StoreError::Domain(_)
             | StoreError::LoginFailed
             | StoreError::LoginThrottled { .. } => AppError::BadRequest(e.to_string()),

@@ -114,6 +114,12 @@ pub struct AwardCatalogue {
     forms: Vec<AwardForm>,
 }
 
+/// Reads the award catalogue from TOML (the shape of `data/demo/awards.toml`).
+pub fn parse_awards_toml(text: &str) -> Result<AwardCatalogue, Error> {
+    let file: AwardsFile = crate::toml_file::parse("tệp danh mục khen thưởng", "data/demo/awards.toml", text)?;
+    AwardCatalogue::new(file.forms)
+}
+
 impl AwardCatalogue {
     /// Checks the forms: codes unique, names, levels and issuers given. Text is NFC.
     pub fn new(forms: Vec<AwardForm>) -> Result<AwardCatalogue, Error> {

@@ -216,6 +216,13 @@ pub struct CriteriaSet {
     penalties: Vec<AdjustmentRule>,
 }
 
+/// Reads a criteria set from TOML (the shape of `data/demo/criteria-2022.toml`): a
+/// mistake in the file is told with its line and column ([`crate::toml_file`]).
+pub fn parse_criteria_toml(text: &str) -> Result<CriteriaSet, Error> {
+    let file: CriteriaFile = crate::toml_file::parse("tệp bảng tiêu chí", "data/demo/criteria-2022.toml", text)?;
+    CriteriaSet::from_file(file)
+}
+
 impl CriteriaSet {
     /// Cấp cụm — the level of the clusters it applies to: the kind of their member units
     /// (`district` for clusters of districts, `ward` for clusters of wards).

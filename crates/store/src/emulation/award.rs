@@ -13,10 +13,10 @@ use thidua_core::emulation::ballot::Outcome;
 use thidua_core::text::{matches_search, search_key};
 use thidua_core::{ClusterCode, UnitCode};
 
-use super::criteria::parse_awards_toml;
 use super::{Actor, AuditEntry, audit, now, unit_id, year_of};
 use crate::error::StoreError;
 use crate::store::{Store, parse_stored};
+use thidua_core::emulation::award::parse_awards_toml;
 
 /// Đề nghị khen thưởng — a proposal as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

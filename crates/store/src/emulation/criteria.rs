@@ -5,9 +5,7 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use thidua_core::emulation::AwardCatalogue;
-use thidua_core::emulation::award::AwardsFile;
-use thidua_core::emulation::criteria::{CriteriaFile, CriteriaSet};
+use thidua_core::emulation::criteria::{CriteriaFile, CriteriaSet, parse_criteria_toml};
 use thidua_core::{ClusterCode, UnitCode};
 
 use super::{Actor, AuditEntry, audit, now, year_of};
@@ -55,18 +53,6 @@ pub struct SavedCriteria {
     pub new_version: bool,
     /// What happened, in Vietnamese, for the person who saved.
     pub message: String,
-}
-
-/// Reads a criteria set from TOML (the shape of `data/demo/criteria-2022.toml`).
-pub fn parse_criteria_toml(text: &str) -> Result<CriteriaSet, StoreError> {
-    let file: CriteriaFile = crate::toml_file::parse("tệp bảng tiêu chí", "data/demo/criteria-2022.toml", text)?;
-    Ok(CriteriaSet::from_file(file)?)
-}
-
-/// Reads the award catalogue from TOML (the shape of `data/demo/awards.toml`).
-pub fn parse_awards_toml(text: &str) -> Result<AwardCatalogue, StoreError> {
-    let file: AwardsFile = crate::toml_file::parse("tệp danh mục khen thưởng", "data/demo/awards.toml", text)?;
-    Ok(AwardCatalogue::new(file.forms)?)
 }
 
 pub(crate) fn criteria_from_row(row: &AnyRow) -> Result<StoredCriteria, StoreError> {

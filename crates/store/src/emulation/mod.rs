@@ -21,7 +21,7 @@ use crate::workflow::AuditEvent;
 
 pub use award::{DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
 pub use ballot::{Ballot, BallotSeal};
-pub use criteria::{CriteriaSummary, SavedCriteria, StoredCriteria, parse_awards_toml, parse_criteria_toml};
+pub use criteria::{CriteriaSummary, SavedCriteria, StoredCriteria};
 pub use scoring::{EvidenceFile, EvidenceInfo, Ranking, ScoreComparison, ScoreSheet, SheetInput};
 
 /// Who changes something: a signed-in user, or the system (an import, the demo).

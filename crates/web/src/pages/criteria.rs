@@ -368,11 +368,11 @@ fn refuse_manage(ctx: &Context) -> AppError {
     ))
 }
 
-/// The store's message about a bad criteria file (Vietnamese, with its line and column),
-/// to show above the form.
+/// The message about a bad criteria file (Vietnamese, with its line and column), to show
+/// above the form.
 fn file_error(e: StoreError) -> Result<String, AppError> {
     match e {
-        e @ StoreError::BadFile { .. } => Ok(capitalised(&e.to_string())),
+        StoreError::Domain(e @ thidua_core::Error::BadFile { .. }) => Ok(capitalised(&e.to_string())),
         StoreError::Domain(e) => Ok(format!("Tệp bảng tiêu chí chưa đúng: {e}.")),
         e @ StoreError::Rejected(_) => Ok(format!("Tệp bảng tiêu chí chưa đúng: {e}. Chưa có gì được lưu.")),
         StoreError::Conflict(m) => Ok(m),
@@ -420,10 +420,10 @@ async fn import(
             vec!["Tệp bảng tiêu chí phải là văn bản UTF-8 (lưu tệp .toml với bảng mã UTF-8).".into()],
         ));
     };
-    let set = match thidua_store::parse_criteria_toml(&text) {
+    let set = match thidua_core::emulation::criteria::parse_criteria_toml(&text) {
         Ok(set) => set,
         Err(e) => {
-            let message = file_error(e)?;
+            let message = file_error(StoreError::Domain(e))?;
             let page = render(&state, &user, &ctx, None).await?;
             return Ok(again(page, vec![message]));
         }

@@ -4,15 +4,11 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::error::StoreError;
+use crate::error::Error;
 
 /// Reads `text` as the file `what` ("tệp bảng tiêu chí"), whose example is `example`.
-pub(crate) fn parse<T: DeserializeOwned>(
-    what: &'static str,
-    example: &'static str,
-    text: &str,
-) -> Result<T, StoreError> {
-    toml::from_str(text).map_err(|e| StoreError::BadFile {
+pub fn parse<T: DeserializeOwned>(what: &'static str, example: &'static str, text: &str) -> Result<T, Error> {
+    toml::from_str(text).map_err(|e| Error::BadFile {
         what,
         message: describe(text, &e, example),
     })
