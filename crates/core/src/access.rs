@@ -611,7 +611,7 @@ mod tests {
         // outside: the viewer's role and unit, the cluster (0: cluster 2 of Hà Đông and Cầu
         // Giấy, chaired by Hà Đông; 1: cluster 3 of Tây Hồ), the unit whose sheets, and
         // whether they are seen [before the cluster scored the unit, after].
-        let matrix: [(Role, Option<&str>, usize, &str, [bool; 2]); 12] = [
+        let matrix = [
             (Role::Admin, None, 0, "CG", [true, true]),
             (Role::Admin, None, 0, "HD", [true, true]),
             (Role::Admin, None, 1, "TH", [true, true]),
