@@ -12,7 +12,7 @@ use thidua_core::emulation::Points;
 use thidua_core::emulation::criteria::CriterionCode;
 use thidua_core::emulation::criteria::Entry;
 use thidua_core::emulation::scoring::{
-    self, Comparison, Mark, ScoreCard, ScoreStep, Scored, Standing, compute_items_from, final_card,
+    self, Comparison, Mark, ScoreCard, ScoreStep, Scored, Standing, compute_items_from,
 };
 use thidua_core::text::{Collator, nfc};
 use thidua_core::{ClusterCode, Period, UnitCode};
@@ -166,6 +166,9 @@ pub struct Ranking {
     pub standings: Vec<Standing>,
     /// Members with no sheet on that version yet.
     pub unscored: Vec<UnitCode>,
+    /// Each scored member's three steps side by side, read with the ranking: a page that
+    /// shows them reads no member's sheets a second time.
+    pub scores: BTreeMap<UnitCode, ScoreComparison>,
 }
 
 fn subject(unit: &UnitCode, year: i32, version: u32, step: ScoreStep) -> String {
@@ -698,19 +701,29 @@ impl Store {
         let tree = self.unit_tree().await?;
         let mut scored = Vec::new();
         let mut unscored = Vec::new();
+        let mut scores = BTreeMap::new();
         for member in members {
             let sheets = self.sheets_of(&criteria, &member).await?;
             if sheets.iter().all(Option::is_none) {
                 unscored.push(member);
                 continue;
             }
-            let total = final_card(cards(&sheets)).totals(&criteria.set).total;
+            // The total that counts is the comparison's final one: the last step's card.
+            let comparison = scoring::compare(&criteria.set, cards(&sheets));
             let name = tree.get(&member).map_or_else(|| member.to_string(), |u| u.name.clone());
             scored.push(Scored {
-                unit: member,
+                unit: member.clone(),
                 name,
-                total,
+                total: comparison.final_totals.total,
             });
+            scores.insert(
+                member,
+                ScoreComparison {
+                    criteria: criteria.clone(),
+                    sheets,
+                    comparison,
+                },
+            );
         }
         Ok(Ranking {
             cluster: cluster.clone(),
@@ -718,6 +731,7 @@ impl Store {
             criteria_version: criteria.version,
             standings: scoring::rank(scored, &Collator::new()),
             unscored,
+            scores,
         })
     }
 }
