@@ -12,6 +12,7 @@ pub mod clusters;
 pub mod directory;
 mod error;
 pub mod review;
+pub mod scoring;
 
 use std::sync::Arc;
 
