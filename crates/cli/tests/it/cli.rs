@@ -2,11 +2,6 @@
 //! up, see bad files refused whole — on SQLite and PostgreSQL, each test with a database
 //! of its own.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,5 +1,10 @@
 //! The `thidua` command's integration tests, in one binary.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: clippy's allow-unwrap-in-tests (clippy.toml) covers #[test] functions, not the async test bodies the on_both_backends! wrappers call (rust-clippy#11119)"
+)]
+
 mod cli;
 mod report_templates;
 mod review_parity;

@@ -1,11 +1,6 @@
 //! `thidua report`'s template: `--template FILE` when given, else the cluster's own stored
 //! template, else the shipped one — never another cluster's; on SQLite and PostgreSQL.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::process::{Command, Output};
 
 use thidua_core::ClusterCode;

@@ -1,11 +1,6 @@
 //! `thidua verify ballot ID` on a closed ballot: intact, then after a paper was changed
 //! in the database behind thidua's back — on SQLite and PostgreSQL.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::process::{Command, Output};
 
 use thidua_core::emulation::ballot::{BallotSpec, Paper, Question, QuestionKind};

@@ -9,11 +9,6 @@
 //! Set `THIDUA_KEEP_RENDERS=/some/dir` to keep the DOCX and PDF files there and look at
 //! them (`pdftoppm -png -r 60`).
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

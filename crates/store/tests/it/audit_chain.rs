@@ -3,11 +3,6 @@
 //! trail — on both backends. The attacks use raw SQL on the database, as someone with
 //! its password (but not the key file) would.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::collections::BTreeMap;
 
 use thidua_core::workflow::{Action, Situation};

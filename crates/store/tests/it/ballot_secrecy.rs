@@ -3,11 +3,6 @@
 //! WAL, marking one's paper with a made-up code, and changing papers after the count —
 //! checked on the raw tables and files, on both backends where the attack applies.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::collections::BTreeSet;
 
 use sqlx::Row;

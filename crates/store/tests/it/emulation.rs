@@ -2,11 +2,6 @@
 //! steps with evidence, ranking, pledges, the secret ballot (checked on the raw tables),
 //! proposals, decisions, revocation and award history.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;

@@ -1,10 +1,5 @@
 //! Accounts, sessions and the reporting workflow against both backends.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::collections::BTreeMap;
 
 use thidua_core::workflow::{Action, Situation, SubmissionState};

@@ -2,11 +2,6 @@
 //! pipeline with and without the rights, decisions, revocation, and the award history of
 //! units and people — on SQLite and PostgreSQL.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use crate::common;
 
 use axum::http::{StatusCode, header};

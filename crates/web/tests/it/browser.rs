@@ -2,11 +2,6 @@
 //! the real server on a port of its own. Without Chromium the tests are skipped, except
 //! under `CI=true`, where a missing browser is a failure (`.ci/run` installs it).
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 

@@ -2,11 +2,6 @@
 //! and its import, the pledge and its printing, the three steps of scoring with evidence,
 //! the side-by-side comparison and the ranking — and who may do each.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use crate::common;
 
 use axum::body::Body;

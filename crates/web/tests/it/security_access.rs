@@ -4,11 +4,6 @@
 //! viewer's part, peers seeing each other's drafts, and a cluster's years told to someone
 //! who may not see it.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use crate::common;
 
 use axum::http::StatusCode;

@@ -2,11 +2,6 @@
 //! left alone; once a row is deleted behind the application's back, the page says the
 //! trail was tampered with and which row is gone.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use thidua_store::Backend;
 
 use crate::common::TestApp;

@@ -4,11 +4,6 @@
 //! on the ballot's page as a broken seal, with no count, no record and no proposal — on
 //! SQLite and PostgreSQL.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use crate::common;
 
 use axum::http::{StatusCode, header};

@@ -8,11 +8,6 @@
 //! The throttle's waits are set to an hour here, so that no wait runs out while a test
 //! runs: what is asserted is who got checked and who was told to wait, never a time.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::sync::Arc;
 
 use axum::http::{StatusCode, header};

@@ -4,11 +4,6 @@
 //! report, a save without a trace, and ward criteria replaced by a district that does not
 //! oversee every ward scored by them.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use crate::common;
 
 use axum::body::Body;

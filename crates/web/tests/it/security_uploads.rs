@@ -3,11 +3,6 @@
 //! run as pages or never stop coming, and names carrying bidi controls and zero-width
 //! spaces. Each test is an attack that once worked.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "test code; clippy's allow-unwrap-in-tests does not reach an integration test's helpers (rust-clippy#11119)"
-)]
-
 use std::io::{Cursor, Write};
 
 use axum::body::Body;
