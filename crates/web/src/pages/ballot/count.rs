@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use thidua_core::{Cluster, UnitCode};
 use thidua_report::document::OfficialDocument;
 use thidua_report::emulation_documents::{Heading, tally_record_document};
-use thidua_store::{Actor, Ballot};
+use thidua_store::Ballot;
 
 use super::{day_of, load};
 use crate::AppState;
@@ -29,17 +29,8 @@ pub(super) async fn close(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    let (ballot, cluster, scope) = load(&state, &user, &id).await?;
-    let principal = user.principal();
-    if !scope.access(&principal).can_run_cluster(&cluster) {
-        return Err(AppError::Forbidden(
-            "chỉ cụm trưởng hoặc cấp trên được kết thúc bỏ phiếu".into(),
-        ));
-    }
-    state
-        .store
-        .close_ballot(&Actor::from(&principal), ballot.id, true)
-        .await?;
+    let (ballot, cluster, caller) = load(&state, &user, &id).await?;
+    thidua_app::ballot::close(&state.app, &caller, &cluster, &ballot).await?;
     Ok(Redirect::to(&format!("/ballots/{}", ballot.id)).into_response())
 }
 
@@ -50,18 +41,20 @@ async fn record_document(
     user: &CurrentUser,
     id: &str,
 ) -> Result<(Ballot, Cluster, OfficialDocument), AppError> {
-    let (ballot, cluster, scope) = load(state, user, id).await?;
+    let id = super::ballot_id(id)?;
+    let caller = state.app.context(user.principal()).await?;
     // Refused (409) unless the seal holds: no record is printed of changed papers.
-    let record = state.store.tally_ballot(ballot.id).await?;
+    let (ballot, cluster, record) = thidua_app::ballot::record(&state.app, &caller, id).await?;
+    let scope = &caller.directory;
     let seal = ballot.seal.clone().unwrap_or_default();
-    let issuer = crate::pages::emulation::issuer_name(&scope, &cluster);
-    let place = crate::pages::emulation::meeting_place(&scope, &cluster);
+    let issuer = crate::pages::emulation::issuer_name(scope, &cluster);
+    let place = crate::pages::emulation::meeting_place(scope, &cluster);
     let date = ballot
         .closed_at
         .as_deref()
         .and_then(day_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let name = |u: &UnitCode| unit_name(&scope, u);
+    let name = |u: &UnitCode| unit_name(scope, u);
     let heading = Heading {
         issuer: &issuer,
         cluster_name: &cluster.name,

@@ -11,7 +11,8 @@
 //! the count) when the stored papers still match it; when they do not, a red warning
 //! says what changed, and no count, no record and no proposal is offered.
 //!
-//! One file per resource: [`open`] — the cluster's ballots and opening one; [`page`] — one
+//! What is loaded, checked and stored is the application's ([`thidua_app::ballot`]);
+//! these modules keep the HTTP, one file per resource: [`open`] — the cluster's ballots and opening one; [`page`] — one
 //! ballot's page, its paper and its results; [`paper`] — casting a unit's paper; [`count`]
 //! — closing the vote and the record of the count.
 
@@ -23,12 +24,11 @@ mod paper;
 use axum::Router;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use thidua_core::{Cluster, UnitCode};
+use thidua_core::Cluster;
 use thidua_store::Ballot;
 
-use super::emulation::cluster_of_year;
 use crate::AppState;
-use crate::auth::{CurrentUser, Scope};
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -58,19 +58,14 @@ pub(crate) fn ballot_id(raw: &str) -> Result<i64, AppError> {
         .map_err(|_| AppError::NotFound(format!("không tìm thấy cuộc bỏ phiếu «{raw}»")))
 }
 
-/// The ballot, its cluster (after checking the user may see it) and the access scope.
-async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<(Ballot, Cluster, Scope), AppError> {
-    let ballot = state.store.ballot(ballot_id(id)?).await?;
-    let (cluster, scope) = cluster_of_year(state, user, ballot.spec.cluster.as_str(), Some(ballot.spec.year)).await?;
-    Ok((ballot, cluster, scope))
-}
-
-/// The unit this user casts a paper for in `ballot`, if any.
-fn voting_unit<'a>(user: &'a CurrentUser, scope: &Scope, cluster: &Cluster, ballot: &Ballot) -> Option<&'a UnitCode> {
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    user.user
-        .unit
-        .as_ref()
-        .filter(|u| access.represents(cluster, u) && ballot.spec.may_vote(u))
+/// The ballot, its cluster (after checking the user may see it) and the caller.
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Ballot, Cluster, thidua_app::Context), AppError> {
+    let id = ballot_id(id)?;
+    let caller = state.app.context(user.principal()).await?;
+    let (ballot, cluster) = thidua_app::ballot::ballot(&state.app, &caller, id).await?;
+    Ok((ballot, cluster, caller))
 }

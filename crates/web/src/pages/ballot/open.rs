@@ -8,11 +8,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use thidua_app::ballot;
 use thidua_core::Cluster;
 use thidua_core::emulation::ballot::{BallotSpec, BallotState, Question, QuestionKind, Threshold};
 use thidua_core::number::format_integer;
 use thidua_core::period::format_date_vi;
-use thidua_store::Actor;
 
 use super::{as_i64, day_of};
 use crate::AppState;
@@ -93,11 +93,12 @@ async fn render_list(
     scope: &Scope,
     error: String,
 ) -> Result<ListPage, AppError> {
-    let principal = user.principal();
-    let access = scope.access(&principal);
+    let caller = thidua_app::Context {
+        principal: user.principal(),
+        directory: scope.clone(),
+    };
     let mut ballots = Vec::new();
-    for b in state.store.ballots(&cluster.code, cluster.year).await? {
-        let voted = state.store.who_has_voted(b.id).await?.len();
+    for ballot::Listed { ballot: b, voted } in ballot::ballots(&state.app, cluster).await? {
         ballots.push(BallotRow {
             id: b.id,
             title: b.spec.title.clone(),
@@ -120,7 +121,7 @@ async fn render_list(
         name: cluster.name.clone(),
         year: cluster.year,
         ballots,
-        can_open: access.can_run_cluster(cluster),
+        can_open: ballot::can_run(&caller, cluster),
         default_title: format!("Phiếu bình xét thi đua năm {}", cluster.year),
         choices: choices(cluster.year),
         member_count: cluster.members.len(),
@@ -221,17 +222,13 @@ pub(super) async fn open(
     user.check_csrf(&fields.get("csrf"))?;
     let year = fields.get("year").parse::<i32>().ok();
     let (cluster, scope) = cluster_of_year(&state, &user, &code, year).await?;
-    let principal = user.principal();
-    if !scope.access(&principal).can_run_cluster(&cluster) {
-        return Err(AppError::Forbidden(format!(
-            "chỉ cụm trưởng của {} năm {} (hoặc cấp trên) mở cuộc bỏ phiếu",
-            cluster.name, cluster.year
-        )));
-    }
+    let caller = thidua_app::Context {
+        principal: user.principal(),
+        directory: scope.clone(),
+    };
+    ballot::ensure_can_open(&caller, &cluster)?;
     let opened = match spec_from_form(&cluster, &fields) {
-        Ok(spec) => state
-            .store
-            .open_ballot(&Actor::from(&principal), spec)
+        Ok(spec) => ballot::open(&state.app, &caller, &cluster, spec)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),

@@ -12,9 +12,9 @@ use thidua_core::emulation::ballot::{
 use thidua_core::number::{format_decimal_trimmed, format_integer};
 use thidua_core::period::format_date_vi;
 use thidua_core::{Cluster, UnitCode};
-use thidua_store::{Ballot, ProposalFilter};
+use thidua_store::Ballot;
 
-use super::{as_i64, day_of, load, voting_unit};
+use super::{as_i64, day_of, load};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
@@ -276,15 +276,20 @@ pub(super) async fn render_ballot(
     user: &CurrentUser,
     ballot: &Ballot,
     cluster: &Cluster,
-    scope: &Scope,
+    caller: &thidua_app::Context,
     mine: Option<&Paper>,
     warnings: Vec<String>,
 ) -> Result<BallotPage, AppError> {
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    let voted = state.store.who_has_voted(ballot.id).await?;
+    let scope = &caller.directory;
+    let thidua_app::ballot::View {
+        voted,
+        voter,
+        can_run,
+        seal,
+        count,
+    } = thidua_app::ballot::view(&state.app, caller, cluster, ballot).await?;
     let is_open = ballot.state == BallotState::Open;
-    let unit = voting_unit(user, scope, cluster, ballot);
+    let unit = voter.as_ref();
     let has_voted = unit.is_some_and(|u| voted.contains(u));
     let can_vote = is_open && unit.is_some() && !has_voted;
     let vote_note = match unit {
@@ -294,23 +299,13 @@ pub(super) async fn render_ballot(
         }
         _ => String::new(),
     };
-    let can_run = access.can_run_cluster(cluster);
-    let seal = if is_open {
-        None
-    } else {
-        Some(state.store.verify_ballot(ballot.id).await?)
-    };
-    let intact = seal.as_ref().filter(|s| s.is_intact()).and_then(|s| s.record.clone());
-    let (record, results, award_forms) = match intact {
+    let (record, results, award_forms) = match count {
         None => (None, Vec::new(), Vec::new()),
-        Some(record) => {
-            let filter = ProposalFilter {
-                year: Some(cluster.year),
-                cluster: Some(cluster.code.clone()),
-                state: None,
-            };
-            let (catalogue, proposals) =
-                tokio::try_join!(state.store.award_catalogue(), state.store.proposals(&filter))?;
+        Some(thidua_app::ballot::Count {
+            record,
+            catalogue,
+            proposals,
+        }) => {
             let proposed: Vec<(String, String)> = proposals
                 .iter()
                 .filter_map(|p| match &p.proposal.source {
@@ -409,6 +404,6 @@ pub(super) async fn ballot_page(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<BallotPage, AppError> {
-    let (ballot, cluster, scope) = load(&state, &user, &id).await?;
-    render_ballot(&state, &user, &ballot, &cluster, &scope, None, Vec::new()).await
+    let (ballot, cluster, caller) = load(&state, &user, &id).await?;
+    render_ballot(&state, &user, &ballot, &cluster, &caller, None, Vec::new()).await
 }

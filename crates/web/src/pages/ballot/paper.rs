@@ -6,11 +6,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use thidua_app::ballot;
 use thidua_core::UnitCode;
 use thidua_core::emulation::ballot::{BallotSpec, BallotState, Paper, invalid_reason};
 
+use super::load;
 use super::page::render_ballot;
-use super::{load, voting_unit};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -90,13 +91,8 @@ pub(super) async fn vote(
 ) -> Result<Response, AppError> {
     let fields = Fields(fields);
     user.check_csrf(&fields.get("csrf"))?;
-    let (ballot, cluster, scope) = load(&state, &user, &id).await?;
-    let Some(unit) = voting_unit(&user, &scope, &cluster, &ballot).cloned() else {
-        return Err(AppError::Forbidden(format!(
-            "chỉ đại diện của các đơn vị thành viên {} năm {} mới bỏ phiếu",
-            cluster.name, cluster.year
-        )));
-    };
+    let (ballot, cluster, caller) = load(&state, &user, &id).await?;
+    ballot::ensure_voter(&caller, &cluster, &ballot)?;
     let paper = paper_from_form(&ballot.spec, &fields)?;
     // A unit the ballot does not offer can only come from a crafted request: refused, as
     // the store would, before the voter is asked to confirm anything.
@@ -104,9 +100,9 @@ pub(super) async fn vote(
     let warned = warnings(&ballot.spec, &paper);
     if !warned.is_empty() && !fields.has("confirm") && ballot.state == BallotState::Open {
         // Nothing is stored yet: the voter sees their own paper again, with the warning.
-        let page = render_ballot(&state, &user, &ballot, &cluster, &scope, Some(&paper), warned).await?;
+        let page = render_ballot(&state, &user, &ballot, &cluster, &caller, Some(&paper), warned).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    state.store.cast_ballot(ballot.id, &unit, paper).await?;
+    ballot::cast(&state.app, &caller, &cluster, &ballot, paper).await?;
     Ok(Redirect::to(&format!("/ballots/{}", ballot.id)).into_response())
 }
