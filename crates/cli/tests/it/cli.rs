@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::thidua;
+
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
 
@@ -46,18 +48,6 @@ fn thidua_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
 
 fn demo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo").join(name)
-}
-
-fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thidua"))
-        .arg("--db")
-        .arg(&db.url_text)
-        .arg("--key-file")
-        .arg(&db.key_file)
-        .args(args)
-        .env_remove("THIDUA_DB")
-        .output()
-        .expect("running thidua")
 }
 
 fn ok(output: Output) -> String {

@@ -6,6 +6,7 @@
 )]
 
 mod cli;
+mod common;
 mod report_templates;
 mod review_parity;
 mod verify_ballot;

@@ -1,7 +1,9 @@
 //! `thidua report`'s template: `--template FILE` when given, else the cluster's own stored
 //! template, else the shipped one — never another cluster's; on SQLite and PostgreSQL.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::common::thidua;
 
 use thidua_core::ClusterCode;
 use thidua_store::testing::TestDatabase;
@@ -11,18 +13,6 @@ thidua_store::on_both_backends!(
     the_report_uses_the_cluster_s_stored_template_unless_a_file_is_given,
     a_template_file_out_of_fuel_is_refused_with_the_limit_named,
 );
-
-fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thidua"))
-        .arg("--db")
-        .arg(&db.url_text)
-        .arg("--key-file")
-        .arg(&db.key_file)
-        .args(args)
-        .env_remove("THIDUA_DB")
-        .output()
-        .expect("running thidua")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -5,7 +5,8 @@
 //! fetched over HTTP from the real server on port 0.
 
 use std::io::Read;
-use std::process::Command;
+
+use crate::common::thidua;
 
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
@@ -40,12 +41,10 @@ fn cli_docx(db: &TestDatabase) -> String {
         std::process::id(),
         db.url_text.len()
     ));
-    let output = Command::new(env!("CARGO_BIN_EXE_thidua"))
-        .arg("--db")
-        .arg(&db.url_text)
-        .arg("--key-file")
-        .arg(&db.key_file)
-        .args([
+    let target = path.to_string_lossy().into_owned();
+    let output = thidua(
+        db,
+        &[
             "report",
             "--cluster",
             "HN-CUM2",
@@ -54,11 +53,9 @@ fn cli_docx(db: &TestDatabase) -> String {
             "--format",
             "docx",
             "-o",
-        ])
-        .arg(&path)
-        .env_remove("THIDUA_DB")
-        .output()
-        .expect("running thidua");
+            &target,
+        ],
+    );
     assert!(
         output.status.success(),
         "thidua report failed: {}",

@@ -1,7 +1,9 @@
 //! `thidua verify ballot ID` on a closed ballot: intact, then after a paper was changed
 //! in the database behind thidua's back — on SQLite and PostgreSQL.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::common::thidua;
 
 use thidua_core::emulation::ballot::{BallotSpec, Paper, Question, QuestionKind};
 use thidua_core::{Role, UnitCode};
@@ -9,18 +11,6 @@ use thidua_store::testing::TestDatabase;
 use thidua_store::{Actor, Backend, NewUser};
 
 thidua_store::on_both_backends!(verify_ballot_says_a_closed_ballot_is_intact_and_names_a_changed_paper);
-
-fn thidua(db: &TestDatabase, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thidua"))
-        .arg("--db")
-        .arg(&db.url_text)
-        .arg("--key-file")
-        .arg(&db.key_file)
-        .args(args)
-        .env_remove("THIDUA_DB")
-        .output()
-        .expect("running thidua")
-}
 
 fn unit(c: &str) -> UnitCode {
     UnitCode::parse(c).unwrap()
