@@ -8,6 +8,7 @@
 //! clusters kept in memory between requests ([`directory`]), and the slots that bound
 //! template rendering ([`review`]).
 
+pub mod awards;
 pub mod ballot;
 pub mod clusters;
 pub mod directory;
