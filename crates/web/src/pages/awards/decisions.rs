@@ -6,15 +6,14 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use thidua_core::Access;
-use thidua_core::emulation::award::{AwardDecision, ProposalRights, Revocation};
+use thidua_app::awards::{self, DecisionEntry, RevocationEntry};
 use thidua_core::period::format_date_vi;
 use thidua_core::unit::kind_label_vi;
-use thidua_store::{Actor, DecisionInput, StoredDecision};
+use thidua_store::StoredDecision;
 
-use super::{day_of, describe, form_name, id_of, recipient_kind, revocation_text, rights};
+use super::{describe, form_name, id_of, recipient_kind, revocation_text};
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
 use crate::pages::emulation::Fields;
 
@@ -29,58 +28,14 @@ pub(super) async fn record_decision(
         .all("proposal")
         .map(|raw| id_of(raw, "đề nghị khen thưởng"))
         .collect::<Result<Vec<_>, _>>()?;
-    if ids.is_empty() {
-        return Err(AppError::BadRequest(
-            "hãy chọn ít nhất một đề nghị được khen thưởng trong quyết định".into(),
-        ));
-    }
-    let scope = state.app.directory().await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    let mut proposals = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let p = state.store.proposal(*id).await?;
-        if !access.can_decide_awards(p.proposal.recipient.unit()) {
-            return Err(AppError::Forbidden(format!(
-                "bạn không có quyền quyết định khen thưởng cho {}",
-                describe(&scope, &p.proposal.recipient)
-            )));
-        }
-        proposals.push(p);
-    }
-    let first = &proposals[0].proposal;
-    let catalogue = state.store.award_catalogue().await?;
-    let form = catalogue.require(&first.award)?;
-    let issuer = Some(fields.get("issuer"))
-        .filter(|i| !i.is_empty())
-        .unwrap_or_else(|| form.issuer.clone());
-    let decision = AwardDecision {
+    let caller = state.app.context(user.principal()).await?;
+    let entry = DecisionEntry {
         number: fields.get("number"),
-        signed_on: day_of(&fields.get("signed_on"), "ngày ký quyết định")?,
-        issuer,
+        signed_on: fields.get("signed_on"),
+        issuer: fields.get("issuer"),
         level: fields.get("level"),
-        award: first.award.clone(),
-        year: first.year,
-        recipients: proposals.iter().map(|p| p.proposal.recipient.clone()).collect(),
-        revocation: None,
     };
-    // Every proposal passed `can_decide_awards` above.
-    let stored = state
-        .store
-        .record_decision(
-            &Actor::from(&principal),
-            DecisionInput {
-                decision,
-                proposals: ids,
-            },
-            ProposalRights {
-                can_review: proposals
-                    .iter()
-                    .all(|p| rights(&access, &scope, &p.proposal).can_review),
-                can_decide: true,
-            },
-        )
-        .await?;
+    let stored = awards::record_decision(&state.app, &caller, ids, entry).await?;
     Ok(Redirect::to(&format!("/awards/decisions/{}", stored.id)).into_response())
 }
 
@@ -106,24 +61,16 @@ pub(super) struct DecisionPage {
     today: String,
 }
 
-/// A decision the user may see: one of its recipients is theirs to see.
-async fn load_decision(state: &AppState, user: &CurrentUser, id: &str) -> Result<(StoredDecision, Scope), AppError> {
-    let decision = state.store.decision(id_of(id, "quyết định khen thưởng")?).await?;
-    let scope = state.app.directory().await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    if access.visible_recipients(&decision.decision.recipients).is_empty() {
-        return Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem quyết định {}",
-            decision.decision.number
-        )));
-    }
-    Ok((decision, scope))
-}
-
-/// The upper level above every recipient may revoke.
-fn may_revoke(access: &Access<'_>, d: &AwardDecision) -> bool {
-    d.recipients.iter().all(|r| access.can_decide_awards(r.unit()))
+/// A decision the user may see (one of its recipients is theirs to see), with the caller.
+async fn load_decision(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(StoredDecision, thidua_app::Context), AppError> {
+    let id = id_of(id, "quyết định khen thưởng")?;
+    let caller = state.app.context(user.principal()).await?;
+    let decision = awards::decision(&state.app, &caller, id).await?;
+    Ok((decision, caller))
 }
 
 pub(super) async fn decision_page(
@@ -131,12 +78,11 @@ pub(super) async fn decision_page(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<DecisionPage, AppError> {
-    let (stored, scope) = load_decision(&state, &user, &id).await?;
+    let (stored, caller) = load_decision(&state, &user, &id).await?;
     let catalogue = state.store.award_catalogue().await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
+    let scope = &caller.directory;
     let d = &stored.decision;
-    let visible = access.visible_recipients(&d.recipients);
+    let visible = caller.access().visible_recipients(&d.recipients);
     Ok(DecisionPage {
         title: format!("Quyết định khen thưởng số {}", d.number),
         query: String::new(),
@@ -152,7 +98,7 @@ pub(super) async fn decision_page(
         // A decision for units of several clusters names to each viewer only theirs.
         recipients: visible
             .iter()
-            .map(|r| (recipient_kind(r), describe(&scope, r), r.unit().to_string()))
+            .map(|r| (recipient_kind(r), describe(scope, r), r.unit().to_string()))
             .collect(),
         // The proposals behind it would name, by number, recipients the viewer may not
         // see: listed only to whoever sees every recipient.
@@ -163,7 +109,7 @@ pub(super) async fn decision_page(
         },
         revoked: d.revocation.is_some(),
         revocation: revocation_text(d),
-        can_revoke: d.revocation.is_none() && may_revoke(&access, d),
+        can_revoke: d.revocation.is_none() && awards::may_revoke(&caller, d),
         today: chrono::Local::now().date_naive().to_string(),
     })
 }
@@ -176,22 +122,12 @@ pub(super) async fn revoke(
 ) -> Result<Response, AppError> {
     let fields = Fields(fields);
     user.check_csrf(&fields.get("csrf"))?;
-    let (stored, scope) = load_decision(&state, &user, &id).await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    let revocation = Revocation {
+    let (stored, caller) = load_decision(&state, &user, &id).await?;
+    let entry = RevocationEntry {
         number: fields.get("number"),
-        on: day_of(&fields.get("on"), "ngày thu hồi")?,
+        on: fields.get("on"),
         reason: fields.get("reason"),
     };
-    state
-        .store
-        .revoke_decision(
-            &Actor::from(&principal),
-            stored.id,
-            revocation,
-            may_revoke(&access, &stored.decision),
-        )
-        .await?;
+    awards::revoke(&state.app, &caller, &stored, entry).await?;
     Ok(Redirect::to(&format!("/awards/decisions/{}", stored.id)).into_response())
 }

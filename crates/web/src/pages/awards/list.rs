@@ -4,18 +4,18 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use thidua_core::Access;
 use thidua_core::emulation::award::{
     AwardCatalogue, Proposal, ProposalAction, ProposalSource, ProposalState, next_proposal_state,
 };
 use thidua_core::period::format_date_vi;
-use thidua_store::{ProposalFilter, StoredDecision, StoredProposal};
+use thidua_store::{StoredDecision, StoredProposal};
 
-use super::{can_see, describe, form_name, in_cluster, recipient_kind, revocation_text, rights, year_of};
+use super::{describe, form_name, recipient_kind, revocation_text, year_of};
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
-use crate::pages::emulation::cluster_of_year;
+use crate::pages::emulation::{cluster_of_year, unit_name};
+use thidua_app::awards;
 
 /// `?cluster=HN-CUM2&year=2022`, both optional.
 #[derive(Debug, serde::Deserialize)]
@@ -97,8 +97,9 @@ fn source(p: &Proposal) -> (String, String) {
     }
 }
 
-fn proposal_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, p: &StoredProposal) -> ProposalRow {
-    let r = rights(access, scope, &p.proposal);
+fn proposal_row(caller: &thidua_app::Context, catalogue: &AwardCatalogue, p: &StoredProposal) -> ProposalRow {
+    let scope = &caller.directory;
+    let r = awards::rights(caller, &p.proposal);
     let moves = [
         (ProposalAction::Review, "review", "Thẩm định"),
         (ProposalAction::Escalate, "escalate", "Trình cấp trên"),
@@ -128,7 +129,8 @@ fn proposal_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, 
 }
 
 /// A decision as listed to the user: only the recipients they may see are named.
-fn decision_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, d: &StoredDecision) -> DecisionRow {
+fn decision_row(caller: &thidua_app::Context, catalogue: &AwardCatalogue, d: &StoredDecision) -> DecisionRow {
+    let scope = &caller.directory;
     let decision = &d.decision;
     DecisionRow {
         id: d.id,
@@ -136,7 +138,8 @@ fn decision_row(access: &Access<'_>, scope: &Scope, catalogue: &AwardCatalogue, 
         signed_on: format_date_vi(decision.signed_on),
         award: form_name(catalogue, &decision.award),
         issuer: decision.issuer.clone(),
-        recipients: access
+        recipients: caller
+            .access()
             .visible_recipients(&decision.recipients)
             .into_iter()
             .map(|r| describe(scope, r))
@@ -166,27 +169,22 @@ pub(super) async fn list_page(
         }
         None => (None, state.app.directory().await?),
     };
-    let year = cluster.as_ref().map(|c| c.year).or(year);
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    let filter = ProposalFilter {
-        year,
-        cluster: cluster.as_ref().map(|c| c.code.clone()),
-        state: None,
+    let caller = thidua_app::Context {
+        principal: user.principal(),
+        directory: scope,
     };
-    let (catalogue, proposals, decisions) = tokio::try_join!(
-        state.store.award_catalogue(),
-        state.store.proposals(&filter),
-        state.store.decisions(year),
-    )?;
-    let visible: Vec<&StoredProposal> = proposals
-        .iter()
-        .filter(|p| can_see(&access, &scope, &p.proposal))
-        .collect();
-    let decidable = visible
+    let year = cluster.as_ref().map(|c| c.year).or(year);
+    let awards::Listing {
+        catalogue,
+        proposals,
+        decisions,
+        can_propose,
+        units,
+    } = awards::listing(&state.app, &caller, cluster.as_ref(), year).await?;
+    let decidable = proposals
         .iter()
         .filter(|p| {
-            let r = rights(&access, &scope, &p.proposal);
+            let r = awards::rights(&caller, &p.proposal);
             next_proposal_state(p.state, ProposalAction::Decide, r, None).is_ok()
         })
         .map(|p| {
@@ -194,37 +192,18 @@ pub(super) async fn list_page(
                 p.id,
                 format!(
                     "{} — {} năm {}",
-                    describe(&scope, &p.proposal.recipient),
+                    describe(&caller.directory, &p.proposal.recipient),
                     form_name(&catalogue, &p.proposal.award),
                     p.proposal.year
                 ),
             )
         })
         .collect();
-    let decisions = decisions
+    let decisions = decisions.iter().map(|d| decision_row(&caller, &catalogue, d)).collect();
+    let units = units
         .iter()
-        .filter(|d| {
-            d.decision.recipients.iter().any(|r| {
-                access.can_view_unit(r.unit()) && cluster.as_ref().is_none_or(|c| in_cluster(&scope, c, r.unit()))
-            })
-        })
-        .map(|d| decision_row(&access, &scope, &catalogue, d))
+        .map(|u| (u.to_string(), unit_name(&caller.directory, u)))
         .collect();
-    let can_propose = match &cluster {
-        Some(c) => access.can_decide_for(c),
-        None => scope.tree.units().any(|u| access.can_decide_awards(&u.code)),
-    };
-    let units = if can_propose {
-        scope
-            .tree
-            .units()
-            .filter(|u| access.can_decide_awards(&u.code))
-            .filter(|u| cluster.as_ref().is_none_or(|c| in_cluster(&scope, c, &u.code)))
-            .map(|u| (u.code.to_string(), u.short_name().to_owned()))
-            .collect()
-    } else {
-        Vec::new()
-    };
     let today = chrono::Local::now().date_naive();
     Ok(ListPage {
         title: match &cluster {
@@ -237,10 +216,7 @@ pub(super) async fn list_page(
         cluster_code: cluster.as_ref().map(|c| c.code.to_string()).unwrap_or_default(),
         cluster_name: cluster.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
         year: year.map(|y| y.to_string()).unwrap_or_default(),
-        proposals: visible
-            .iter()
-            .map(|p| proposal_row(&access, &scope, &catalogue, p))
-            .collect(),
+        proposals: proposals.iter().map(|p| proposal_row(&caller, &catalogue, p)).collect(),
         decisions,
         can_propose,
         forms: catalogue

@@ -6,7 +6,8 @@
 //! below it, records decisions for the units below it, and revokes them. Members see their
 //! cluster's proposals and everyone the awards of the units they may see.
 //!
-//! One file per resource: [`list`] — the proposals and decisions of a cluster and year;
+//! Who sees and may do what, and the writes, are the application's
+//! ([`thidua_app::awards`]); these modules keep the HTTP, one file per resource: [`list`] — the proposals and decisions of a cluster and year;
 //! [`proposals`] — proposing and moving a proposal through its pipeline; [`decisions`] —
 //! recording, showing and revoking a decision; [`records`] — a unit's award history and
 //! the search over everyone's.
@@ -18,17 +19,12 @@ mod records;
 
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::NaiveDate;
-use thidua_core::emulation::award::{
-    AwardCatalogue, AwardDecision, AwardFormCode, Proposal, ProposalRights, Recipient,
-};
+use thidua_core::emulation::award::{AwardCatalogue, AwardDecision, AwardFormCode, Recipient};
 use thidua_core::period::format_date_vi;
-use thidua_core::{Access, Cluster, UnitCode};
 
 use crate::AppState;
 use crate::auth::Scope;
 use crate::error::AppError;
-use crate::pages::emulation::unit_name;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -55,44 +51,13 @@ fn year_of(raw: &str) -> Result<i32, AppError> {
         .map_err(|_| AppError::BadRequest(format!("năm «{raw}» không hợp lệ")))
 }
 
-fn day_of(raw: &str, what: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(format!("{what} «{raw}» không hợp lệ (chọn ngày trên lịch)")))
-}
-
-/// The cluster a proposal came from, as constituted in the proposal's year.
-fn cluster_of<'a>(scope: &'a Scope, p: &Proposal) -> Option<&'a Cluster> {
-    let code = p.cluster.as_ref()?;
-    scope.clusters.iter().find(|c| &c.code == code && c.year == p.year)
-}
-
-/// Whether the user may see a proposal: its recipient's unit is theirs to see, or its
-/// cluster is.
-fn can_see(access: &Access<'_>, scope: &Scope, p: &Proposal) -> bool {
-    access.can_view_unit(p.recipient.unit()) || cluster_of(scope, p).is_some_and(|c| access.can_view_cluster(c))
-}
-
-/// What the user may do to a proposal: review and escalate when above its cluster (or,
-/// without a cluster, above its recipient); decide when above its recipient.
-fn rights(access: &Access<'_>, scope: &Scope, p: &Proposal) -> ProposalRights {
-    let can_decide = access.can_decide_awards(p.recipient.unit());
-    let can_review = cluster_of(scope, p).map_or(can_decide, |c| access.can_decide_for(c));
-    ProposalRights { can_review, can_decide }
-}
-
 fn form_name(catalogue: &AwardCatalogue, code: &AwardFormCode) -> String {
     catalogue.get(code).map_or_else(|| code.to_string(), |f| f.name.clone())
 }
 
 /// "quận Tây Hồ", or "Trần Thị Bình — Phó Chủ tịch, quận Tây Hồ".
 fn describe(scope: &Scope, r: &Recipient) -> String {
-    match r {
-        Recipient::Collective { unit } => unit_name(scope, unit),
-        Recipient::Individual { name, title, unit } if title.is_empty() => {
-            format!("{name} — {}", unit_name(scope, unit))
-        }
-        Recipient::Individual { name, title, unit } => format!("{name} — {title}, {}", unit_name(scope, unit)),
-    }
+    thidua_app::awards::describe(scope, r)
 }
 
 fn recipient_kind(r: &Recipient) -> &'static str {
@@ -124,9 +89,4 @@ fn revocation_text(d: &AwardDecision) -> String {
             )
         })
         .unwrap_or_default()
-}
-
-/// Whether a unit lies in `cluster` (a member or below one).
-fn in_cluster(scope: &Scope, cluster: &Cluster, unit: &UnitCode) -> bool {
-    cluster.has_member(unit) || scope.tree.ancestors(unit).iter().any(|a| cluster.has_member(&a.code))
 }
