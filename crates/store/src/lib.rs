@@ -12,7 +12,6 @@ mod error;
 mod import;
 mod migrate;
 mod news;
-mod reference;
 mod register;
 mod secret;
 mod store;
@@ -32,7 +31,6 @@ pub use emulation::{
 pub use error::StoreError;
 pub use import::{ImportSummary, ValuesImport};
 pub use news::{Article, NewArticle};
-pub use reference::{MemberSums, SubmissionCounts};
 pub use register::DocumentKey;
 pub use secret::ServerKey;
 pub use store::{Backend, SearchHit, Store};

@@ -1,8 +1,6 @@
 //! The commands: each opens the database (creating and migrating it as needed) and does
 //! one thing.
 
-mod bench;
-mod bench_load;
 mod emulation;
 mod import;
 mod report;
@@ -21,13 +19,6 @@ use crate::args::{Args, Command};
 /// Runs the command the arguments name.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     init_logging(matches!(args.command, Command::Serve { .. }));
-    if let Command::Bench(bench) = &args.command {
-        // The benchmarks make and drop their own databases; they never touch --db.
-        return match bench {
-            crate::args::Bench::Rollup(options) => bench::run(options).await,
-            crate::args::Bench::Load(options) => bench_load::run(options).await,
-        };
-    }
     let url = DatabaseUrl::parse(&args.db)?;
     let key = match &args.key_file {
         Some(path) => ServerKey::load_or_create(path)?,
@@ -80,7 +71,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
         Command::Verify(crate::args::VerifyCommand::Ballot { id }) => verify_ballot::run(&store, id).await,
         Command::Serve { addr, demo, web } => serve::run(&store, &url, addr, demo, web).await,
-        Command::Bench(_) => Ok(()),
     };
     store.close().await;
     result

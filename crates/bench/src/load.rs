@@ -1,4 +1,4 @@
-//! `thidua bench load`: the deadline rush — many officers signing in, opening their
+//! `thidua-bench load`: the deadline rush — many officers signing in, opening their
 //! form, saving 40 figures and submitting, all at once, over HTTP against the real
 //! server. Reports throughput and latency percentiles, checks in the database that every
 //! submission is stored exactly once, and measures the same saves and submissions made
@@ -19,6 +19,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::args::LoadArgs;
+use crate::reference::Yardstick;
 
 const PASSWORD: &str = "bench-password";
 
@@ -207,6 +208,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
+/// Sets up a fresh database, runs the rush over HTTP and then straight through the store,
+/// counts what was stored and prints the tables; fails on any lost or doubled submission.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     if args.units == 0 || args.indicators < 2 || args.concurrency == 0 {
         bail!("--units và --concurrency phải lớn hơn 0, --indicators ít nhất là 2");
@@ -264,7 +267,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     let _ = stop.send(());
     let _ = server.await;
 
-    let counts = store.count_submissions(period).await?;
+    let mut yardstick = Yardstick::connect(&db.url_text).await?;
+    let counts = yardstick.count_submissions(period).await?;
 
     // Reference: the same saves and submissions straight through the store, no HTTP.
     let direct_period = period.same_period_last_year();
@@ -311,7 +315,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         done??;
     }
     let direct_wall = wall.elapsed();
-    let direct_counts = store.count_submissions(direct_period).await?;
+    let direct_counts = yardstick.count_submissions(direct_period).await?;
+    yardstick.close().await;
     store.close().await;
 
     let n = steps.len();

@@ -1,4 +1,4 @@
-//! `thidua bench`: how fast thidua imports and rolls up a large synthetic cluster,
+//! `thidua-bench rollup`: how fast thidua imports and rolls up a large synthetic cluster,
 //! against references measured in the same run on the same data — the same rollup as one
 //! plain SQL query on the same database, and in DuckDB. Totals are compared too, so a
 //! fast wrong answer cannot pass unnoticed.
@@ -14,6 +14,7 @@ use thidua_store::testing::TestDatabase;
 use thidua_store::{Backend, Store};
 
 use crate::args::BenchArgs;
+use crate::reference::Yardstick;
 
 const CLUSTER: &str = "BENCH-ALL";
 const YEAR: i32 = 2022;
@@ -125,6 +126,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Generates the dataset, imports it into a fresh database, times the rollups and prints
+/// the table.
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.repeat == 0 || args.districts == 0 || args.indicators < 2 {
         bail!("--repeat và --districts phải lớn hơn 0, --indicators ít nhất là 2");
@@ -150,6 +153,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let code = ClusterCode::parse(CLUSTER)?;
     let period = Period::Year(YEAR);
     let cluster = store.cluster(&code, YEAR).await?;
+    let mut yardstick = Yardstick::connect(&db.url_text).await?;
 
     let mut full = Vec::new();
     let mut result = None;
@@ -180,7 +184,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut reference = BTreeMap::new();
     for _ in 0..args.repeat {
         let t = Instant::now();
-        reference = store.reference_member_sums(&cluster, period).await?;
+        reference = yardstick.member_sums(&cluster, period).await?;
         sql.push(t.elapsed());
     }
 
@@ -205,6 +209,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     let duck = duckdb_reference(args, &data).await;
     store.close().await;
+    yardstick.close().await;
 
     let sql_ms = ms(median(sql));
     let row = |name: &str, t: f64| format!("| {name} | {t:.2} | {:.2}× |", t / sql_ms);
@@ -252,7 +257,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
 /// Runs `benches/duckdb_rollup.py` (compiled in) on CSVs of the same data.
 async fn duckdb_reference(args: &BenchArgs, data: &Dataset) -> Result<(f64, String, i64), String> {
-    const SCRIPT: &str = include_str!("../../../../benches/duckdb_rollup.py");
+    const SCRIPT: &str = include_str!("../../../benches/duckdb_rollup.py");
     let dir = std::env::temp_dir().join(format!("thidua-bench-{}", std::process::id()));
     let write = |name: &str, text: String| std::fs::write(dir.join(name), text).map_err(|e| e.to_string());
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
