@@ -9,8 +9,8 @@
 
 use chrono::NaiveDate;
 use thidua_core::emulation::award::{
-    AwardCatalogue, AwardDecision, AwardFormCode, Proposal, ProposalAction, ProposalRights, ProposalSource, Recipient,
-    Revocation,
+    AwardCatalogue, AwardDecision, AwardFormCode, AwardRecord, Proposal, ProposalAction, ProposalRights,
+    ProposalSource, Recipient, Revocation,
 };
 use thidua_core::{Cluster, ClusterCode, UnitCode};
 use thidua_store::{Actor, DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
@@ -391,4 +391,61 @@ pub async fn revoke(app: &App, caller: &Context, stored: &StoredDecision, entry:
         )
         .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- history
+
+/// The most units a search of the award history lists.
+pub const MAX_UNITS: usize = 30;
+
+/// `unit`'s award history, when the caller may see the unit; with the unit.
+pub async fn history_of_unit(
+    app: &App,
+    caller: &Context,
+    unit: &str,
+) -> Result<(thidua_core::Unit, Vec<AwardRecord>), Error> {
+    let not_found = || Error::NotFound(format!("không tìm thấy đơn vị «{unit}»"));
+    let code = UnitCode::parse(unit).map_err(|_| not_found())?;
+    let found = caller.directory.tree.get(&code).ok_or_else(not_found)?;
+    crate::clusters::ensure_can_view_unit(caller, found)?;
+    let records = app.store().award_history_of_unit(&code).await?;
+    Ok((found.clone(), records))
+}
+
+/// What a search of the award history finds.
+#[derive(Debug, Clone, Default)]
+pub struct HistorySearch {
+    /// The awards of people whose names match, in units the caller may see.
+    pub people: Vec<AwardRecord>,
+    /// Units the caller may see whose names match (at most [`MAX_UNITS`]), each with its
+    /// number of awards.
+    pub units: Vec<(thidua_core::Unit, usize)>,
+}
+
+/// Searches the award history for `q` (a person's or a unit's name, trimmed; nothing is
+/// found for an empty one), within what the caller may see.
+pub async fn search_history(app: &App, caller: &Context, q: &str) -> Result<HistorySearch, Error> {
+    if q.is_empty() {
+        return Ok(HistorySearch::default());
+    }
+    let access = caller.access();
+    let people = app
+        .store()
+        .award_history_of_person(q)
+        .await?
+        .into_iter()
+        .filter(|r| access.can_view_unit(r.recipient.unit()))
+        .collect();
+    let mut units = Vec::new();
+    for u in caller
+        .directory
+        .tree
+        .units()
+        .filter(|u| thidua_core::text::matches_search(&u.name, q) && access.can_view_unit(&u.code))
+        .take(MAX_UNITS)
+    {
+        let awards = app.store().award_history_of_unit(&u.code).await?.len();
+        units.push((u.clone(), awards));
+    }
+    Ok(HistorySearch { people, units })
 }

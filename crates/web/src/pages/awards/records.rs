@@ -4,10 +4,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use thidua_core::UnitCode;
+use thidua_app::awards;
 use thidua_core::emulation::award::AwardRecord;
 use thidua_core::period::format_date_vi;
-use thidua_core::text::matches_search;
 
 use super::{describe, recipient_kind};
 use crate::AppState;
@@ -70,19 +69,16 @@ pub(super) async fn unit_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<UnitHistoryPage, AppError> {
-    let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
-    let unit = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = state.app.directory().await?;
-    let found = scope.tree.get(&unit).ok_or_else(not_found)?;
-    crate::pages::ensure_can_view_unit(&scope, &user.principal(), found)?;
-    let records = state.store.award_history_of_unit(&unit).await?;
+    let caller = state.app.context(user.principal()).await?;
+    let (found, records) = awards::history_of_unit(&state.app, &caller, &code).await?;
+    let scope = &caller.directory;
     Ok(UnitHistoryPage {
         title: format!("Khen thưởng — {}", found.name),
         query: String::new(),
         me: Some(user.me()),
-        code: unit.to_string(),
+        code: found.code.to_string(),
         name: found.name.clone(),
-        records: records.iter().map(|r| record_row(&scope, r)).collect(),
+        records: records.iter().map(|r| record_row(scope, r)).collect(),
     })
 }
 
@@ -104,41 +100,20 @@ pub(super) struct SearchPage {
     units: Vec<(String, String, usize)>,
 }
 
-/// The most units a search lists.
-const MAX_UNITS: usize = 30;
-
 pub(super) async fn search_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage, AppError> {
     let q = query.q.unwrap_or_default().trim().to_owned();
-    let scope = state.app.directory().await?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    let (people, units) = if q.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        let people: Vec<RecordRow> = state
-            .store
-            .award_history_of_person(&q)
-            .await?
-            .iter()
-            .filter(|r| access.can_view_unit(r.recipient.unit()))
-            .map(|r| record_row(&scope, r))
-            .collect();
-        let mut units = Vec::new();
-        for u in scope
-            .tree
-            .units()
-            .filter(|u| matches_search(&u.name, &q) && access.can_view_unit(&u.code))
-            .take(MAX_UNITS)
-        {
-            let awards = state.store.award_history_of_unit(&u.code).await?.len();
-            units.push((u.code.to_string(), u.name.clone(), awards));
-        }
-        (people, units)
-    };
+    let caller = state.app.context(user.principal()).await?;
+    let found = awards::search_history(&state.app, &caller, &q).await?;
+    let people = found.people.iter().map(|r| record_row(&caller.directory, r)).collect();
+    let units = found
+        .units
+        .iter()
+        .map(|(u, awards)| (u.code.to_string(), u.name.clone(), *awards))
+        .collect();
     Ok(SearchPage {
         title: if q.is_empty() {
             "Tra cứu khen thưởng".into()
