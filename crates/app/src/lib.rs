@@ -13,6 +13,7 @@ pub mod ballot;
 pub mod clusters;
 pub mod directory;
 mod error;
+pub mod forms;
 pub mod review;
 pub mod scoring;
 

@@ -2,7 +2,8 @@
 //! (Vietnamese style understood and shown back formatted) and narrative, saves a draft
 //! at any time, submits; the chair or upper level accepts or returns it with a reason;
 //! the upper level reopens it. A failed save shows the form again with everything the
-//! officer typed, and the reason beside the field at fault.
+//! officer typed, and the reason beside the field at fault. Who may do what, and the
+//! reading and saving, are the application's ([`thidua_app::forms`]); this keeps the HTTP.
 
 use std::collections::BTreeMap;
 
@@ -14,10 +15,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
+use thidua_app::forms::{self, OpenForm, WorkbookRefused};
 use thidua_core::period::format_date_vi;
-use thidua_core::workflow::{Action, ReportingWindow, Situation, SubmissionState};
-use thidua_core::{Catalog, IndicatorCode, Period, UnitCode, Value, ValueType};
-use thidua_store::{Decision, FormInput, Narrative, Submission};
+use thidua_core::workflow::{Action, SubmissionState};
+use thidua_core::{IndicatorCode, ValueType};
+use thidua_store::{FormInput, Narrative};
 
 use crate::AppState;
 use crate::auth::{CurrentUser, Me};
@@ -83,17 +85,6 @@ struct FormPage {
     rules_json: String,
 }
 
-/// The facts a form page and its actions need, loaded once per request.
-struct Context {
-    unit: thidua_core::Unit,
-    period: Period,
-    catalog: Catalog,
-    submission: Submission,
-    window: ReportingWindow,
-    situation: Situation,
-    rules_json: String,
-}
-
 /// A simple chain rule for the browser to check as the officer types; rules with
 /// formulas on a side are left to the server.
 #[derive(Serialize)]
@@ -127,60 +118,20 @@ fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-async fn load_context(state: &AppState, user: &CurrentUser, code: &str, period: &str) -> Result<Context, AppError> {
-    let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
-    let code = UnitCode::parse(code).map_err(|_| not_found())?;
-    let period = Period::parse(period)?;
-    let scope = state.app.directory().await?;
-    let unit = scope.tree.get(&code).cloned().ok_or_else(not_found)?;
-    let (catalog, submission, window, rules) = tokio::try_join!(
-        state.store.catalog(),
-        state.store.submission(&code, period),
-        state.store.reporting_window(period),
-        state.store.rules(),
-    )?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    // A never-submitted draft is private to its unit; a returned form stays readable by
-    // the reviewer who returned it.
-    let is_draft = submission.state == SubmissionState::Draft;
-    if !access.can_read_submission(&code, period, is_draft) && !access.can_reopen(&code) {
-        return Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem báo cáo {} của {}",
-            period.label_vi(),
-            unit.name
-        )));
-    }
-    let situation = Situation {
-        can_enter: access.can_enter(&code),
-        can_review: access.can_review(&code, period),
-        can_reopen: access.can_reopen(&code),
-        window_open: window.is_open_on(today()),
-        reopened: submission.reopened,
-    };
-    Ok(Context {
-        unit,
-        period,
-        catalog,
-        submission,
-        window,
-        situation,
-        rules_json: browser_rules(&rules),
-    })
+/// The form of `code` for `period` as the signed-in user may use it.
+async fn load_context(state: &AppState, user: &CurrentUser, code: &str, period: &str) -> Result<OpenForm, AppError> {
+    let caller = state.app.context(user.principal()).await?;
+    Ok(forms::open(&state.app, &caller, code, period).await?)
 }
 
 fn page(
-    ctx: &Context,
+    ctx: &OpenForm,
     user: &CurrentUser,
     typed: Option<&BTreeMap<String, String>>,
     errors: &BTreeMap<String, String>,
 ) -> FormPage {
     let s = &ctx.submission;
-    let editable = ctx.situation.can_enter && s.state.is_editable() && (ctx.situation.window_open || s.reopened);
+    let editable = ctx.editable();
     let groups = ctx
         .catalog
         .groups()
@@ -238,10 +189,8 @@ fn page(
         return_reason: s.return_reason.clone().unwrap_or_default(),
         window_note,
         editable,
-        can_review: ctx.situation.can_review && s.state == SubmissionState::Submitted,
-        can_reopen: ctx.situation.can_reopen
-            && (s.state == SubmissionState::Accepted
-                || (s.state.is_editable() && !ctx.situation.window_open && !s.reopened)),
+        can_review: ctx.reviewable(),
+        can_reopen: ctx.reopenable(),
         groups,
         results: s.narrative.results.clone(),
         limitations: s.narrative.limitations.clone(),
@@ -250,13 +199,13 @@ fn page(
         errors: Vec::new(),
         violations: Vec::new(),
         csrf: user.csrf.clone(),
-        rules_json: ctx.rules_json.clone(),
+        rules_json: browser_rules(&ctx.rules),
     }
 }
 
 /// The form as just saved, with a notice and the rules it still breaks.
-fn saved_page(ctx: Context, user: &CurrentUser, saved: thidua_store::Saved, notice: &str) -> Response {
-    let ctx = Context {
+fn saved_page(ctx: OpenForm, user: &CurrentUser, saved: thidua_store::Saved, notice: &str) -> Response {
+    let ctx = OpenForm {
         submission: saved.submission,
         ..ctx
     };
@@ -284,7 +233,8 @@ async fn save_form(
     let fields: BTreeMap<String, String> = pairs.into_iter().collect();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     user.check_csrf(&field("csrf"))?;
-    let ctx = load_context(&state, &user, &code, &period).await?;
+    let caller = state.app.context(user.principal()).await?;
+    let ctx = forms::open(&state.app, &caller, &code, &period).await?;
     let action = if field("action") == "submit" {
         Action::Submit
     } else {
@@ -294,27 +244,17 @@ async fn save_form(
         .parse()
         .map_err(|_| AppError::BadRequest("thiếu phiên bản của biểu mẫu".into()))?;
 
-    // Read every typed value against its indicator; keep what was typed for a re-display.
-    let mut typed = BTreeMap::new();
-    let mut errors = BTreeMap::new();
-    let mut values = BTreeMap::new();
-    for indicator in ctx.catalog.indicators().iter().filter(|i| !i.is_computed()) {
-        let code = indicator.code.to_string();
-        let raw = field(&format!("v_{code}"));
-        typed.insert(code.clone(), raw.clone());
-        if raw.trim().is_empty() {
-            values.insert(indicator.code.clone(), None);
-            continue;
-        }
-        match Value::parse(&raw, indicator.value_type) {
-            Ok(v) => {
-                values.insert(indicator.code.clone(), Some(v));
-            }
-            Err(e) => {
-                errors.insert(code, format!("{}: {e}", indicator.name));
-            }
-        }
-    }
+    // What was typed, kept for a re-display, and read against the indicators.
+    let typed: BTreeMap<String, String> = ctx
+        .catalog
+        .indicators()
+        .iter()
+        .filter(|i| !i.is_computed())
+        .map(|i| (i.code.to_string(), field(&format!("v_{}", i.code))))
+        .collect();
+    let read = forms::read_figures(&ctx.catalog, |code| {
+        typed.get(code.as_str()).cloned().unwrap_or_default()
+    });
     let narrative = Narrative {
         results: thidua_core::text::nfc(&field("results")),
         limitations: thidua_core::text::nfc(&field("limitations")),
@@ -329,30 +269,22 @@ async fn save_form(
         p.errors = std::iter::once(message).chain(errors.values().cloned()).collect();
         (status, p).into_response()
     };
-    if !errors.is_empty() {
-        return Ok(again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Chưa lưu: có ô nhập chưa đúng, xem các ô được đánh dấu.".into(),
-            &errors,
-        ));
-    }
+    let values = match read {
+        Ok(values) => values,
+        Err(errors) => {
+            return Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Chưa lưu: có ô nhập chưa đúng, xem các ô được đánh dấu.".into(),
+                &errors,
+            ));
+        }
+    };
     let input = FormInput {
         version,
         values,
         narrative: narrative.clone(),
     };
-    match state
-        .store
-        .save_submission(
-            &user.principal(),
-            &ctx.unit.code,
-            ctx.period,
-            action,
-            ctx.situation,
-            input,
-        )
-        .await
-    {
+    match forms::save(&state.app, &caller, &ctx, action, input).await {
         Ok(saved) => {
             let notice = if action == Action::Submit {
                 "Đã gửi báo cáo để cụm trưởng duyệt."
@@ -361,13 +293,11 @@ async fn save_form(
             };
             Ok(saved_page(ctx, &user, saved, notice))
         }
-        Err(e) => {
-            let e = AppError::from(e);
-            match e {
-                AppError::Conflict(m) | AppError::BadRequest(m) => Ok(again(StatusCode::CONFLICT, m, &BTreeMap::new())),
-                other => Err(other),
-            }
+        Err(thidua_app::Error::Store(e)) => {
+            let message = forms::refusal(e)?;
+            Ok(again(StatusCode::CONFLICT, message, &BTreeMap::new()))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -379,7 +309,8 @@ async fn decide(
 ) -> Result<Response, AppError> {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     user.check_csrf(&field("csrf"))?;
-    let ctx = load_context(&state, &user, &code, &period).await?;
+    let caller = state.app.context(user.principal()).await?;
+    let ctx = forms::open(&state.app, &caller, &code, &period).await?;
     let action = match field("action").as_str() {
         "accept" => Action::Accept,
         "return" => Action::Return,
@@ -389,17 +320,7 @@ async fn decide(
     let version: i64 = field("version")
         .parse()
         .map_err(|_| AppError::BadRequest("thiếu phiên bản của biểu mẫu".into()))?;
-    let reason = field("reason");
-    let decision = Decision {
-        action,
-        situation: ctx.situation,
-        version,
-        reason: Some(reason.as_str()),
-    };
-    state
-        .store
-        .decide_submission(&user.principal(), &ctx.unit.code, ctx.period, decision)
-        .await?;
+    forms::decide(&state.app, &caller, &ctx, action, version, &field("reason")).await?;
     Ok(Redirect::to(&format!("/units/{}/forms/{}", ctx.unit.code, ctx.period)).into_response())
 }
 
@@ -425,55 +346,25 @@ async fn form_list(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<FormList, AppError> {
-    let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
-    let unit_code = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = state.app.directory().await?;
-    let unit = scope.tree.get(&unit_code).ok_or_else(not_found)?;
-    let principal = user.principal();
-    let access = scope.access(&principal);
-    if !access.can_enter(&unit_code)
-        && !access.can_reopen(&unit_code)
-        && !access.can_review(&unit_code, Period::half_year_of(today()))
-    {
-        return Err(AppError::Forbidden(format!(
-            "bạn không có quyền xem báo cáo của {}",
-            unit.name
-        )));
-    }
-    let mut years: Vec<i32> = scope
-        .clusters
-        .iter()
-        .filter(|c| c.has_member(&unit_code))
-        .map(|c| c.year)
-        .collect();
-    years.push(Period::half_year_of(today()).year());
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
-    let mut periods = Vec::new();
-    for year in years {
-        for half in [2, 1] {
-            let period = Period::HalfYear(year, half);
-            if period.start() > today() {
-                continue;
-            }
-            let submission = state.store.submission(&unit_code, period).await?;
-            let state_label = if submission.version == 0 {
+    let caller = state.app.context(user.principal()).await?;
+    let (unit, lines) = forms::list(&state.app, &caller, &code).await?;
+    let periods = lines
+        .into_iter()
+        .map(|line| PeriodLine {
+            code: line.period.code(),
+            label: line.period.label_vi(),
+            state: if line.submission.version == 0 {
                 "Chưa nhập".to_owned()
             } else {
-                submission.state.label_vi().to_owned()
-            };
-            periods.push(PeriodLine {
-                code: period.code(),
-                label: period.label_vi(),
-                state: state_label,
-            });
-        }
-    }
+                line.submission.state.label_vi().to_owned()
+            },
+        })
+        .collect();
     Ok(FormList {
         title: format!("Báo cáo của {}", unit.short_name()),
         query: String::new(),
         me: Some(user.me()),
-        unit_code: unit_code.to_string(),
+        unit_code: unit.code.to_string(),
         unit_name: unit.name.clone(),
         periods,
     })
@@ -507,15 +398,9 @@ async fn history_page(
     user: CurrentUser,
     Path((code, period, indicator)): Path<(String, String, String)>,
 ) -> Result<HistoryPage, AppError> {
-    let ctx = load_context(&state, &user, &code, &period).await?;
-    let indicator = IndicatorCode::parse(&indicator)
-        .ok()
-        .and_then(|c| ctx.catalog.get(&c).cloned())
-        .ok_or_else(|| AppError::NotFound(format!("không tìm thấy chỉ tiêu «{indicator}»")))?;
-    let events = state
-        .store
-        .cell_history(&ctx.unit.code, ctx.period, &indicator.code)
-        .await?;
+    let caller = state.app.context(user.principal()).await?;
+    let ctx = forms::open(&state.app, &caller, &code, &period).await?;
+    let (indicator, events) = forms::history(&state.app, &caller, &ctx, &indicator).await?;
     let action_label = |a: &str| -> String {
         match a {
             "value" => "Sửa số liệu".into(),
@@ -582,11 +467,6 @@ async fn download_xlsx(
     Ok(super::attachment(super::XLSX, &filename, bytes))
 }
 
-/// Workbooks read at once: each may inflate up to
-/// [`thidua_report::xlsx_bounds::MAX_TOTAL_BYTES`] and hold its cells, so a burst of
-/// uploads waits its turn rather than reading them all together.
-static WORKBOOK_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-
 /// Nhập từ Excel — the officer's filled workbook into the form's draft. The file is held
 /// to the bounds of [`thidua_report::xlsx_bounds`] (body limit, archive, sheet extent)
 /// and read on a blocking thread; a refused file writes nothing.
@@ -600,7 +480,8 @@ async fn upload_xlsx(
         crate::body_limit::read_upload(multipart, crate::body_limit::FORM_WORKBOOK).await?;
     let file = file.map(|f| f.bytes);
     user.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
-    let ctx = load_context(&state, &user, &code, &period).await?;
+    let caller = state.app.context(user.principal()).await?;
+    let ctx = forms::open(&state.app, &caller, &code, &period).await?;
     let version: i64 = fields
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -608,64 +489,19 @@ async fn upload_xlsx(
     let file = file
         .filter(|f| !f.is_empty())
         .ok_or_else(|| AppError::BadRequest("chưa chọn tệp Excel".into()))?;
-    let refuse = |ctx: &Context, message: Vec<String>| {
+    let refuse = |ctx: &OpenForm, message: Vec<String>| {
         let mut p = page(ctx, &user, None, &BTreeMap::new());
         p.errors = message;
         (StatusCode::UNPROCESSABLE_ENTITY, p).into_response()
     };
-    let slot = WORKBOOK_SLOTS
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("đọc tệp Excel: {e}")))?;
-    let (unit_code, period_read, catalog) = (ctx.unit.code.to_string(), ctx.period, ctx.catalog.clone());
-    // The slot goes with the work: a request given up while the file is read still
-    // holds it until the reading ends.
-    let read = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        thidua_report::form_sheet::read_form(&file, &unit_code, period_read, &catalog)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("đọc tệp Excel: {e}")))?;
-    let filled = match read {
-        Ok(filled) => filled,
-        Err(thidua_report::ReportError::Cells(cells)) => {
-            let mut lines = vec!["Chưa nhập: tệp Excel có ô chưa đúng, không số liệu nào được ghi.".to_owned()];
-            lines.extend(cells.iter().map(ToString::to_string));
-            return Ok(refuse(&ctx, lines));
-        }
-        Err(e) => return Ok(refuse(&ctx, vec![format!("Chưa nhập: {e}")])),
-    };
-    let [results, limitations, directions] = filled.narrative;
-    let input = FormInput {
-        version,
-        values: filled.values,
-        narrative: Narrative {
-            results,
-            limitations,
-            directions,
-        },
-    };
-    match state
-        .store
-        .save_submission(
-            &user.principal(),
-            &ctx.unit.code,
-            ctx.period,
-            Action::Save,
-            ctx.situation,
-            input,
-        )
-        .await
-    {
+    match forms::import_workbook(&state.app, &caller, &ctx, version, file).await? {
         Ok(saved) => Ok(saved_page(
             ctx,
             &user,
             saved,
             "Đã nhập số liệu từ tệp Excel vào bản nháp; kiểm tra lại rồi bấm «Gửi duyệt».",
         )),
-        Err(e) => match AppError::from(e) {
-            AppError::Conflict(m) | AppError::BadRequest(m) => Ok(refuse(&ctx, vec![m])),
-            other => Err(other),
-        },
+        Err(WorkbookRefused::File(lines)) => Ok(refuse(&ctx, lines)),
+        Err(WorkbookRefused::Form(reason)) => Ok(refuse(&ctx, vec![reason])),
     }
 }
