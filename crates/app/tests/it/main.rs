@@ -7,3 +7,4 @@
 )]
 
 mod directory;
+mod scoring;
