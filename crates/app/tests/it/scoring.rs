@@ -108,7 +108,10 @@ async fn the_ranking_reads_each_member_s_sheets_once(backend: Backend) {
 
     let ranking = ranking.expect("the ranking").expect("criteria for 2022");
     assert_eq!(ranking.ranked.len(), 2, "the two scored members");
-    let sheet_reads = statements.iter().filter(|s| s.contains("FROM score_sheet s JOIN unit u")).count();
+    let sheet_reads = statements
+        .iter()
+        .filter(|s| s.contains("FROM score_sheet s JOIN unit u"))
+        .count();
     assert_eq!(
         sheet_reads,
         3 * cluster.members.len(),
