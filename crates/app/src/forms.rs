@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use thidua_core::workflow::{Action, ReportingWindow, Situation, SubmissionState};
 use thidua_core::{Catalog, Indicator, IndicatorCode, Period, Unit, UnitCode, ValidationRule, Value};
-use thidua_store::{AuditEvent, Decision, FormInput, Narrative, Saved, Submission};
+use thidua_store::{Actor, AuditEvent, Decision, FormInput, Narrative, Saved, Submission};
 
 use crate::{App, Context, Error};
 
@@ -151,7 +151,7 @@ pub async fn save(
     Ok(app
         .store()
         .save_submission(
-            &caller.principal,
+            &Actor::from(&caller.principal),
             &form.unit.code,
             form.period,
             action,
@@ -182,7 +182,7 @@ pub async fn decide(
     };
     Ok(app
         .store()
-        .decide_submission(&caller.principal, &form.unit.code, form.period, decision)
+        .decide_submission(&Actor::from(&caller.principal), &form.unit.code, form.period, decision)
         .await?)
 }
 

@@ -17,7 +17,7 @@ use thidua_report::document::OfficialDocument;
 use thidua_report::review::{
     DEFAULT_TEMPLATE, REVIEW_SYMBOL, RenderLimit, ReviewInput, TEMPLATE_NAME, TemplateError, render_review,
 };
-use thidua_store::{DocumentKey, NewArticle};
+use thidua_store::{Actor, DocumentKey, NewArticle};
 
 use crate::{App, Context, Error};
 
@@ -245,7 +245,7 @@ pub async fn publish(
     };
     let (number, article) = app
         .store()
-        .publish_issued(&review.key(), article, &caller.principal.username)
+        .publish_issued(&review.key(), article, &Actor::from(&caller.principal))
         .await?;
     Ok(Published { number, article })
 }

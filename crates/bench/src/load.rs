@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use thidua_core::workflow::{Action, Situation};
 use thidua_core::{IndicatorCode, Period, Role, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
-use thidua_store::{Backend, FormInput, Narrative, NewUser, Store};
+use thidua_store::{Actor, Backend, FormInput, Narrative, NewUser, Store};
 use thidua_web::AppState;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -303,10 +303,24 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
                 narrative: Narrative::default(),
             };
             store
-                .save_submission(&principal, &unit, direct_period, Action::Save, situation, input(0))
+                .save_submission(
+                    &Actor::from(&principal),
+                    &unit,
+                    direct_period,
+                    Action::Save,
+                    situation,
+                    input(0),
+                )
                 .await?;
             store
-                .save_submission(&principal, &unit, direct_period, Action::Submit, situation, input(1))
+                .save_submission(
+                    &Actor::from(&principal),
+                    &unit,
+                    direct_period,
+                    Action::Submit,
+                    situation,
+                    input(1),
+                )
                 .await?;
             anyhow::Ok(())
         });

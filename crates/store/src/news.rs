@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::emulation::Actor;
 use crate::error::StoreError;
 use crate::register::{DocumentKey, issue_number};
 use crate::store::Store;
@@ -68,7 +69,7 @@ const ARTICLE_COLUMNS: &str =
 
 impl Store {
     /// Publishes an article; returns its id.
-    pub async fn publish_article(&self, article: NewArticle, by: &str) -> Result<i64, StoreError> {
+    pub async fn publish_article(&self, article: NewArticle, by: &Actor) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = insert_article(&mut tx, &article, by).await?;
         tx.commit().await?;
@@ -109,7 +110,7 @@ impl Store {
         &self,
         key: &DocumentKey,
         article: NewArticle,
-        by: &str,
+        by: &Actor,
     ) -> Result<(u32, i64), StoreError> {
         for _ in 0..crate::register::ISSUE_TRIES {
             let mut tx = self.begin_write().await?;
@@ -128,7 +129,7 @@ impl Store {
 async fn insert_article(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     article: &NewArticle,
-    by: &str,
+    by: &Actor,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO news_article (category, title, body, cluster, period, author, published_at, published_by)
@@ -141,7 +142,7 @@ async fn insert_article(
     .bind(&article.period)
     .bind(thidua_core::text::nfc(&article.author))
     .bind(article.published_at.format("%Y-%m-%dT%H:%M:%S").to_string())
-    .bind(by)
+    .bind(&by.login)
     .fetch_one(&mut **tx)
     .await?)
 }

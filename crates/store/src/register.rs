@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use thidua_core::{ClusterCode, Period};
 
+use crate::emulation::Actor;
 use crate::error::StoreError;
 use crate::store::Store;
 
@@ -38,7 +39,7 @@ pub(crate) async fn issue_number(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     key: &DocumentKey,
     issued_at: NaiveDateTime,
-    by: &str,
+    by: &Actor,
 ) -> Result<Issue, StoreError> {
     let period = key.period.code();
     let existing: Option<i64> =
@@ -70,7 +71,7 @@ pub(crate) async fn issue_number(
     .bind(next)
     .bind(&period)
     .bind(issued_at.format("%Y-%m-%dT%H:%M:%S").to_string())
-    .bind(by)
+    .bind(&by.login)
     .execute(&mut **tx)
     .await;
     match inserted {
@@ -108,7 +109,7 @@ impl Store {
         &self,
         key: &DocumentKey,
         issued_at: NaiveDateTime,
-        by: &str,
+        by: &Actor,
     ) -> Result<u32, StoreError> {
         for _ in 0..ISSUE_TRIES {
             let mut tx = self.begin_write().await?;

@@ -10,7 +10,9 @@ use chrono::{NaiveDate, Utc};
 use sqlx::{Any, Row, Transaction};
 use thidua_core::rule::Violation;
 use thidua_core::workflow::{Action, ReportingWindow, Situation, SubmissionState, next_state};
-use thidua_core::{Catalog, Cluster, DataValue, IndicatorCode, Period, Principal, UnitCode, Value};
+use thidua_core::{Catalog, Cluster, DataValue, IndicatorCode, Period, UnitCode, Value};
+
+use crate::emulation::Actor;
 
 use crate::error::StoreError;
 use crate::import::write_values;
@@ -143,7 +145,7 @@ fn value_text(v: Option<&Value>) -> Option<String> {
 /// appended to the trail in one batch just before the transaction commits
 /// ([`Audit::write`]): one lock of the trail's head per change, not one per value.
 struct Audit<'a> {
-    actor: &'a Principal,
+    actor: &'a Actor,
     unit: &'a UnitCode,
     period: Period,
     at: String,
@@ -151,7 +153,7 @@ struct Audit<'a> {
 }
 
 impl<'a> Audit<'a> {
-    fn new(actor: &'a Principal, unit: &'a UnitCode, period: Period, at: String) -> Self {
+    fn new(actor: &'a Actor, unit: &'a UnitCode, period: Period, at: String) -> Self {
         Audit {
             actor,
             unit,
@@ -182,8 +184,8 @@ impl<'a> Audit<'a> {
     ) {
         self.events.push(crate::audit::Event {
             at: self.at.clone(),
-            actor: self.actor.username.clone(),
-            user_id: Some(self.actor.user_id),
+            actor: self.actor.login.clone(),
+            user_id: self.actor.user_id,
             action: action.to_owned(),
             unit_code: Some(self.unit.to_string()),
             period: Some(self.period.code()),
@@ -307,7 +309,7 @@ impl Store {
     /// rule is broken.
     pub async fn save_submission(
         &self,
-        actor: &Principal,
+        actor: &Actor,
         unit: &UnitCode,
         period: Period,
         action: Action,
@@ -456,7 +458,7 @@ impl Store {
     /// official figures for the period (what rollups show), in the same transaction.
     pub async fn decide_submission(
         &self,
-        actor: &Principal,
+        actor: &Actor,
         unit: &UnitCode,
         period: Period,
         decision: Decision<'_>,

@@ -7,8 +7,8 @@ use std::process::{Command, Output};
 
 use crate::common::thidua;
 
-use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
+use thidua_store::{Actor, Backend};
 
 thidua_store::on_both_backends!(
     importing_the_demo_csvs_and_rolling_up_gives_the_review_s_totals,
@@ -669,7 +669,14 @@ async fn accept_hadong_form(db: &TestDatabase) {
         narrative: thidua_store::Narrative::default(),
     };
     store
-        .save_submission(&officer, &unit, period, Action::Submit, situation(true), input)
+        .save_submission(
+            &Actor::from(&officer),
+            &unit,
+            period,
+            Action::Submit,
+            situation(true),
+            input,
+        )
         .await
         .unwrap();
     let decision = thidua_store::Decision {
@@ -678,7 +685,10 @@ async fn accept_hadong_form(db: &TestDatabase) {
         version: 1,
         reason: None,
     };
-    store.decide_submission(&chair, &unit, period, decision).await.unwrap();
+    store
+        .decide_submission(&Actor::from(&chair), &unit, period, decision)
+        .await
+        .unwrap();
     store.close().await;
 }
 

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use thidua_core::workflow::{Action, Situation};
 use thidua_core::{IndicatorCode, Period, Principal, Role, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
-use thidua_store::{AuditProblem, Backend, Decision, FormInput, Narrative, NewUser, Store, StoreError, ValuesImport};
+use thidua_store::{
+    Actor, AuditProblem, Backend, Decision, FormInput, Narrative, NewUser, Store, StoreError, ValuesImport,
+};
 
 thidua_store::on_both_backends!(
     an_import_over_an_accepted_figure_is_refused_and_writes_nothing,
@@ -94,7 +96,7 @@ async fn accept_hadong(store: &Store) {
     let unit: UnitCode = code("HN-HADONG");
     ok(store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S1,
             Action::Submit,
@@ -104,7 +106,7 @@ async fn accept_hadong(store: &Store) {
         .await);
     ok(store
         .decide_submission(
-            &chair,
+            &Actor::from(&chair),
             &unit,
             S1,
             Decision {
@@ -202,7 +204,7 @@ async fn an_import_over_a_form_locked_by_its_window_is_refused(backend: Backend)
     let officer = user(&store, "tayho", Role::Officer, Some("HN-TAYHO")).await;
     ok(store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &code("HN-TAYHO"),
             S1,
             Action::Save,
@@ -573,7 +575,7 @@ async fn a_trail_left_alone_verifies(backend: Backend) {
         async move {
             store
                 .save_submission(
-                    &officer,
+                    &Actor::from(&officer),
                     &unit,
                     S1,
                     Action::Save,
@@ -666,7 +668,7 @@ async fn the_demo_loads_again_over_figures_its_users_changed_and_accepted(backen
     let unit: UnitCode = code("HN-HADONG");
     ok(store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S1,
             Action::Submit,
@@ -678,7 +680,7 @@ async fn the_demo_loads_again_over_figures_its_users_changed_and_accepted(backen
     let upper = user(&store, "thanhpho", Role::Upper, Some("HN")).await;
     ok(store
         .decide_submission(
-            &upper,
+            &Actor::from(&upper),
             &unit,
             S1,
             Decision {

@@ -5,7 +5,7 @@ use sqlx::Row;
 use thidua_core::number::format_decimal;
 use thidua_core::{ClusterCode, IndicatorCode, Period, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
-use thidua_store::{Backend, DocumentKey, Store, StoreError};
+use thidua_store::{Actor, Backend, DocumentKey, Store, StoreError};
 
 thidua_store::on_both_backends!(
     the_demo_cluster_totals_are_the_figures_of_the_published_review,
@@ -414,7 +414,7 @@ async fn the_register_numbers_a_cluster_s_reports_from_one_each_year_and_keeps_a
         let key = key("HN-CUM2", period);
         async move {
             store
-                .issue_document_number(&key, when, "cumtruong")
+                .issue_document_number(&key, when, &Actor::system("cumtruong"))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"))
         }
@@ -429,7 +429,7 @@ async fn the_register_numbers_a_cluster_s_reports_from_one_each_year_and_keeps_a
     assert_eq!(store.document_number(&key("HN-CUM2", "2022")).await.ok(), Some(Some(2)));
     // Another cluster keeps its own register.
     let other = store
-        .issue_document_number(&key("HN-CUM1", "2022S1"), at(2022, 7, 26), "khac")
+        .issue_document_number(&key("HN-CUM1", "2022S1"), at(2022, 7, 26), &Actor::system("khac"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(other, 1);

@@ -6,7 +6,7 @@ use thidua_core::workflow::{Action, Situation, SubmissionState};
 use thidua_core::{IndicatorCode, Period, Role, UnitCode, Value};
 use thidua_store::testing::TestDatabase;
 use thidua_store::{
-    Backend, Decision, FormInput, LoginAttempt, LoginPolicy, Narrative, NewUser, Store, StoreError, User,
+    Actor, Backend, Decision, FormInput, LoginAttempt, LoginPolicy, Narrative, NewUser, Store, StoreError, User,
 };
 
 thidua_store::on_both_backends!(
@@ -208,7 +208,7 @@ async fn an_officer_submits_and_the_chair_accepts_making_the_figures_official(ba
 
     let saved = store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Save,
@@ -229,7 +229,7 @@ async fn an_officer_submits_and_the_chair_accepts_making_the_figures_official(ba
 
     let submitted = store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Submit,
@@ -242,7 +242,7 @@ async fn an_officer_submits_and_the_chair_accepts_making_the_figures_official(ba
     assert!(submitted.submission.submitted_at.is_some());
 
     let accepted = store
-        .decide_submission(&chair, &unit, S2, decision(Action::Accept, 2, None))
+        .decide_submission(&Actor::from(&chair), &unit, S2, decision(Action::Accept, 2, None))
         .await
         .unwrap();
     assert_eq!(accepted.state, SubmissionState::Accepted);
@@ -264,7 +264,7 @@ async fn a_stale_save_is_refused_instead_of_overwriting(backend: Backend) {
     let unit: UnitCode = code("HN-TAYHO");
     store
         .save_submission(
-            &first,
+            &Actor::from(&first),
             &unit,
             S2,
             Action::Save,
@@ -277,7 +277,7 @@ async fn a_stale_save_is_refused_instead_of_overwriting(backend: Backend) {
     // The second officer opened the form at version 0 too, before the first saved.
     let stale = store
         .save_submission(
-            &second,
+            &Actor::from(&second),
             &unit,
             S2,
             Action::Save,
@@ -303,7 +303,7 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
     let unit: UnitCode = code("HN-TAYHO");
     store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Submit,
@@ -314,12 +314,12 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
         .unwrap();
 
     let no_reason = store
-        .decide_submission(&chair, &unit, S2, decision(Action::Return, 1, Some(" ")))
+        .decide_submission(&Actor::from(&chair), &unit, S2, decision(Action::Return, 1, Some(" ")))
         .await;
     assert!(no_reason.is_err());
     let returned = store
         .decide_submission(
-            &chair,
+            &Actor::from(&chair),
             &unit,
             S2,
             decision(Action::Return, 1, Some("Thiếu số liệu Quỹ Vì người nghèo")),
@@ -334,7 +334,7 @@ async fn a_returned_form_carries_its_reason_and_can_be_submitted_again(backend: 
     );
     let again = store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Submit,
@@ -356,7 +356,14 @@ async fn a_draft_saves_with_a_broken_rule_but_cannot_be_submitted(backend: Backe
     let broken = [("TTND_PHAT_HIEN", 2), ("TTND_KIEN_NGHI", 5)];
 
     let saved = store
-        .save_submission(&officer, &unit, S2, Action::Save, OFFICER, form(0, &broken))
+        .save_submission(
+            &Actor::from(&officer),
+            &unit,
+            S2,
+            Action::Save,
+            OFFICER,
+            form(0, &broken),
+        )
         .await
         .unwrap();
     assert_eq!(saved.violations.len(), 1);
@@ -367,7 +374,14 @@ async fn a_draft_saves_with_a_broken_rule_but_cannot_be_submitted(backend: Backe
     );
 
     let submit = store
-        .save_submission(&officer, &unit, S2, Action::Submit, OFFICER, form(1, &broken))
+        .save_submission(
+            &Actor::from(&officer),
+            &unit,
+            S2,
+            Action::Submit,
+            OFFICER,
+            form(1, &broken),
+        )
         .await;
     let message = submit.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.starts_with("chưa gửi được vì số liệu chưa hợp lệ"), "{message}");
@@ -386,7 +400,7 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
     let unit: UnitCode = code("HN-TAYHO");
     store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Save,
@@ -397,7 +411,7 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
         .unwrap();
     store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &unit,
             S2,
             Action::Submit,
@@ -407,7 +421,7 @@ async fn every_change_is_in_the_audit_trail_which_cannot_be_altered(backend: Bac
         .await
         .unwrap();
     store
-        .decide_submission(&chair, &unit, S2, decision(Action::Accept, 2, None))
+        .decide_submission(&Actor::from(&chair), &unit, S2, decision(Action::Accept, 2, None))
         .await
         .unwrap();
 
@@ -458,7 +472,7 @@ async fn completeness_shows_who_submitted_and_what_is_missing(backend: Backend) 
     let officer = user(&store, "tayho", Role::Officer, Some("HN-TAYHO")).await.principal();
     store
         .save_submission(
-            &officer,
+            &Actor::from(&officer),
             &code("HN-TAYHO"),
             S2,
             Action::Submit,
