@@ -5,21 +5,24 @@
 
 mod accounts;
 mod audit;
+mod catalog;
 mod conference;
 mod demo;
 mod emulation;
 mod error;
+mod forms;
 mod import;
 mod migrate;
 mod news;
 mod register;
+mod search;
 mod secret;
 mod store;
 mod templates;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod url;
-mod workflow;
+mod values;
 
 pub use accounts::{LoginAttempt, LoginPolicy, NewUser, Session, User};
 pub use audit::{AuditProblem, AuditReport};
@@ -29,11 +32,12 @@ pub use emulation::{
     SavedCriteria, ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal,
 };
 pub use error::StoreError;
+pub use forms::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission};
 pub use import::{ImportSummary, ValuesImport};
 pub use news::{Article, NewArticle};
 pub use register::DocumentKey;
+pub use search::SearchHit;
 pub use secret::ServerKey;
-pub use store::{Backend, SearchHit, Store};
+pub use store::{Backend, Store};
 pub use templates::{ClusterTemplate, template_sha256};
 pub use url::DatabaseUrl;
-pub use workflow::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission};

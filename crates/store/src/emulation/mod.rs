@@ -16,8 +16,8 @@ use sqlx::{Any, Transaction};
 use thidua_core::{Principal, UnitCode};
 
 use crate::error::StoreError;
+use crate::forms::AuditEvent;
 use crate::store::Store;
-use crate::workflow::AuditEvent;
 
 pub use award::{DecisionInput, ProposalFilter, StoredDecision, StoredProposal};
 pub use ballot::{Ballot, BallotSeal};
@@ -124,7 +124,7 @@ impl Store {
         .bind(subject)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(crate::workflow::audit_event_from_row).collect()
+        rows.iter().map(crate::forms::audit_event_from_row).collect()
     }
 }
 

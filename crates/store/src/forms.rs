@@ -1,4 +1,4 @@
-//! Báo cáo của đơn vị — each unit's form for a period, moved through the workflow in
+//! Biểu mẫu — báo cáo của đơn vị — each unit's form for a period, moved through the workflow in
 //! `thidua_core::workflow`: values and narrative saved with optimistic versioning (a
 //! second editor's stale save is refused, never silently merged), every change of a
 //! value or a state written to the append-only audit trail in the same transaction, and
