@@ -15,6 +15,7 @@ pub mod directory;
 mod error;
 pub mod forms;
 pub mod review;
+pub mod rollups;
 pub mod scoring;
 
 use std::sync::Arc;

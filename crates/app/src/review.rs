@@ -56,15 +56,15 @@ impl Review {
     pub async fn load(app: &App, cluster: &Cluster, period: Period) -> Result<Review, Error> {
         let store = app.store();
         let key = document_key(&cluster.code, period);
-        let (rollup, catalog, conference, directory, number) = tokio::try_join!(
-            async { Ok::<_, Error>(store.rollup_cluster(&cluster.code, period).await?) },
-            async { Ok(store.catalog().await?) },
+        let directory = app.directory().await?;
+        let (rollup, catalog, conference, number) = tokio::try_join!(
+            crate::rollups::cluster_rollup(app, &directory, &cluster.code, period),
+            async { Ok::<_, Error>(store.catalog().await?) },
             async { Ok(store.review_conference(&cluster.code, period).await?) },
-            app.directory(),
             async { Ok(store.document_number(&key).await?) },
         )?;
         // The previous period counts only when the cluster existed then and has figures.
-        let previous = match store.rollup_cluster(&cluster.code, period.previous()).await {
+        let previous = match crate::rollups::cluster_rollup(app, &directory, &cluster.code, period.previous()).await {
             Ok(r) if !r.total.is_empty() => Some(r),
             _ => None,
         };

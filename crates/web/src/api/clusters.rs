@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use thidua_app::rollups;
 use utoipa::ToSchema;
 
 use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
@@ -77,10 +78,11 @@ pub(super) async fn cluster_rollup(
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<PeriodQuery>,
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
-    let (cluster, period, _, _) = crate::pages::visible_cluster(&state, &user, &code, query.period.as_deref()).await?;
-    let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
+    let caller = state.app.context(user.principal()).await?;
+    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let (cluster, period, rollup, catalog) = (&shown.open.cluster, shown.open.period, &shown.rollup, &shown.catalog);
     Ok(Json(ClusterRollupDto {
-        cluster: ClusterDto::from(&cluster),
+        cluster: ClusterDto::from(cluster),
         period: period.code(),
         period_label: period.label_vi(),
         indicators: catalog.indicators().iter().map(IndicatorDto::from).collect(),
@@ -90,9 +92,9 @@ pub(super) async fn cluster_rollup(
             .map(|(u, f)| UnitFiguresDto {
                 unit: u.code.to_string(),
                 name: u.name.clone(),
-                figures: figures_dto(&catalog, f),
+                figures: figures_dto(catalog, f),
             })
             .collect(),
-        total: figures_dto(&catalog, &rollup.total),
+        total: figures_dto(catalog, &rollup.total),
     }))
 }

@@ -4,13 +4,13 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use thidua_core::{Period, UnitCode};
+use thidua_app::rollups::{self, DefaultPeriod};
 use utoipa::ToSchema;
 
 use super::{ApiPath, ApiQuery, UnitFiguresDto, figures_dto};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::pages::PeriodQuery;
 
 pub(super) fn router() -> Router<AppState> {
@@ -50,26 +50,23 @@ pub(super) async fn unit_rollup(
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<PeriodQuery>,
 ) -> Result<Json<UnitRollupDto>, ApiError> {
-    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound(format!("không tìm thấy đơn vị «{code}»")))?;
-    let period = query
-        .period
-        .as_deref()
-        .ok_or_else(|| AppError::BadRequest("thiếu tham số period (ví dụ: ?period=2022S1)".into()))
-        .and_then(|p| Period::parse(p).map_err(AppError::from))?;
-    let scope = state.app.directory().await?;
-    let unit = scope
-        .tree
-        .get(&code)
-        .ok_or_else(|| AppError::NotFound(format!("không tìm thấy đơn vị «{code}»")))?;
-    crate::pages::ensure_can_view_unit(&scope, &user.principal(), unit)?;
-    let ((unit, figures), catalog) = tokio::try_join!(state.store.rollup_unit(&code, period), state.store.catalog())?;
+    let caller = state.app.context(user.principal()).await?;
+    let shown = rollups::unit(
+        &state.app,
+        &caller,
+        &code,
+        query.period.as_deref(),
+        DefaultPeriod::Required,
+    )
+    .await?;
+    let (unit, period, figures, catalog) = (&shown.unit, shown.period, &shown.figures, &shown.catalog);
     Ok(Json(UnitRollupDto {
         period: period.code(),
         period_label: period.label_vi(),
         unit: UnitFiguresDto {
             unit: unit.code.to_string(),
             name: unit.name.clone(),
-            figures: figures_dto(&catalog, &figures),
+            figures: figures_dto(catalog, figures),
         },
     }))
 }

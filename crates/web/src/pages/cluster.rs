@@ -7,6 +7,8 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
+use thidua_app::clusters::OpenCluster;
+use thidua_app::rollups;
 use thidua_core::workflow::SubmissionState;
 use thidua_core::{Cluster, Period};
 
@@ -103,13 +105,16 @@ async fn cluster_page(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<ClusterPage, AppError> {
-    let (cluster, period, years, scope) = visible_cluster(&state, &user, &code, query.period.as_deref()).await?;
-    let principal = user.principal();
-    let (rollup, catalog, with_data) = tokio::try_join!(
-        state.store.rollup_cluster(&cluster.code, period),
-        state.store.catalog(),
-        state.store.periods_with_values(&cluster.members),
-    )?;
+    let caller = state.app.context(user.principal()).await?;
+    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let completeness = rollups::completeness(&state.app, &shown).await?;
+    let rollups::ClusterFigures {
+        open: OpenCluster { cluster, period, years },
+        rollup,
+        catalog,
+        with_data,
+    } = shown;
+    let (principal, scope) = (&caller.principal, &caller.directory);
     // The access check already loaded the tree; no second load for the names.
     let tree = &scope.tree;
     let members: Vec<(String, String, &thidua_core::rollup::Figures)> = rollup
@@ -118,11 +123,8 @@ async fn cluster_page(
         .map(|(u, f)| (u.code.to_string(), u.short_name().to_owned(), f))
         .collect();
     let reporting = rollup.members.iter().filter(|(_, f)| !f.is_empty()).count();
-    let access = scope.access(&principal);
-    let statuses = state
-        .store
-        .completeness(&cluster, period)
-        .await?
+    let access = scope.access(principal);
+    let statuses = completeness
         .into_iter()
         .map(|s| {
             let name_of_indicator =

@@ -205,8 +205,9 @@ async fn rollup_xlsx(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let (rollup, catalog) = tokio::try_join!(state.store.rollup_cluster(&cluster.code, period), state.store.catalog())?;
+    let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
+    let rollup = thidua_app::rollups::cluster_rollup(&state.app, &scope, &cluster.code, period).await?;
+    let catalog = state.store.catalog().await?;
     let bytes =
         thidua_report::rollup_sheet::write_rollup(&rollup, &catalog).map_err(|e| AppError::Internal(e.to_string()))?;
     let filename = format!("so-lieu-{}-{}.xlsx", cluster.code, period);

@@ -6,11 +6,11 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use thidua_core::{Period, UnitCode};
+use thidua_app::rollups::{self, DefaultPeriod};
 
 use super::PeriodQuery;
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
 use crate::view::{FigureLine, PeriodOption, figure_lines, period_options};
 
@@ -37,42 +37,31 @@ struct UnitPage {
     groups: Vec<(String, Vec<FigureLine>)>,
 }
 
-/// Refuses a unit outside the user's part of the hierarchy.
-pub(crate) fn ensure_can_view_unit(
-    scope: &Scope,
-    principal: &thidua_core::Principal,
-    unit: &thidua_core::Unit,
-) -> Result<(), AppError> {
-    let caller = thidua_app::Context {
-        principal: principal.clone(),
-        directory: scope.clone(),
-    };
-    Ok(thidua_app::clusters::ensure_can_view_unit(&caller, unit)?)
-}
-
 async fn unit_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<UnitPage, AppError> {
-    let not_found = || AppError::NotFound(format!("không tìm thấy đơn vị «{code}»"));
-    let code = UnitCode::parse(&code).map_err(|_| not_found())?;
-    let scope = state.app.directory().await?;
-    let catalog = state.store.catalog().await?;
+    let caller = state.app.context(user.principal()).await?;
+    let shown = rollups::unit(
+        &state.app,
+        &caller,
+        &code,
+        query.period.as_deref(),
+        DefaultPeriod::LatestWithData,
+    )
+    .await?;
+    let rollups::UnitFigures {
+        unit,
+        period,
+        figures,
+        catalog,
+        with_data,
+    } = shown;
+    let code = unit.code.clone();
+    let (principal, scope) = (&caller.principal, &caller.directory);
     let (tree, clusters) = (&scope.tree, &scope.clusters);
-    let unit = tree.get(&code).ok_or_else(not_found)?;
-    let principal = user.principal();
-    ensure_can_view_unit(&scope, &principal, unit)?;
-    let with_data = state.store.periods_with_values(std::slice::from_ref(&code)).await?;
-    let period = match query.period.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(p) => Period::parse(p)?,
-        None => with_data
-            .first()
-            .copied()
-            .unwrap_or_else(|| Period::half_year_of(chrono_today())),
-    };
-    let (_, figures) = state.store.rollup_unit(&code, period).await?;
     let mut children: Vec<(String, String)> = tree
         .children(&code)
         .map(|u| (u.code.to_string(), u.name.clone()))
@@ -88,7 +77,7 @@ async fn unit_page(
         title: format!("{} — {}", unit.name, period.label_vi()),
         query: String::new(),
         me: Some(user.me()),
-        can_enter: scope.access(&principal).can_enter(&code),
+        can_enter: scope.access(principal).can_enter(&code),
         code: code.to_string(),
         name: unit.name.clone(),
         kind: unit.kind_label().to_owned(),
@@ -105,8 +94,4 @@ async fn unit_page(
         periods: period_options(&years, &with_data, period),
         groups: figure_lines(&catalog, &figures),
     })
-}
-
-fn chrono_today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
 }

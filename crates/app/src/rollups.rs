@@ -1,0 +1,153 @@
+//! Tổng hợp số liệu — the rollup views, for the pages and the JSON API: a cluster's
+//! figures for a period (each member's subtree and the whole cluster, with who has
+//! reported), and a unit's figures over its subtree, each as the caller may see them.
+
+use thidua_core::rollup::{ClusterRollup, Figures};
+use thidua_core::{Catalog, ClusterCode, Period, Unit, UnitCode};
+use thidua_store::MemberStatus;
+
+use crate::clusters::{OpenCluster, ensure_can_view_unit};
+use crate::forms::today;
+use crate::{App, Context, Directory, Error};
+
+/// A cluster's figures for a period — each member's subtree and the total — with the
+/// cluster as constituted in the period's year and the unit tree taken from `directory`:
+/// only the values are read from the database.
+pub async fn cluster_rollup(
+    app: &App,
+    directory: &Directory,
+    code: &ClusterCode,
+    period: Period,
+) -> Result<ClusterRollup, Error> {
+    let cluster = directory
+        .cluster(code, period.year())
+        .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year())))?;
+    let (catalog, values) = tokio::try_join!(app.store().catalog(), app.store().cluster_values(cluster, period))?;
+    Ok(thidua_core::rollup::rollup_cluster(
+        &catalog,
+        &directory.tree,
+        cluster,
+        period,
+        &values,
+    ))
+}
+
+/// A unit's figures over its subtree for a period, with the tree from `directory`.
+pub async fn unit_figures(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    code: &UnitCode,
+    period: Period,
+) -> Result<Figures, Error> {
+    let values = app.store().subtree_values(code, period).await?;
+    Ok(thidua_core::rollup::unit_figures(
+        catalog,
+        &directory.tree,
+        code,
+        period,
+        &values,
+    ))
+}
+
+/// A cluster's figures for a period, as one caller may see them.
+#[derive(Debug, Clone)]
+pub struct ClusterFigures {
+    /// The cluster, the period shown and the years the caller may see.
+    pub open: OpenCluster,
+    /// Each member's figures over its subtree, and the cluster's total.
+    pub rollup: ClusterRollup,
+    /// The indicators.
+    pub catalog: Catalog,
+    /// The periods the cluster's members have figures for, newest first.
+    pub with_data: Vec<Period>,
+}
+
+/// The figures of cluster `code` for `period` (or the latest period with data in a year
+/// the caller may see), after the cluster's access check.
+pub async fn cluster(app: &App, caller: &Context, code: &str, period: Option<&str>) -> Result<ClusterFigures, Error> {
+    let open = crate::clusters::open(app, caller, code, period).await?;
+    let store = app.store();
+    let (rollup, catalog, with_data) = tokio::try_join!(
+        cluster_rollup(app, &caller.directory, &open.cluster.code, open.period),
+        async { Ok(store.catalog().await?) },
+        async { Ok(store.periods_with_values(&open.cluster.members).await?) },
+    )?;
+    Ok(ClusterFigures {
+        open,
+        rollup,
+        catalog,
+        with_data,
+    })
+}
+
+/// Each member's reporting status for the period shown: sent or not, on time, what is
+/// missing. The page decides what of it each viewer is told.
+pub async fn completeness(app: &App, figures: &ClusterFigures) -> Result<Vec<MemberStatus>, Error> {
+    Ok(app
+        .store()
+        .completeness(&figures.open.cluster, figures.open.period)
+        .await?)
+}
+
+/// A unit's figures over its subtree for a period, as one caller may see them.
+#[derive(Debug, Clone)]
+pub struct UnitFigures {
+    /// The unit.
+    pub unit: Unit,
+    /// The period shown.
+    pub period: Period,
+    /// Its figures over its subtree.
+    pub figures: Figures,
+    /// The indicators.
+    pub catalog: Catalog,
+    /// The periods the unit's subtree has figures for, newest first.
+    pub with_data: Vec<Period>,
+}
+
+/// How a unit's period is chosen when none is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultPeriod {
+    /// The latest period with figures, else the current half-year (the unit's page).
+    LatestWithData,
+    /// None: the period must be given (the API).
+    Required,
+}
+
+/// The figures of unit `code` for `period`, after the unit's access check.
+pub async fn unit(
+    app: &App,
+    caller: &Context,
+    code: &str,
+    period: Option<&str>,
+    default: DefaultPeriod,
+) -> Result<UnitFigures, Error> {
+    let not_found = || Error::NotFound(format!("không tìm thấy đơn vị «{code}»"));
+    let unit_code = UnitCode::parse(code).map_err(|_| not_found())?;
+    // The request itself is checked before the unit is looked up (as the API always has).
+    let asked = period.filter(|p| !p.trim().is_empty()).map(Period::parse).transpose()?;
+    if asked.is_none() && default == DefaultPeriod::Required {
+        return Err(Error::Invalid("thiếu tham số period (ví dụ: ?period=2022S1)".into()));
+    }
+    let unit = caller.directory.tree.get(&unit_code).cloned().ok_or_else(not_found)?;
+    ensure_can_view_unit(caller, &unit)?;
+    let store = app.store();
+    let (catalog, with_data) = tokio::try_join!(
+        store.catalog(),
+        store.periods_with_values(std::slice::from_ref(&unit_code)),
+    )?;
+    let period = asked.unwrap_or_else(|| {
+        with_data
+            .first()
+            .copied()
+            .unwrap_or_else(|| Period::half_year_of(today()))
+    });
+    let figures = unit_figures(app, &caller.directory, &catalog, &unit_code, period).await?;
+    Ok(UnitFigures {
+        unit,
+        period,
+        figures,
+        catalog,
+        with_data,
+    })
+}
