@@ -1,4 +1,4 @@
-"""The reference for `thidua bench`: the same cluster rollup (sum per member subtree and
+"""The reference for `thidua-bench rollup`: the same cluster rollup (sum per member subtree and
 indicator) in DuckDB, over CSVs the benchmark writes. Prints one JSON line.
 
 Usage: python3 duckdb_rollup.py DIR CLUSTER START END REPEAT
