@@ -234,18 +234,12 @@ pub async fn list(app: &App, caller: &Context, unit: &str) -> Result<(Unit, Vec<
 
 /// The changes of one figure of the form, oldest first (with the form's own state
 /// changes), and the indicator they are of.
-pub async fn history(
-    app: &App,
-    caller: &Context,
-    form: &OpenForm,
-    indicator: &str,
-) -> Result<(Indicator, Vec<AuditEvent>), Error> {
+/// `form` was opened for its caller ([`open`]), so reading its history is theirs to do.
+pub async fn history(app: &App, form: &OpenForm, indicator: &str) -> Result<(Indicator, Vec<AuditEvent>), Error> {
     let found = IndicatorCode::parse(indicator)
         .ok()
         .and_then(|c| form.catalog.get(&c).cloned())
         .ok_or_else(|| Error::NotFound(format!("không tìm thấy chỉ tiêu «{indicator}»")))?;
-    // The form was opened for this caller: reading it is theirs to do.
-    let _ = caller;
     let events = app
         .store()
         .cell_history(&form.unit.code, form.period, &found.code)

@@ -12,6 +12,7 @@ pub mod awards;
 pub mod ballot;
 pub mod clusters;
 pub mod directory;
+pub mod documents;
 mod error;
 pub mod forms;
 pub mod review;

@@ -19,7 +19,7 @@ use thidua_report::review::{
 };
 use thidua_store::{Actor, DocumentKey, NewArticle};
 
-use crate::{App, Context, Error};
+use crate::{App, Context, Directory, Error};
 
 /// How long a caller waits for a rendering slot, and then for its rendering, before it is
 /// answered that the server is busy or the template too slow.
@@ -51,23 +51,23 @@ pub struct Review {
 }
 
 impl Review {
-    /// Loads the review of `cluster` for `period`. The caller has checked that its user may
-    /// see the cluster.
-    pub async fn load(app: &App, cluster: &Cluster, period: Period) -> Result<Review, Error> {
+    /// Loads the review of `cluster` for `period`, over the request's `directory`. The
+    /// caller has checked that its user may see the cluster.
+    pub async fn load(app: &App, directory: &Directory, cluster: &Cluster, period: Period) -> Result<Review, Error> {
         let store = app.store();
         let key = document_key(&cluster.code, period);
-        let directory = app.directory().await?;
-        let (rollup, catalog, conference, number) = tokio::try_join!(
-            crate::rollups::cluster_rollup(app, &directory, &cluster.code, period),
-            async { Ok::<_, Error>(store.catalog().await?) },
-            async { Ok(store.review_conference(&cluster.code, period).await?) },
-            async { Ok(store.document_number(&key).await?) },
+        let (catalog, conference, number) = tokio::try_join!(
+            store.catalog(),
+            store.review_conference(&cluster.code, period),
+            store.document_number(&key),
         )?;
+        let rollup = crate::rollups::cluster_rollup(app, directory, &catalog, &cluster.code, period).await?;
         // The previous period counts only when the cluster existed then and has figures.
-        let previous = match crate::rollups::cluster_rollup(app, &directory, &cluster.code, period.previous()).await {
-            Ok(r) if !r.total.is_empty() => Some(r),
-            _ => None,
-        };
+        let previous =
+            match crate::rollups::cluster_rollup(app, directory, &catalog, &cluster.code, period.previous()).await {
+                Ok(r) if !r.total.is_empty() => Some(r),
+                _ => None,
+            };
         let issuer = match &conference {
             Some(c) if !c.issuer.is_empty() => c.issuer.clone(),
             _ => cluster
@@ -149,45 +149,6 @@ pub async fn render(app: &App, review: Arc<Review>, template: String) -> Result<
     }
 }
 
-/// A document's file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Word.
-    Docx,
-    /// PDF, typeset by typst (absent from a build without the `pdf` feature).
-    Pdf,
-}
-
-impl Format {
-    /// The file name's extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Docx => "docx",
-            Format::Pdf => "pdf",
-        }
-    }
-}
-
-/// `document` written as `format`, off the async threads: typesetting a PDF takes a good
-/// part of a second.
-pub async fn write(document: OfficialDocument, format: Format) -> Result<Vec<u8>, Error> {
-    tokio::task::spawn_blocking(move || write_now(&document, format))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-}
-
-fn write_now(document: &OfficialDocument, format: Format) -> Result<Vec<u8>, Error> {
-    match format {
-        Format::Docx => Ok(thidua_report::docx::write_docx(document)?),
-        #[cfg(feature = "pdf")]
-        Format::Pdf => Ok(thidua_report::pdf::write_pdf(document)?),
-        #[cfg(not(feature = "pdf"))]
-        Format::Pdf => Err(Error::NotFound(
-            "bản thidua này được dựng không có PDF (thiếu tính năng «pdf»)".into(),
-        )),
-    }
-}
-
 /// A review once published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Published {
@@ -213,7 +174,7 @@ pub async fn publish(
             cluster.name, cluster.year
         )));
     }
-    let review = Arc::new(Review::load(app, cluster, period).await?);
+    let review = Arc::new(Review::load(app, &caller.directory, cluster, period).await?);
     let text = render(app, review.clone(), template(app, &cluster.code).await?).await?;
     let conference = review.conference.as_ref();
     // The body without the document's two heading lines: the article has its own title.

@@ -16,15 +16,16 @@ use crate::{App, Context, Directory, Error};
 pub async fn cluster_rollup(
     app: &App,
     directory: &Directory,
+    catalog: &Catalog,
     code: &ClusterCode,
     period: Period,
 ) -> Result<ClusterRollup, Error> {
     let cluster = directory
         .cluster(code, period.year())
         .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year())))?;
-    let (catalog, values) = tokio::try_join!(app.store().catalog(), app.store().cluster_values(cluster, period))?;
+    let values = app.store().cluster_values(cluster, period).await?;
     Ok(thidua_core::rollup::rollup_cluster(
-        &catalog,
+        catalog,
         &directory.tree,
         cluster,
         period,
@@ -68,11 +69,8 @@ pub struct ClusterFigures {
 pub async fn cluster(app: &App, caller: &Context, code: &str, period: Option<&str>) -> Result<ClusterFigures, Error> {
     let open = crate::clusters::open(app, caller, code, period).await?;
     let store = app.store();
-    let (rollup, catalog, with_data) = tokio::try_join!(
-        cluster_rollup(app, &caller.directory, &open.cluster.code, open.period),
-        async { Ok(store.catalog().await?) },
-        async { Ok(store.periods_with_values(&open.cluster.members).await?) },
-    )?;
+    let (catalog, with_data) = tokio::try_join!(store.catalog(), store.periods_with_values(&open.cluster.members))?;
+    let rollup = cluster_rollup(app, &caller.directory, &catalog, &open.cluster.code, open.period).await?;
     Ok(ClusterFigures {
         open,
         rollup,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use thidua_app::App;
-use thidua_app::review::{self, Format, Review};
+use thidua_app::documents::{self, Format};
+use thidua_app::review::{self, Review};
 use thidua_core::{ClusterCode, Period};
 use thidua_report::review::MAX_TEMPLATE;
 
@@ -57,10 +58,10 @@ pub async fn run(
         }
         None => review::template(app, &code).await?,
     };
-    let data = Arc::new(Review::load(app, cluster, period).await?);
+    let data = Arc::new(Review::load(app, &directory, cluster, period).await?);
     let text = review::render(app, data.clone(), template).await?;
     let bytes = match format {
-        Some(format) => review::write(data.document(&text), format).await?,
+        Some(format) => documents::write(data.document(&text), format).await?,
         None => text.into_bytes(),
     };
     match output {

@@ -400,7 +400,7 @@ async fn history_page(
 ) -> Result<HistoryPage, AppError> {
     let caller = state.app.context(user.principal()).await?;
     let ctx = forms::open(&state.app, &caller, &code, &period).await?;
-    let (indicator, events) = forms::history(&state.app, &caller, &ctx, &indicator).await?;
+    let (indicator, events) = forms::history(&state.app, &ctx, &indicator).await?;
     let action_label = |a: &str| -> String {
         match a {
             "value" => "Sửa số liệu".into(),

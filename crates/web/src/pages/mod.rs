@@ -83,47 +83,33 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 /// MIME type of .docx files.
 pub(crate) const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-/// The formats an official document downloads in.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum DocumentFormat {
-    /// Word.
-    Docx,
-    /// PDF, typeset by typst (absent from a build without the `pdf` feature).
-    Pdf,
-}
-
-impl DocumentFormat {
-    fn write(self, document: &thidua_report::document::OfficialDocument) -> Result<Vec<u8>, crate::error::AppError> {
-        let written = match self {
-            DocumentFormat::Docx => thidua_report::docx::write_docx(document),
-            #[cfg(feature = "pdf")]
-            DocumentFormat::Pdf => thidua_report::pdf::write_pdf(document),
-            #[cfg(not(feature = "pdf"))]
-            DocumentFormat::Pdf => {
-                return Err(crate::error::AppError::NotFound(
-                    "bản thidua này được dựng không có PDF".into(),
-                ));
-            }
-        };
-        written.map_err(|e| crate::error::AppError::Internal(e.to_string()))
-    }
-}
+/// The formats an official document downloads in: the application's.
+pub(crate) use thidua_app::documents::Format as DocumentFormat;
 
 /// An official document as the download `{stem}.docx` or `{stem}.pdf`, written off the
-/// async threads: typesetting a PDF takes a good part of a second.
+/// async threads ([`thidua_app::documents::write`]).
 pub(crate) async fn document_download(
     document: thidua_report::document::OfficialDocument,
     stem: &str,
     format: DocumentFormat,
 ) -> Result<axum::response::Response, crate::error::AppError> {
-    let bytes = tokio::task::spawn_blocking(move || format.write(&document))
-        .await
-        .map_err(|e| crate::error::AppError::Internal(e.to_string()))??;
-    let (extension, content_type) = match format {
-        DocumentFormat::Docx => ("docx", DOCX),
-        DocumentFormat::Pdf => ("pdf", "application/pdf"),
+    let bytes = thidua_app::documents::write(document, format).await?;
+    let content_type = match format {
+        DocumentFormat::Docx => DOCX,
+        DocumentFormat::Pdf => "application/pdf",
     };
-    Ok(attachment(content_type, &format!("{stem}.{extension}"), bytes))
+    Ok(attachment(
+        content_type,
+        &format!("{stem}.{}", format.extension()),
+        bytes,
+    ))
+}
+
+/// The form of a button that only carries the anti-forgery token.
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    /// The session's anti-forgery token.
+    pub csrf: String,
 }
 
 /// A file to download under `filename`.

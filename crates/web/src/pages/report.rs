@@ -41,11 +41,12 @@ pub(super) fn router() -> Router<AppState> {
 /// template's error.
 async fn review(
     state: &AppState,
+    scope: &Scope,
     cluster: &Cluster,
     period: Period,
     template: String,
 ) -> Result<(Arc<Review>, Result<String, thidua_report::review::TemplateError>), AppError> {
-    let data = Arc::new(Review::load(&state.app, cluster, period).await?);
+    let data = Arc::new(Review::load(&state.app, scope, cluster, period).await?);
     match review::render(&state.app, data.clone(), template).await {
         Ok(text) => Ok((data, Ok(text))),
         Err(thidua_app::Error::Template(e)) => Ok((data, Err(e))),
@@ -109,7 +110,7 @@ async fn report_page(
 ) -> Result<ReportPage, AppError> {
     let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
     let template = review::template(&state.app, &cluster.code).await?;
-    let (data, text) = review(&state, &cluster, period, template).await?;
+    let (data, text) = review(&state, &scope, &cluster, period, template).await?;
     let (paragraphs, error) = match text {
         Ok(text) => (paragraphs(&text), String::new()),
         Err(e) => (Vec::new(), e.to_string()),
@@ -142,9 +143,9 @@ async fn report_text(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let (cluster, period, _) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
+    let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
     let template = review::template(&state.app, &cluster.code).await?;
-    let data = Arc::new(Review::load(&state.app, &cluster, period).await?);
+    let data = Arc::new(Review::load(&state.app, &scope, &cluster, period).await?);
     let text = review::render(&state.app, data, template).await?;
     let filename = format!("bao-cao-{}-{}.txt", cluster.code, period);
     Ok(super::attachment("text/plain; charset=utf-8", &filename, text))
@@ -158,9 +159,9 @@ async fn review_download(
     period: Option<&str>,
     format: super::DocumentFormat,
 ) -> Result<Response, AppError> {
-    let (cluster, period, _) = cluster_and_period(state, user, code, period).await?;
+    let (cluster, period, scope) = cluster_and_period(state, user, code, period).await?;
     let template = review::template(&state.app, &cluster.code).await?;
-    let data = Arc::new(Review::load(&state.app, &cluster, period).await?);
+    let data = Arc::new(Review::load(&state.app, &scope, &cluster, period).await?);
     let text = review::render(&state.app, data.clone(), template).await?;
     let document = data.document(&text);
     let stem = format!("bao-cao-{}-{}", cluster.code, period);
@@ -206,8 +207,8 @@ async fn rollup_xlsx(
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     let (cluster, period, scope) = cluster_and_period(&state, &user, &code, query.period.as_deref()).await?;
-    let rollup = thidua_app::rollups::cluster_rollup(&state.app, &scope, &cluster.code, period).await?;
     let catalog = state.store.catalog().await?;
+    let rollup = thidua_app::rollups::cluster_rollup(&state.app, &scope, &catalog, &cluster.code, period).await?;
     let bytes =
         thidua_report::rollup_sheet::write_rollup(&rollup, &catalog).map_err(|e| AppError::Internal(e.to_string()))?;
     let filename = format!("so-lieu-{}-{}.xlsx", cluster.code, period);
@@ -264,7 +265,7 @@ async fn editable_cluster(
     user: &CurrentUser,
     code: &str,
     period: Option<&str>,
-) -> Result<(Cluster, Period), AppError> {
+) -> Result<(Cluster, Period, Scope), AppError> {
     let (cluster, period, scope) = cluster_and_period(state, user, code, period).await?;
     if !may_edit_template(&scope, &user.principal(), &cluster) {
         return Err(AppError::Forbidden(format!(
@@ -272,13 +273,14 @@ async fn editable_cluster(
             cluster.name
         )));
     }
-    Ok((cluster, period))
+    Ok((cluster, period, scope))
 }
 
 /// The editor with `body` previewed on the cluster's own data for `period`.
 async fn render_editor(
     state: &AppState,
     user: &CurrentUser,
+    scope: &Scope,
     cluster: &Cluster,
     period: Period,
     body: String,
@@ -288,7 +290,7 @@ async fn render_editor(
         .cluster_template(&cluster.code, REVIEW_TEMPLATE)
         .await?
         .is_some();
-    let (_, text) = review(state, cluster, period, body.clone()).await?;
+    let (_, text) = review(state, scope, cluster, period, body.clone()).await?;
     let (preview, error, status) = match text {
         Ok(text) => (paragraphs(&text), String::new(), StatusCode::OK),
         Err(e) => {
@@ -326,9 +328,9 @@ async fn template_page(
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let (cluster, period) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
+    let (cluster, period, scope) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let body = review::template(&state.app, &cluster.code).await?;
-    Ok(render_editor(&state, &user, &cluster, period, body)
+    Ok(render_editor(&state, &user, &scope, &cluster, period, body)
         .await?
         .into_response())
 }
@@ -348,13 +350,13 @@ async fn template_save(
     Form(form): Form<TemplateForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    let (cluster, period) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
+    let (cluster, period, scope) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let actor = Actor::from(&user.principal());
     let body = match form.action.as_str() {
         "reset" => DEFAULT_TEMPLATE.to_owned(),
         _ => form.body.replace("\r\n", "\n"),
     };
-    let (status, mut page) = render_editor(&state, &user, &cluster, period, body.clone()).await?;
+    let (status, mut page) = render_editor(&state, &user, &scope, &cluster, period, body.clone()).await?;
     match form.action.as_str() {
         // Saved only when it rendered within every limit over the cluster's own data.
         "save" | "reset" if page.error.is_empty() => {

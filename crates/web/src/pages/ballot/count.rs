@@ -15,12 +15,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::emulation::unit_name;
-use crate::pages::{DocumentFormat, document_download};
-
-#[derive(serde::Deserialize)]
-pub(super) struct CsrfForm {
-    csrf: String,
-}
+use crate::pages::{CsrfForm, DocumentFormat, document_download};
 
 pub(super) async fn close(
     State(state): State<AppState>,

@@ -12,6 +12,7 @@ use super::sheet::{load, refused};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::CsrfForm;
 
 pub(super) async fn upload_evidence(
     State(state): State<AppState>,
@@ -100,11 +101,6 @@ pub(super) async fn download_evidence(
     let caller = state.app.context(user.principal()).await?;
     let (info, bytes) = scoring::evidence_file(&state.app, &caller, id).await?;
     Ok(download(&info.filename, bytes))
-}
-
-#[derive(serde::Deserialize)]
-pub(super) struct CsrfForm {
-    csrf: String,
 }
 
 pub(super) async fn remove_evidence(
