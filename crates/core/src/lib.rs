@@ -9,6 +9,7 @@ pub mod access;
 pub mod cluster;
 pub mod code;
 pub mod conference;
+pub mod cube;
 pub mod emulation;
 pub mod error;
 pub mod formula;

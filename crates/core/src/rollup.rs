@@ -45,6 +45,11 @@ impl Figures {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The figures from a value per indicator.
+    pub(crate) fn from_map(figures: BTreeMap<IndicatorCode, Value>) -> Figures {
+        Figures(figures)
+    }
 }
 
 /// Combines values by an aggregation. Wholes stay whole when the result is whole.

@@ -1,0 +1,716 @@
+//! Khối số liệu — the rollup engine's state: every reported number held compactly in
+//! memory, with each upper unit's subtree totals per calendar period kept current as
+//! values change, so that a rollup of a cluster, a province or the nation reads a few
+//! totals instead of every value below it.
+//!
+//! The rules are those of [`crate::rollup`], which stays the plain reference the engine
+//! is tested against:
+//! - over time, per unit and indicator, a value inside a longer value of the same unit
+//!   that also lies in the period asked for is dropped (a year reported whole is not
+//!   added to its own half-years); the rest combine by the indicator's aggregation, a
+//!   `last` stock taking the latest;
+//! - across units, sums and stocks add up, averages average the units' figures, min and
+//!   max pick; formula indicators are computed last, on the combined figures.
+//!
+//! What is kept:
+//! - per unit, its numbers as a sorted column of keys (indicator, period, whole) and a
+//!   column of values — 12 bytes a value;
+//! - per unit that has units below it and per calendar period (the periods reported and
+//!   every longer one containing them), the subtree's sum, count of units with a
+//!   figure and count of those not whole, per indicator ([`Total`]).
+//!
+//! A change replaces one unit's numbers for one period: the unit's own figures for that
+//! period and the longer ones containing it are computed before and after, and the
+//! difference is added to the totals of the unit and each unit above it — a handful of
+//! additions, however large the tree. Min and max cannot be kept by differences; they are
+//! computed over the subtree's units when asked (few indicators use them).
+//!
+//! Text values are not rolled up: there is nothing to add.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::cluster::Cluster;
+use crate::code::{IndicatorCode, UnitCode};
+use crate::indicator::{Aggregation, Catalog};
+use crate::period::Period;
+use crate::rollup::{ClusterRollup, Figures};
+use crate::unit::UnitTree;
+use crate::value::Value;
+
+/// The first year a period may have ([`Period::parse`] refuses earlier ones).
+const FIRST_YEAR: i32 = 1945;
+/// Periods a year holds: the year, 2 halves, 4 quarters, 12 months.
+const SLOTS_PER_YEAR: u16 = 19;
+
+/// A calendar period as a small number: the year's offset times 19, plus 0 for the year,
+/// 1–2 for its halves, 3–6 for its quarters and 7–18 for its months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Slot(u16);
+
+impl Slot {
+    fn of(period: Period) -> Option<Slot> {
+        let offset = u16::try_from(period.year().checked_sub(FIRST_YEAR)?).ok()?;
+        let within = match period {
+            Period::Year(_) => 0,
+            Period::HalfYear(_, h) => u16::from(h),
+            Period::Quarter(_, q) => 2 + u16::from(q),
+            Period::Month(_, m) => 6 + u16::from(m),
+        };
+        offset.checked_mul(SLOTS_PER_YEAR)?.checked_add(within).map(Slot)
+    }
+
+    fn period(self) -> Period {
+        let year = FIRST_YEAR + i32::from(self.0 / SLOTS_PER_YEAR);
+        // Each arm's number is in range by construction of `of`.
+        match self.0 % SLOTS_PER_YEAR {
+            0 => Period::Year(year),
+            w @ 1..=2 => Period::HalfYear(year, w as u8),
+            w @ 3..=6 => Period::Quarter(year, (w - 2) as u8),
+            w => Period::Month(year, (w - 6) as u8),
+        }
+    }
+
+    fn year(self) -> u16 {
+        self.0 / SLOTS_PER_YEAR
+    }
+
+    /// The months of its year the period covers, first and last (1–12).
+    fn months(self) -> (u8, u8) {
+        match self.0 % SLOTS_PER_YEAR {
+            0 => (1, 12),
+            w @ 1..=2 => {
+                let h = w as u8;
+                (6 * h - 5, 6 * h)
+            }
+            w @ 3..=6 => {
+                let q = (w - 2) as u8;
+                (3 * q - 2, 3 * q)
+            }
+            w => {
+                let m = (w - 6) as u8;
+                (m, m)
+            }
+        }
+    }
+
+    /// Whether `other` lies wholly inside this period (a period contains itself).
+    fn contains(self, other: Slot) -> bool {
+        let (a, b) = self.months();
+        let (c, d) = other.months();
+        self.year() == other.year() && a <= c && d <= b
+    }
+
+    /// This period and every longer one containing it: a month's quarter, half and year.
+    fn with_containers(self) -> impl Iterator<Item = Slot> {
+        let base = self.year() * SLOTS_PER_YEAR;
+        let (first, _) = self.months();
+        let quarter = base + 2 + u16::from(first.div_ceil(3));
+        let half = base + u16::from(first.div_ceil(6));
+        let is_month = self.0 % SLOTS_PER_YEAR >= 7;
+        let is_quarter = (3..=6).contains(&(self.0 % SLOTS_PER_YEAR));
+        let is_half = (1..=2).contains(&(self.0 % SLOTS_PER_YEAR));
+        [
+            Some(self),
+            is_month.then_some(Slot(quarter)),
+            (is_month || is_quarter).then_some(Slot(half)),
+            (is_month || is_quarter || is_half).then_some(Slot(base)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// A unit's place in the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitSlot(u32);
+
+/// An indicator's place in the engine (only indicators reported as numbers have one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IndicatorSlot(u16);
+
+/// A unit's own numbers, sorted by key: (indicator << 17) | (slot << 1) | whole.
+#[derive(Debug, Clone, Default)]
+struct Numbers {
+    keys: Vec<u32>,
+    values: Vec<f64>,
+}
+
+fn key(indicator: IndicatorSlot, slot: Slot, whole: bool) -> u32 {
+    (u32::from(indicator.0) << 17) | (u32::from(slot.0) << 1) | u32::from(whole)
+}
+
+fn key_indicator(key: u32) -> u16 {
+    (key >> 17) as u16
+}
+
+fn key_slot(key: u32) -> Slot {
+    Slot(((key >> 1) & 0xFFFF) as u16)
+}
+
+fn key_whole(key: u32) -> bool {
+    key & 1 == 1
+}
+
+/// One unit's figure for one indicator and period, from its own numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Own {
+    value: f64,
+    whole: bool,
+}
+
+/// Tổng của cây con — a subtree's total for one indicator and period: the sum of its
+/// units' figures, how many units have one, and how many of those are not whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Total {
+    sum: f64,
+    count: u32,
+    fractional: u32,
+}
+
+impl Total {
+    fn add(&mut self, own: Own, sign: f64) {
+        self.sum += sign * own.value;
+        if sign > 0.0 {
+            self.count += 1;
+            self.fractional += u32::from(!own.whole);
+        } else {
+            self.count = self.count.saturating_sub(1);
+            self.fractional = self.fractional.saturating_sub(u32::from(!own.whole));
+        }
+        if self.count == 0 {
+            // No figure left: drop the rounding dust of the differences.
+            self.sum = 0.0;
+        }
+    }
+
+    fn merge(&mut self, other: &Total) {
+        self.sum += other.sum;
+        self.count += other.count;
+        self.fractional += other.fractional;
+    }
+}
+
+/// How an indicator adds up, as the engine needs it.
+#[derive(Debug, Clone)]
+struct Measure {
+    code: IndicatorCode,
+    aggregation: Aggregation,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    parent: Option<UnitSlot>,
+    /// Whether units hang below it (then its subtree totals are kept).
+    upper: bool,
+}
+
+/// Khối số liệu — the rollup engine: every number reported, and the subtree totals of
+/// each upper unit, for one unit tree and one catalog (a change to either builds a new
+/// one).
+#[derive(Debug, Clone)]
+pub struct Cube {
+    catalog: Catalog,
+    nodes: Vec<Node>,
+    unit_slots: HashMap<UnitCode, UnitSlot>,
+    measures: Vec<Measure>,
+    indicator_slots: HashMap<IndicatorCode, IndicatorSlot>,
+    numbers: Vec<Numbers>,
+    /// Subtree totals per (upper unit, period), one per measure.
+    totals: BTreeMap<(UnitSlot, Slot), Box<[Total]>>,
+    /// Per (upper unit, period as reported), how many numbers its subtree holds.
+    reported: BTreeMap<(UnitSlot, Slot), u64>,
+    values: usize,
+}
+
+impl Cube {
+    /// An empty engine over a unit tree and a catalog.
+    pub fn new(tree: &UnitTree, catalog: &Catalog) -> Cube {
+        let mut unit_slots = HashMap::with_capacity(tree.len());
+        for (i, unit) in tree.units().enumerate() {
+            unit_slots.insert(unit.code.clone(), UnitSlot(i as u32));
+        }
+        let nodes = tree
+            .units()
+            .map(|unit| Node {
+                parent: unit.parent.as_ref().and_then(|p| unit_slots.get(p).copied()),
+                upper: tree.children(&unit.code).next().is_some(),
+            })
+            .collect::<Vec<_>>();
+        let measures: Vec<Measure> = catalog
+            .indicators()
+            .iter()
+            .filter(|i| !i.is_computed() && i.aggregation != Aggregation::Ratio)
+            .take(usize::from(u16::MAX >> 1))
+            .map(|i| Measure {
+                code: i.code.clone(),
+                aggregation: i.aggregation,
+            })
+            .collect();
+        let indicator_slots = measures
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.code.clone(), IndicatorSlot(i as u16)))
+            .collect();
+        Cube {
+            catalog: catalog.clone(),
+            numbers: vec![Numbers::default(); nodes.len()],
+            nodes,
+            unit_slots,
+            measures,
+            indicator_slots,
+            totals: BTreeMap::new(),
+            reported: BTreeMap::new(),
+            values: 0,
+        }
+    }
+
+    /// The engine's place for a unit.
+    pub fn unit_slot(&self, code: &UnitCode) -> Option<UnitSlot> {
+        self.unit_slots.get(code).copied()
+    }
+
+    /// The engine's place for an indicator; `None` for computed and text-free ones it
+    /// does not add up.
+    pub fn indicator_slot(&self, code: &IndicatorCode) -> Option<IndicatorSlot> {
+        self.indicator_slots.get(code).copied()
+    }
+
+    /// How many numbers it holds.
+    pub fn len(&self) -> usize {
+        self.values
+    }
+
+    /// Whether it holds no number.
+    pub fn is_empty(&self) -> bool {
+        self.values == 0
+    }
+
+    /// About how many bytes it takes, for the benchmark's memory per value.
+    pub fn heap_bytes(&self) -> usize {
+        let numbers: usize = self
+            .numbers
+            .iter()
+            .map(|n| n.keys.capacity() * 4 + n.values.capacity() * 8 + std::mem::size_of::<Numbers>())
+            .sum();
+        let totals = self.totals.len() * (self.measures.len() * std::mem::size_of::<Total>() + 48);
+        numbers + totals + self.reported.len() * 40 + self.nodes.len() * 64
+    }
+
+    /// Loads numbers in bulk — (unit, indicator, period, value, whole) — into an engine,
+    /// replacing any held for the same cell, then computes every total once. Numbers for
+    /// periods outside 1945–2100 are ignored (the parser refuses them anyway).
+    pub fn load(&mut self, numbers: impl IntoIterator<Item = (UnitSlot, IndicatorSlot, Period, f64, bool)>) {
+        for (unit, indicator, period, value, whole) in numbers {
+            let (Some(slot), Some(held)) = (Slot::of(period), self.numbers.get_mut(unit.0 as usize)) else {
+                continue;
+            };
+            held.keys.push(key(indicator, slot, whole));
+            held.values.push(value);
+        }
+        self.totals.clear();
+        self.reported.clear();
+        self.values = 0;
+        for u in 0..self.numbers.len() {
+            let held = &mut self.numbers[u];
+            sort_and_dedup(held);
+            held.keys.shrink_to_fit();
+            held.values.shrink_to_fit();
+            self.values += held.keys.len();
+            let unit = UnitSlot(u as u32);
+            let owns = own_figures_all(&self.measures, &self.numbers[u]);
+            for (slot, indicator, own) in owns {
+                self.add_up(unit, slot, indicator, own, 1.0);
+            }
+            let reported = reported_counts(&self.numbers[u]);
+            for (slot, n) in reported {
+                self.add_reported(unit, slot, n as i64);
+            }
+        }
+    }
+
+    /// Replaces a unit's numbers for one period with `numbers` (indicator, value, whole) —
+    /// what the database holds for that unit and period now — and brings every total
+    /// above it up to date.
+    pub fn replace(&mut self, unit: UnitSlot, period: Period, numbers: &[(IndicatorSlot, f64, bool)]) {
+        let (Some(slot), Some(held)) = (Slot::of(period), self.numbers.get(unit.0 as usize)) else {
+            return;
+        };
+        let affected: Vec<Slot> = slot.with_containers().collect();
+        let before: Vec<(Slot, u16, Own)> = affected
+            .iter()
+            .flat_map(|p| own_figures(&self.measures, held, *p).into_iter().map(move |(i, o)| (*p, i, o)))
+            .collect();
+        let old_count = held.keys.iter().filter(|k| key_slot(**k) == slot).count();
+        let held = &mut self.numbers[unit.0 as usize];
+        let mut keys = Vec::with_capacity(held.keys.len() + numbers.len());
+        let mut values = Vec::with_capacity(held.keys.len() + numbers.len());
+        for (k, v) in held.keys.iter().zip(&held.values) {
+            if key_slot(*k) != slot {
+                keys.push(*k);
+                values.push(*v);
+            }
+        }
+        for (indicator, value, whole) in numbers {
+            if usize::from(indicator.0) < self.measures.len() {
+                keys.push(key(*indicator, slot, *whole));
+                values.push(*value);
+            }
+        }
+        *held = Numbers { keys, values };
+        sort_and_dedup(held);
+        let new_count = held.keys.iter().filter(|k| key_slot(**k) == slot).count();
+        self.values = self.values + new_count - old_count;
+        let after: Vec<(Slot, u16, Own)> = affected
+            .iter()
+            .flat_map(|p| {
+                own_figures(&self.measures, &self.numbers[unit.0 as usize], *p)
+                    .into_iter()
+                    .map(move |(i, o)| (*p, i, o))
+            })
+            .collect();
+        for (p, i, own) in before {
+            self.add_up(unit, p, i, own, -1.0);
+        }
+        for (p, i, own) in after {
+            self.add_up(unit, p, i, own, 1.0);
+        }
+        self.add_reported(unit, slot, new_count as i64 - old_count as i64);
+    }
+
+    /// Adds (or, with `sign` -1, takes away) a unit's own figure to the totals of the unit,
+    /// if it is an upper unit, and of every unit above it.
+    fn add_up(&mut self, unit: UnitSlot, slot: Slot, indicator: u16, own: Own, sign: f64) {
+        let width = self.measures.len();
+        let mut current = Some(unit);
+        while let Some(u) = current {
+            let node = &self.nodes[u.0 as usize];
+            if node.upper {
+                let totals = self
+                    .totals
+                    .entry((u, slot))
+                    .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
+                totals[usize::from(indicator)].add(own, sign);
+                if sign < 0.0 && totals.iter().all(|t| t.count == 0) {
+                    self.totals.remove(&(u, slot));
+                }
+            }
+            current = node.parent;
+        }
+    }
+
+    fn add_reported(&mut self, unit: UnitSlot, slot: Slot, change: i64) {
+        if change == 0 {
+            return;
+        }
+        let mut current = Some(unit);
+        while let Some(u) = current {
+            let node = &self.nodes[u.0 as usize];
+            let entry = self.reported.entry((u, slot)).or_insert(0);
+            *entry = entry.saturating_add_signed(change);
+            if *entry == 0 {
+                self.reported.remove(&(u, slot));
+            }
+            current = node.parent;
+        }
+    }
+
+    /// The figures of `unit` over its subtree for `period`. An unknown unit or a period
+    /// outside 1945–2100 has none.
+    pub fn unit_figures(&self, unit: &UnitCode, period: Period) -> Figures {
+        match (self.unit_slot(unit), Slot::of(period)) {
+            (Some(u), Some(slot)) => self.group_figures(&[u], slot),
+            _ => Figures::default(),
+        }
+    }
+
+    /// A cluster's figures for a period — each member's subtree and the whole cluster —
+    /// with the members' details from `tree` (the tree the engine was built on).
+    pub fn cluster(&self, tree: &UnitTree, cluster: &Cluster, period: Period) -> ClusterRollup {
+        let slot = Slot::of(period);
+        let mut members = Vec::new();
+        let mut slots = Vec::new();
+        for code in &cluster.members {
+            let (Some(unit), Some(u)) = (tree.get(code), self.unit_slot(code)) else {
+                continue;
+            };
+            let figures = slot.map(|s| self.group_figures(&[u], s)).unwrap_or_default();
+            members.push((unit.clone(), figures));
+            slots.push(u);
+        }
+        ClusterRollup {
+            cluster: cluster.clone(),
+            period,
+            members,
+            total: slot.map(|s| self.group_figures(&slots, s)).unwrap_or_default(),
+        }
+    }
+
+    /// The periods for which any unit in the subtrees of `units` reported a value, newest
+    /// first (a longer period before the shorter ones ending with it).
+    pub fn periods_with_values(&self, units: &[UnitCode]) -> Vec<Period> {
+        let mut slots = BTreeSet::new();
+        for u in units.iter().filter_map(|c| self.unit_slot(c)) {
+            let range = (u, Slot(0))..=(u, Slot(u16::MAX));
+            slots.extend(self.reported.range(range).map(|((_, s), _)| *s));
+        }
+        let mut periods: Vec<Period> = slots.into_iter().map(Slot::period).collect();
+        periods.sort_by_key(|p| std::cmp::Reverse((p.end(), std::cmp::Reverse(p.period_type()))));
+        periods
+    }
+
+    /// The units among `units` whose subtree is not inside another's, so that adding
+    /// their totals counts each unit once.
+    fn outermost(&self, units: &[UnitSlot]) -> Vec<UnitSlot> {
+        let set: BTreeSet<UnitSlot> = units.iter().copied().collect();
+        set.iter()
+            .copied()
+            .filter(|u| {
+                let mut current = self.nodes[u.0 as usize].parent;
+                while let Some(p) = current {
+                    if set.contains(&p) {
+                        return false;
+                    }
+                    current = self.nodes[p.0 as usize].parent;
+                }
+                true
+            })
+            .collect()
+    }
+
+    /// Every unit in the subtrees of `units`.
+    fn subtree_units(&self, units: &[UnitSlot]) -> Vec<UnitSlot> {
+        let mut children: HashMap<UnitSlot, Vec<UnitSlot>> = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(p) = node.parent {
+                children.entry(p).or_default().push(UnitSlot(i as u32));
+            }
+        }
+        let mut out = Vec::new();
+        let mut stack: Vec<UnitSlot> = units.to_vec();
+        while let Some(u) = stack.pop() {
+            out.push(u);
+            if let Some(kids) = children.get(&u) {
+                stack.extend(kids);
+            }
+        }
+        out
+    }
+
+    /// The figures of the union of the subtrees of `units` for a period.
+    fn group_figures(&self, units: &[UnitSlot], slot: Slot) -> Figures {
+        let tops = self.outermost(units);
+        let width = self.measures.len();
+        let mut sums = vec![Total::default(); width];
+        for u in &tops {
+            if self.nodes[u.0 as usize].upper {
+                if let Some(totals) = self.totals.get(&(*u, slot)) {
+                    for (sum, t) in sums.iter_mut().zip(totals.iter()) {
+                        sum.merge(t);
+                    }
+                }
+            } else {
+                for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
+                    sums[usize::from(i)].add(own, 1.0);
+                }
+            }
+        }
+        let picks = self.min_max(&tops, slot);
+        let mut figures = BTreeMap::new();
+        for (i, measure) in self.measures.iter().enumerate() {
+            let total = sums[i];
+            let value = match measure.aggregation {
+                Aggregation::Sum | Aggregation::Last if total.count > 0 => Some(if total.fractional == 0 {
+                    whole(total.sum)
+                } else {
+                    Value::Decimal(total.sum)
+                }),
+                Aggregation::Average if total.count > 0 => Some(Value::Decimal(total.sum / f64::from(total.count))),
+                Aggregation::Min | Aggregation::Max => picks.get(&(i as u16)).map(|own| {
+                    if own.whole {
+                        whole(own.value)
+                    } else {
+                        Value::Decimal(own.value)
+                    }
+                }),
+                _ => None,
+            };
+            if let Some(v) = value {
+                figures.insert(measure.code.clone(), v);
+            }
+        }
+        for indicator in self.catalog.indicators() {
+            let Some(formula) = &indicator.formula else {
+                continue;
+            };
+            let lookup = |c: &IndicatorCode| figures.get(c).and_then(Value::as_f64);
+            if let Some(x) = formula.evaluate(&lookup) {
+                figures.insert(indicator.code.clone(), Value::Decimal(x));
+            }
+        }
+        Figures::from_map(figures)
+    }
+
+    /// The min and max indicators' figures over the subtrees of `tops`: picked from every
+    /// unit's own figure, since a pick cannot be kept by differences.
+    fn min_max(&self, tops: &[UnitSlot], slot: Slot) -> HashMap<u16, Own> {
+        let mut picks: HashMap<u16, Own> = HashMap::new();
+        let wanted: Vec<u16> = self
+            .measures
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| matches!(m.aggregation, Aggregation::Min | Aggregation::Max))
+            .map(|(i, _)| i as u16)
+            .collect();
+        if wanted.is_empty() {
+            return picks;
+        }
+        for u in self.subtree_units(tops) {
+            for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
+                if !wanted.contains(&i) {
+                    continue;
+                }
+                let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
+                picks
+                    .entry(i)
+                    .and_modify(|held| {
+                        let better = if min {
+                            own.value.total_cmp(&held.value).is_lt()
+                        } else {
+                            own.value.total_cmp(&held.value).is_gt()
+                        };
+                        if better {
+                            *held = own;
+                        }
+                    })
+                    .or_insert(own);
+            }
+        }
+        picks
+    }
+}
+
+/// A whole figure as `Value::Whole` when it fits, as the reference keeps it.
+fn whole(sum: f64) -> Value {
+    if sum.abs() < 9.0e15 {
+        Value::Whole(sum.round() as i64)
+    } else {
+        Value::Decimal(sum)
+    }
+}
+
+/// Sorts a unit's numbers by key, keeping the last given for a cell (indicator, period)
+/// reported twice.
+fn sort_and_dedup(held: &mut Numbers) {
+    let mut pairs: Vec<(u32, f64)> = held.keys.iter().copied().zip(held.values.iter().copied()).collect();
+    // Stable, so of equal cells the later stays later.
+    pairs.sort_by_key(|(k, _)| k >> 1);
+    let mut out: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 >> 1 == k >> 1 => *last = (k, v),
+            _ => out.push((k, v)),
+        }
+    }
+    held.keys = out.iter().map(|(k, _)| *k).collect();
+    held.values = out.iter().map(|(_, v)| *v).collect();
+}
+
+/// How many numbers a unit holds per period as reported.
+fn reported_counts(held: &Numbers) -> BTreeMap<Slot, u64> {
+    let mut out = BTreeMap::new();
+    for k in &held.keys {
+        *out.entry(key_slot(*k)).or_insert(0) += 1;
+    }
+    out
+}
+
+/// A unit's own figure for every indicator it has numbers for inside `period`.
+fn own_figures(measures: &[Measure], held: &Numbers, period: Slot) -> Vec<(u16, Own)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < held.keys.len() {
+        let indicator = key_indicator(held.keys[start]);
+        let mut end = start;
+        while end < held.keys.len() && key_indicator(held.keys[end]) == indicator {
+            end += 1;
+        }
+        if let Some(measure) = measures.get(usize::from(indicator))
+            && let Some(own) = own_figure(measure.aggregation, &held.keys[start..end], &held.values[start..end], period)
+        {
+            out.push((indicator, own));
+        }
+        start = end;
+    }
+    out
+}
+
+/// A unit's own figures for every indicator and every period it has figures for (each
+/// period reported and each longer one containing it).
+fn own_figures_all(measures: &[Measure], held: &Numbers) -> Vec<(Slot, u16, Own)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < held.keys.len() {
+        let indicator = key_indicator(held.keys[start]);
+        let mut end = start;
+        while end < held.keys.len() && key_indicator(held.keys[end]) == indicator {
+            end += 1;
+        }
+        if let Some(measure) = measures.get(usize::from(indicator)) {
+            let keys = &held.keys[start..end];
+            let periods: BTreeSet<Slot> = keys.iter().flat_map(|k| key_slot(*k).with_containers()).collect();
+            for period in periods {
+                if let Some(own) = own_figure(measure.aggregation, keys, &held.values[start..end], period) {
+                    out.push((period, indicator, own));
+                }
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// One unit's figure for one indicator over `period`, from its numbers for that
+/// indicator (sorted by period): a number inside a longer one also inside `period` is
+/// dropped; the rest combine by the aggregation.
+fn own_figure(aggregation: Aggregation, keys: &[u32], values: &[f64], period: Slot) -> Option<Own> {
+    let inside: Vec<(Slot, bool, f64)> = keys
+        .iter()
+        .zip(values)
+        .map(|(k, v)| (key_slot(*k), key_whole(*k), *v))
+        .filter(|(s, _, _)| period.contains(*s))
+        .collect();
+    let taken: Vec<&(Slot, bool, f64)> = inside
+        .iter()
+        .filter(|(s, _, _)| !inside.iter().any(|(o, _, _)| o != s && o.contains(*s)))
+        .collect();
+    if taken.is_empty() {
+        return None;
+    }
+    let all_whole = taken.iter().all(|(_, w, _)| *w);
+    match aggregation {
+        Aggregation::Sum => Some(Own {
+            value: taken.iter().map(|(_, _, v)| v).sum(),
+            whole: all_whole,
+        }),
+        Aggregation::Last => taken
+            .iter()
+            .max_by_key(|(s, _, _)| s.months().1)
+            .map(|(_, w, v)| Own { value: *v, whole: *w }),
+        Aggregation::Average => Some(Own {
+            value: taken.iter().map(|(_, _, v)| v).sum::<f64>() / taken.len() as f64,
+            whole: false,
+        }),
+        Aggregation::Min => taken
+            .iter()
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(_, w, v)| Own { value: *v, whole: *w }),
+        Aggregation::Max => taken
+            .iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(_, w, v)| Own { value: *v, whole: *w }),
+        Aggregation::Ratio => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! The engine answers as the plain reference ([`crate::rollup`]) does over the same raw
+//! values: on random trees, random numbers of every period type, and random changes.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::indicator::tests::indicator;
+use crate::unit::Unit;
+use crate::value::DataValue;
+
+fn unit_code(i: usize) -> UnitCode {
+    UnitCode::parse(&format!("U{i}")).unwrap()
+}
+
+/// Indicators of every aggregation, a decimal one, and a rate computed from two sums.
+fn catalog() -> Catalog {
+    let mut decimal = indicator("MONEY", Aggregation::Sum, None);
+    decimal.value_type = crate::indicator::ValueType::Number;
+    Catalog::new(vec![
+        indicator("DEATHS", Aggregation::Sum, None),
+        indicator("CREMATIONS", Aggregation::Sum, None),
+        indicator("RATE", Aggregation::Ratio, Some("100 * CREMATIONS / DEATHS")),
+        indicator("STOCK", Aggregation::Last, None),
+        indicator("SCORE", Aggregation::Average, None),
+        indicator("LOWEST", Aggregation::Min, None),
+        indicator("HIGHEST", Aggregation::Max, None),
+        decimal,
+    ])
+    .unwrap()
+}
+
+const REPORTED: [&str; 6] = ["DEATHS", "CREMATIONS", "STOCK", "SCORE", "LOWEST", "HIGHEST"];
+
+/// Every period of 2021 and 2022 — years, halves, quarters and months.
+fn periods() -> Vec<Period> {
+    let mut out = Vec::new();
+    for y in [2021, 2022] {
+        out.push(Period::Year(y));
+        out.extend((1..=2).map(|h| Period::HalfYear(y, h)));
+        out.extend((1..=4).map(|q| Period::Quarter(y, q)));
+        out.extend((1..=12).map(|m| Period::Month(y, m)));
+    }
+    out
+}
+
+/// A tree of `parents.len() + 1` units: unit i + 1 hangs below unit `parents[i] % (i + 1)`.
+fn tree(parents: &[usize]) -> UnitTree {
+    let unit = |i: usize, parent: Option<usize>| Unit {
+        code: unit_code(i),
+        name: format!("Đơn vị {i}"),
+        kind: "ward".into(),
+        parent: parent.map(unit_code),
+        valid_from: None,
+        valid_to: None,
+    };
+    UnitTree::new(
+        std::iter::once(unit(0, None)).chain(parents.iter().enumerate().map(|(i, p)| unit(i + 1, Some(p % (i + 1))))),
+    )
+    .unwrap()
+}
+
+/// A number: (unit, indicator of [`REPORTED`] or the decimal one, period, value).
+type Cell = (usize, usize, usize, i64);
+
+fn data_value(units: usize, (u, i, p, n): Cell) -> DataValue {
+    let periods = periods();
+    let indicator = if i < REPORTED.len() { REPORTED[i] } else { "MONEY" };
+    DataValue {
+        unit: unit_code(u % units),
+        indicator: IndicatorCode::parse(indicator).unwrap(),
+        period: periods[p % periods.len()],
+        value: if indicator == "MONEY" {
+            Value::Decimal(n as f64 / 4.0)
+        } else {
+            Value::Whole(n)
+        },
+        comment: None,
+    }
+}
+
+/// The values as the database would hold them: one per (unit, indicator, period), the
+/// last written winning.
+fn stored(values: impl IntoIterator<Item = DataValue>) -> BTreeMap<(UnitCode, IndicatorCode, Period), DataValue> {
+    values
+        .into_iter()
+        .map(|v| ((v.unit.clone(), v.indicator.clone(), v.period), v))
+        .collect()
+}
+
+fn as_number(cube: &Cube, v: &DataValue) -> (UnitSlot, IndicatorSlot, Period, f64, bool) {
+    (
+        cube.unit_slot(&v.unit).unwrap(),
+        cube.indicator_slot(&v.indicator).unwrap(),
+        v.period,
+        v.value.as_f64().unwrap(),
+        matches!(v.value, Value::Whole(_)),
+    )
+}
+
+fn assert_same(engine: &Figures, reference: &Figures, what: &str) {
+    let keys = |f: &Figures| f.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(engine), keys(reference), "{what}: the same indicators have figures");
+    for (code, value) in reference.iter() {
+        let got = engine.get(code).unwrap();
+        match (got, value) {
+            (Value::Whole(a), Value::Whole(b)) => assert_eq!(a, b, "{what}: {code}"),
+            (Value::Decimal(a), Value::Decimal(b)) => {
+                assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{what}: {code}: {a} ≠ {b}")
+            }
+            _ => panic!("{what}: {code}: {got:?} is not the same kind as {value:?}"),
+        }
+    }
+}
+
+fn check_every_unit_and_period(cube: &Cube, tree: &UnitTree, db: &BTreeMap<(UnitCode, IndicatorCode, Period), DataValue>) {
+    let catalog = catalog();
+    let values: Vec<DataValue> = db.values().cloned().collect();
+    for unit in tree.units() {
+        for period in periods() {
+            let reference = crate::rollup::unit_figures(&catalog, tree, &unit.code, period, &values);
+            assert_same(&cube.unit_figures(&unit.code, period), &reference, &format!("{} {period}", unit.code));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_engine_rolls_up_as_the_reference_after_loading_and_after_every_change(
+        parents in prop::collection::vec(0usize..100, 1..12),
+        loaded in prop::collection::vec((0usize..20, 0usize..7, 0usize..38, 0i64..1000), 0..80),
+        changes in prop::collection::vec(
+            (0usize..20, 0usize..38, prop::collection::vec((0usize..7, 0i64..1000), 0..5)),
+            0..12,
+        ),
+        members in prop::collection::vec(0usize..20, 1..5),
+    ) {
+        let tree = tree(&parents);
+        let units = tree.len();
+        let catalog = catalog();
+        let mut db = stored(loaded.iter().map(|c| data_value(units, *c)));
+        let mut cube = Cube::new(&tree, &catalog);
+        cube.load(db.values().map(|v| as_number(&cube, v)).collect::<Vec<_>>());
+        check_every_unit_and_period(&cube, &tree, &db);
+        prop_assert_eq!(cube.len(), db.len());
+
+        for (u, p, cells) in changes {
+            // A change replaces what the unit holds for the period, as a form or import does.
+            let written: Vec<DataValue> = cells.iter().map(|(i, n)| data_value(units, (u, *i, p, *n))).collect();
+            let (unit, period) = (unit_code(u % units), periods()[p % periods().len()]);
+            db.retain(|(du, _, dp), _| !(du == &unit && *dp == period));
+            db.extend(stored(written.clone()));
+            let now: Vec<(IndicatorSlot, f64, bool)> = db
+                .values()
+                .filter(|v| v.unit == unit && v.period == period)
+                .map(|v| {
+                    let (_, i, _, x, w) = as_number(&cube, v);
+                    (i, x, w)
+                })
+                .collect();
+            cube.replace(cube.unit_slot(&unit).unwrap(), period, &now);
+            prop_assert_eq!(cube.len(), db.len());
+        }
+        check_every_unit_and_period(&cube, &tree, &db);
+
+        let cluster = Cluster {
+            code: crate::code::ClusterCode::parse("CUM").unwrap(),
+            name: "Cụm thử".into(),
+            year: 2022,
+            members: members.iter().map(|m| unit_code(m % units)).collect::<BTreeSet<_>>().into_iter().collect(),
+            chair: None,
+            deputy: None,
+            host: None,
+        };
+        let values: Vec<DataValue> = db.values().cloned().collect();
+        for period in periods() {
+            let reference = crate::rollup::rollup_cluster(&catalog, &tree, &cluster, period, &values);
+            let engine = cube.cluster(&tree, &cluster, period);
+            assert_same(&engine.total, &reference.total, &format!("cluster total {period}"));
+            prop_assert_eq!(engine.members.len(), reference.members.len());
+            for ((u, e), (_, r)) in engine.members.iter().zip(&reference.members) {
+                assert_same(e, r, &format!("member {} {period}", u.code));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_month_lies_in_its_quarter_its_half_and_its_year_and_no_other() {
+    let july = Slot::of(Period::Month(2022, 7)).unwrap();
+    let containers: Vec<Period> = july.with_containers().map(Slot::period).collect();
+    assert_eq!(
+        containers,
+        vec![Period::Month(2022, 7), Period::Quarter(2022, 3), Period::HalfYear(2022, 2), Period::Year(2022)]
+    );
+    assert!(!Slot::of(Period::HalfYear(2022, 1)).unwrap().contains(july));
+}
+
+#[test]
+fn every_period_keeps_its_identity_through_its_slot() {
+    for period in periods().into_iter().chain([Period::Year(1945), Period::Month(2100, 12)]) {
+        assert_eq!(Slot::of(period).map(Slot::period), Some(period));
+    }
+}
+
+#[test]
+fn the_periods_with_values_are_those_reported_newest_first() {
+    let tree = tree(&[0, 0]);
+    let catalog = catalog();
+    let mut cube = Cube::new(&tree, &catalog);
+    let numbers: Vec<_> = [(1, 0, Period::HalfYear(2021, 2)), (2, 0, Period::HalfYear(2022, 1)), (2, 0, Period::Year(2021))]
+        .into_iter()
+        .map(|(u, _, p)| (cube.unit_slot(&unit_code(u)).unwrap(), IndicatorSlot(0), p, 1.0, true))
+        .collect();
+    cube.load(numbers);
+    assert_eq!(
+        cube.periods_with_values(&[unit_code(0)]),
+        vec![Period::HalfYear(2022, 1), Period::Year(2021), Period::HalfYear(2021, 2)]
+    );
+    assert_eq!(cube.periods_with_values(&[unit_code(1)]), vec![Period::HalfYear(2021, 2)]);
+}
+
+#[test]
+fn a_unit_whose_numbers_are_all_taken_back_leaves_no_total_behind() {
+    let tree = tree(&[0]);
+    let catalog = catalog();
+    let mut cube = Cube::new(&tree, &catalog);
+    let child = cube.unit_slot(&unit_code(1)).unwrap();
+    cube.replace(child, Period::HalfYear(2022, 1), &[(IndicatorSlot(0), 5.0, true)]);
+    assert!(!cube.unit_figures(&unit_code(0), Period::Year(2022)).is_empty());
+    cube.replace(child, Period::HalfYear(2022, 1), &[]);
+    assert!(cube.unit_figures(&unit_code(0), Period::Year(2022)).is_empty());
+    assert!(cube.periods_with_values(&[unit_code(0)]).is_empty());
+    assert!(cube.is_empty());
+}
