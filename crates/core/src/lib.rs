@@ -8,6 +8,7 @@
 pub mod access;
 pub mod cluster;
 pub mod code;
+pub mod comparison;
 pub mod conference;
 pub mod cube;
 pub mod emulation;
