@@ -301,12 +301,24 @@ impl Cube {
     /// periods outside 1945–2100 are ignored (the parser refuses them anyway).
     pub fn load(&mut self, numbers: impl IntoIterator<Item = (UnitSlot, IndicatorSlot, Period, f64, bool)>) {
         for (unit, indicator, period, value, whole) in numbers {
-            let (Some(slot), Some(held)) = (Slot::of(period), self.numbers.get_mut(unit.0 as usize)) else {
-                continue;
-            };
+            self.push(unit, indicator, period, value, whole);
+        }
+        self.finish_load();
+    }
+
+    /// Adds one number to a load in progress: it counts only after [`Cube::finish_load`].
+    pub fn push(&mut self, unit: UnitSlot, indicator: IndicatorSlot, period: Period, value: f64, whole: bool) {
+        let (Some(slot), Some(held)) = (Slot::of(period), self.numbers.get_mut(unit.0 as usize)) else {
+            return;
+        };
+        if usize::from(indicator.0) < self.measures.len() {
             held.keys.push(key(indicator, slot, whole));
             held.values.push(value);
         }
+    }
+
+    /// Ends a load: sorts what was pushed and computes every total once.
+    pub fn finish_load(&mut self) {
         self.totals.clear();
         self.reported.clear();
         self.values = 0;

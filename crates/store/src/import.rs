@@ -439,6 +439,7 @@ pub(crate) async fn write_values<'a>(
     let indicators: BTreeMap<String, i64> = id_map(&mut **tx, Table::Indicator).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let mut written = 0;
+    let mut changed = BTreeSet::new();
     for v in values {
         let unit_id = units.get(v.unit.as_str()).ok_or_else(|| StoreError::NotFound {
             what: "đơn vị",
@@ -470,8 +471,10 @@ pub(crate) async fn write_values<'a>(
         .bind(&now)
         .execute(&mut **tx)
         .await?;
+        changed.insert((*unit_id, v.period));
         written += 1;
     }
+    crate::values::record_changes(tx, &changed).await?;
     Ok(written)
 }
 

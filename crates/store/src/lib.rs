@@ -38,6 +38,7 @@ pub use news::{Article, NewArticle};
 pub use register::DocumentKey;
 pub use search::SearchHit;
 pub use secret::ServerKey;
+pub use values::{StoredNumber, ValueChanges};
 pub use store::{Backend, Store};
 pub use templates::{ClusterTemplate, template_sha256};
 pub use url::DatabaseUrl;

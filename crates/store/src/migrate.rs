@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_directory_version.sql"),
         postgres: include_str!("../migrations/postgres/0012_directory_version.sql"),
     },
+    Migration {
+        version: 13,
+        name: "value_generation",
+        sqlite: include_str!("../migrations/sqlite/0013_value_generation.sql"),
+        postgres: include_str!("../migrations/postgres/0013_value_generation.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

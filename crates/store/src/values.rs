@@ -108,3 +108,180 @@ impl Store {
         Ok(periods)
     }
 }
+
+/// A reported number as the rollup engine keeps it: the database's ids, the period, and
+/// the value (text values are not added up and are left out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredNumber {
+    /// The unit's id.
+    pub unit_id: i64,
+    /// The indicator's id.
+    pub indicator_id: i64,
+    /// The period.
+    pub period: Period,
+    /// The value.
+    pub value: f64,
+    /// Whether it was stored whole (an integer), as counts and money are.
+    pub whole: bool,
+}
+
+/// What changed since a generation: the generation now, and each (unit id, period)
+/// written after the one asked about — `None` when there are more than the caller's
+/// limit (then reading everything again is cheaper than the pairs one by one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueChanges {
+    /// The generation the database is at.
+    pub generation: i64,
+    /// The (unit id, period) pairs written since, or `None` when over the limit.
+    pub pairs: Option<Vec<(i64, Period)>>,
+}
+
+/// Records, in a transaction that writes values, which (unit, period) pairs it wrote:
+/// raises the values' generation once and notes each pair under it. Called last in the
+/// transaction's writes, so the generation's row lock (held to commit) is taken after
+/// the audit trail's and the two are always taken in the same order.
+pub(crate) async fn record_changes(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pairs: &std::collections::BTreeSet<(i64, Period)>,
+) -> Result<(), StoreError> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let generation: i64 =
+        sqlx::query_scalar("UPDATE value_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation")
+            .fetch_one(&mut **tx)
+            .await?;
+    // Several pairs per statement: a large import writes tens of thousands.
+    const PER_STATEMENT: usize = 300;
+    let pairs: Vec<&(i64, Period)> = pairs.iter().collect();
+    for chunk in pairs.chunks(PER_STATEMENT) {
+        let mut sql = String::from("INSERT INTO value_change (generation, unit_id, period) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 3;
+            sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (unit_id, period) in chunk {
+            query = query.bind(generation).bind(*unit_id).bind(period.code());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn stored_number(row: &sqlx::any::AnyRow) -> Result<Option<StoredNumber>, StoreError> {
+    use sqlx::Row;
+    let (whole, value) = match (
+        row.try_get::<Option<i64>, _>("value_int")?,
+        row.try_get::<Option<f64>, _>("value_real")?,
+    ) {
+        (Some(n), _) => (true, n as f64),
+        (None, Some(x)) => (false, x),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(StoredNumber {
+        unit_id: row.try_get("unit_id")?,
+        indicator_id: row.try_get("indicator_id")?,
+        period: parse_stored(Period::parse(&row.try_get::<String, _>("period")?))?,
+        value,
+        whole,
+    }))
+}
+
+impl Store {
+    /// The values' generation now: raised by every transaction that writes values.
+    pub async fn value_generation(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// The (unit, period) pairs written after generation `since`, up to `limit` of them.
+    pub async fn value_changes_since(&self, since: i64, limit: usize) -> Result<ValueChanges, StoreError> {
+        use sqlx::Row;
+        let mut tx = self.pool().begin().await?;
+        let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT DISTINCT unit_id, period FROM value_change WHERE generation > $1 AND generation <= $2 LIMIT $3",
+        )
+        .bind(since)
+        .bind(generation)
+        .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if rows.len() > limit {
+            return Ok(ValueChanges { generation, pairs: None });
+        }
+        let pairs = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("unit_id")?,
+                    parse_stored(Period::parse(&r.try_get::<String, _>("period")?))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(ValueChanges {
+            generation,
+            pairs: Some(pairs),
+        })
+    }
+
+    /// The numbers stored now for each (unit id, period) pair.
+    pub async fn numbers_of(&self, pairs: &[(i64, Period)]) -> Result<Vec<StoredNumber>, StoreError> {
+        let mut out = Vec::new();
+        for (unit_id, period) in pairs {
+            let rows = sqlx::query(
+                "SELECT unit_id, indicator_id, period, value_int, value_real FROM data_value
+                 WHERE unit_id = $1 AND period = $2",
+            )
+            .bind(*unit_id)
+            .bind(period.code())
+            .fetch_all(self.pool())
+            .await?;
+            for row in &rows {
+                out.extend(stored_number(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored number, handed to `each` as it is read (never all held at once), with
+    /// the generation they are as of. One read transaction, so the numbers and the
+    /// generation agree.
+    pub async fn each_number(&self, mut each: impl FnMut(StoredNumber)) -> Result<i64, StoreError> {
+        use futures_util::TryStreamExt;
+        let mut tx = self.pool().begin().await?;
+        let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        {
+            let mut rows = sqlx::query(
+                "SELECT unit_id, indicator_id, period, value_int, value_real FROM data_value
+                 WHERE value_int IS NOT NULL OR value_real IS NOT NULL",
+            )
+            .fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                if let Some(number) = stored_number(&row)? {
+                    each(number);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(generation)
+    }
+
+    /// The ids of the units and the indicators, by code.
+    pub async fn ids(
+        &self,
+    ) -> Result<(std::collections::BTreeMap<String, i64>, std::collections::BTreeMap<String, i64>), StoreError> {
+        use crate::store::{Table, id_map};
+        Ok((id_map(self.pool(), Table::Unit).await?, id_map(self.pool(), Table::Indicator).await?))
+    }
+}
