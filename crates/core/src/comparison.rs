@@ -7,9 +7,13 @@
 //! A member without a figure is never counted as 0: it has no change, no rank and no
 //! place in an average; callers show it as having none.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
+use crate::code::IndicatorCode;
 use crate::emulation::competition_ranks;
+use crate::emulation::criteria::CriteriaSet;
 use crate::indicator::Indicator;
 use crate::number::format_decimal;
 use crate::period::{Period, PeriodType};
@@ -42,6 +46,23 @@ pub fn change(current: f64, base: f64) -> Change {
 /// less (nothing to reach).
 pub fn share_of_target(value: f64, target: f64) -> Option<f64> {
     (target > 0.0).then(|| value / target * 100.0).filter(|p| p.is_finite())
+}
+
+/// Chỉ tiêu của bảng tiêu chí — the targets a year's criteria set gives single indicators:
+/// every computed item that measures one indicator as it stands ("TY_LE_HOA_TANG", full
+/// points at 95). An item measuring a formula over several ("HV_HOI_CHO + HV_CHUYEN_HANG")
+/// is a target for none of them; of two items on one indicator the first counts.
+pub fn criteria_targets(set: &CriteriaSet) -> BTreeMap<IndicatorCode, f64> {
+    let mut targets = BTreeMap::new();
+    for computation in set.items().into_iter().filter_map(|c| c.computation()) {
+        let references = computation.measure.references();
+        if let [code] = references.into_iter().collect::<Vec<_>>()[..]
+            && computation.measure.source().trim() == code.as_str()
+        {
+            targets.entry(code.clone()).or_insert(computation.target);
+        }
+    }
+    targets
 }
 
 /// Bình quân cụm — what a member is compared with: for a computed indicator (a rate) the
@@ -291,6 +312,20 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn the_demo_criteria_set_targets_for_single_indicators_only() {
+        let set =
+            crate::emulation::criteria::parse_criteria_toml(include_str!("../../../data/demo/criteria-2022.toml"))
+                .unwrap();
+        let targets = criteria_targets(&set);
+        let code = |c: &str| IndicatorCode::parse(c).unwrap();
+        assert_eq!(targets.get(&code("TY_LE_HOA_TANG")), Some(&95.0));
+        assert_eq!(targets.get(&code("QUY_BIEN_DAO")), Some(&1_500_000_000.0));
+        // Fairs and trips are measured together: a target for neither.
+        assert_eq!(targets.get(&code("HV_HOI_CHO")), None);
+        assert_eq!(targets.get(&code("HV_CHUYEN_HANG")), None);
     }
 
     #[test]
