@@ -11,6 +11,7 @@
 pub mod awards;
 pub mod ballot;
 pub mod clusters;
+pub mod comparisons;
 pub mod directory;
 pub mod documents;
 mod error;
