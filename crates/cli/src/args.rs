@@ -105,6 +105,9 @@ pub enum Command {
     /// Kiểm tra tính toàn vẹn: nhật ký thay đổi, phiếu bầu.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// Viết bộ số liệu giả lập quy mô toàn quốc (cây đơn vị sau sắp xếp 2025, chỉ tiêu, cụm
+    /// thi đua, số liệu 6 tháng) thành các tệp CSV để nhập và đo; cùng --seed, cùng các tệp.
+    BenchData(BenchDataArgs),
     /// Chạy máy chủ web.
     Serve {
         /// Địa chỉ lắng nghe.
@@ -135,6 +138,32 @@ pub struct ServeSecurity {
     /// phía trước ghi thêm) — chỉ bật khi mọi yêu cầu đều đi qua proxy đó.
     #[arg(long, env = "THIDUA_TRUST_PROXY")]
     pub trust_proxy: bool,
+}
+
+/// `thidua bench-data`: the size of the synthetic dataset, its seed and where it goes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchDataArgs {
+    /// Số tỉnh, thành phố.
+    #[arg(long, default_value_t = 34)]
+    pub provinces: usize,
+    /// Tổng số xã, phường, đặc khu (chia không đều cho các tỉnh).
+    #[arg(long, default_value_t = 3321)]
+    pub communes: usize,
+    /// Tổng số khu dân cư có Ban Công tác Mặt trận (chia không đều cho các xã).
+    #[arg(long, default_value_t = 30000)]
+    pub areas: usize,
+    /// Số chỉ tiêu, kể cả chỉ tiêu tính theo công thức (ít nhất 3).
+    #[arg(long, default_value_t = 100)]
+    pub indicators: usize,
+    /// Số kỳ 6 tháng; kỳ cuối là 2026S1.
+    #[arg(long, default_value_t = 4)]
+    pub periods: usize,
+    /// Hạt giống của bộ sinh số ngẫu nhiên.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Thư mục ghi units.csv, indicators.csv, clusters.csv, values.csv (tạo nếu chưa có).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Which CSV format a file is in.

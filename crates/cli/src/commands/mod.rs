@@ -1,6 +1,7 @@
 //! The commands: each opens the database (creating and migrating it as needed) and does
-//! one thing.
+//! one thing; `bench-data` only writes files.
 
+mod bench_data;
 mod emulation;
 mod import;
 mod report;
@@ -18,6 +19,10 @@ use crate::args::{Args, Command};
 
 /// Runs the command the arguments name.
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    // Writes files only: no database is opened (or created).
+    if let Command::BenchData(options) = &args.command {
+        return bench_data::run(options);
+    }
     init_logging(matches!(args.command, Command::Serve { .. }));
     let url = DatabaseUrl::parse(&args.db)?;
     let key = match &args.key_file {
@@ -58,7 +63,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             template,
         } => {
             report::run(
-                &thidua_app::App::new(store.clone()),
+                &thidua_app::App::for_one_command(store.clone()),
                 &cluster,
                 &period,
                 &format,
@@ -71,6 +76,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
         Command::Verify(crate::args::VerifyCommand::Ballot { id }) => verify_ballot::run(&store, id).await,
         Command::Serve { addr, demo, web } => serve::run(&store, &url, addr, demo, web).await,
+        Command::BenchData(_) => Ok(()), // written above, without a database
     };
     store.close().await;
     result

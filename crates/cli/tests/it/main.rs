@@ -5,6 +5,7 @@
     reason = "test code: clippy's allow-unwrap-in-tests (clippy.toml) covers #[test] functions, not the async test bodies the on_both_backends! wrappers call (rust-clippy#11119)"
 )]
 
+mod bench_data;
 mod cli;
 mod common;
 mod report_templates;
