@@ -16,7 +16,7 @@ use crate::emulation::Actor;
 
 use crate::error::StoreError;
 use crate::import::write_values;
-use crate::store::{Store, Table, id_map, load_catalog, load_rules, parse_stored, value_columns, value_from_columns};
+use crate::store::{Store, Table, id_map, load_catalog, load_rules, parse_stored, value_from_columns};
 
 /// The narrative sections of a form.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -428,17 +428,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(v) = new {
-                let (int, real, text) = value_columns(v);
-                sqlx::query(
-                    "INSERT INTO submission_value (submission_id, indicator_id, value_int, value_real, value_text) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(submission_id)
-                .bind(indicator_id)
-                .bind(int)
-                .bind(real)
-                .bind(text)
-                .execute(&mut *tx)
-                .await?;
+                // One statement per kind of value (see `upsert_value!` in import.rs for why).
+                let query = match v {
+                    Value::Whole(n) => sqlx::query(
+                        "INSERT INTO submission_value (value_int, value_real, value_text, submission_id, indicator_id) VALUES ($1, NULL, NULL, $2, $3)",
+                    )
+                    .bind(*n),
+                    Value::Decimal(x) => sqlx::query(
+                        "INSERT INTO submission_value (value_int, value_real, value_text, submission_id, indicator_id) VALUES (NULL, $1, NULL, $2, $3)",
+                    )
+                    .bind(*x),
+                    Value::Text(t) => sqlx::query(
+                        "INSERT INTO submission_value (value_int, value_real, value_text, submission_id, indicator_id) VALUES (NULL, NULL, $1, $2, $3)",
+                    )
+                    .bind(t.clone()),
+                };
+                query.bind(submission_id).bind(indicator_id).execute(&mut *tx).await?;
             }
             audit.record("value", Some(&indicator.code), value_text(old), value_text(new), None);
         }

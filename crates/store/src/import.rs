@@ -20,9 +20,7 @@ use thidua_core::{Access, DataValue, IndicatorCode, Period, Principal, Role, Uni
 
 use crate::audit::{self, Event};
 use crate::error::StoreError;
-use crate::store::{
-    Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree, parse_stored, value_columns,
-};
+use crate::store::{Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree, parse_stored};
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -430,6 +428,20 @@ async fn stored_values_for(
     Ok(out)
 }
 
+/// The upsert of one value, with the value columns (`value_int, value_real, value_text`)
+/// given as SQL: the value is `$1`, bound first; the rest are `$2`–`$8`.
+macro_rules! upsert_value {
+    ($columns:literal) => {
+        concat!(
+            "INSERT INTO data_value (value_int, value_real, value_text, unit_id, indicator_id, period, period_start, period_end, comment, updated_at)
+             VALUES (", $columns, ", $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (unit_id, indicator_id, period) DO UPDATE SET value_int = excluded.value_int,
+                 value_real = excluded.value_real, value_text = excluded.value_text,
+                 comment = excluded.comment, updated_at = excluded.updated_at"
+        )
+    };
+}
+
 /// Writes values, replacing any stored for the same unit, indicator and period.
 pub(crate) async fn write_values<'a>(
     tx: &mut Transaction<'static, Any>,
@@ -451,26 +463,24 @@ pub(crate) async fn write_values<'a>(
                 what: "chỉ tiêu",
                 key: v.indicator.to_string(),
             })?;
-        let (int, real, text) = value_columns(&v.value);
-        sqlx::query(
-            "INSERT INTO data_value (unit_id, indicator_id, period, period_start, period_end, value_int, value_real, value_text, comment, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (unit_id, indicator_id, period) DO UPDATE SET value_int = excluded.value_int,
-                 value_real = excluded.value_real, value_text = excluded.value_text,
-                 comment = excluded.comment, updated_at = excluded.updated_at",
-        )
-        .bind(*unit_id)
-        .bind(*indicator_id)
-        .bind(v.period.code())
-        .bind(v.period.start().to_string())
-        .bind(v.period.end().to_string())
-        .bind(int)
-        .bind(real)
-        .bind(text)
-        .bind(v.comment.clone())
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
+        // One statement per kind of value, the other two columns written as literal NULLs:
+        // through `Any`, PostgreSQL keeps the parameter types of a statement's first run,
+        // and a NULL bound where a later run binds a number fails that run (22P03).
+        let query = match &v.value {
+            Value::Whole(n) => sqlx::query(upsert_value!("$1, NULL, NULL")).bind(*n),
+            Value::Decimal(x) => sqlx::query(upsert_value!("NULL, $1, NULL")).bind(*x),
+            Value::Text(t) => sqlx::query(upsert_value!("NULL, NULL, $1")).bind(t.clone()),
+        };
+        query
+            .bind(*unit_id)
+            .bind(*indicator_id)
+            .bind(v.period.code())
+            .bind(v.period.start().to_string())
+            .bind(v.period.end().to_string())
+            .bind(v.comment.clone())
+            .bind(&now)
+            .execute(&mut **tx)
+            .await?;
         changed.insert((*unit_id, v.period));
         written += 1;
     }

@@ -128,15 +128,6 @@ pub(crate) fn value_from_columns(row: &AnyRow) -> Result<Option<Value>, StoreErr
     )
 }
 
-/// The three columns a value is stored in.
-pub(crate) fn value_columns(value: &Value) -> (Option<i64>, Option<f64>, Option<String>) {
-    match value {
-        Value::Whole(n) => (Some(*n), None, None),
-        Value::Decimal(x) => (None, Some(*x), None),
-        Value::Text(t) => (None, None, Some(t.clone())),
-    }
-}
-
 pub(crate) fn data_value_from_row(row: &AnyRow) -> Result<thidua_core::DataValue, StoreError> {
     let value = value_from_columns(row)?.ok_or_else(|| StoreError::corrupt("giá trị trống trong bảng data_value"))?;
     Ok(thidua_core::DataValue {

@@ -165,3 +165,11 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+impl Store {
+    /// The store's pool, for a test's own SQL — the reference a test compares the
+    /// product's answers with.
+    pub fn pool_for_tests(&self) -> &sqlx::AnyPool {
+        self.pool()
+    }
+}

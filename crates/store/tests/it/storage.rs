@@ -13,6 +13,7 @@ thidua_store::on_both_backends!(
     a_values_file_with_bad_rows_is_refused_whole_and_names_every_bad_line,
     a_values_file_breaking_a_validation_rule_is_refused,
     importing_the_same_values_again_replaces_them,
+    one_file_may_mix_whole_and_decimal_figures,
     rollups_of_a_subtree_and_of_a_cluster_agree_with_a_plain_sql_sum,
     another_cluster_of_wards_imports_and_rolls_up_the_same_way,
     names_are_stored_nfc_and_found_without_diacritics,
@@ -433,4 +434,37 @@ async fn the_register_numbers_a_cluster_s_reports_from_one_each_year_and_keeps_a
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(other, 1);
+}
+
+async fn one_file_may_mix_whole_and_decimal_figures(backend: Backend) {
+    // On PostgreSQL through `Any`, a statement once run with a NULL where a later run binds
+    // a number failed that run (22P03): a file of counts and money in millions was refused.
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    store
+        .import_indicators_csv(
+            "code,name,measure,value_type,aggregation,formula,group
+SO_CUOC,Số cuộc tuyên truyền,cuộc,integer,sum,,Tuyên truyền
+KINH_PHI,Kinh phí (triệu đồng),triệu đồng,number,sum,,Tuyên truyền
+",
+        )
+        .await
+        .unwrap();
+    store
+        .import_units_csv("code,name,kind,parent\nHN-HADONG,Ủy ban MTTQ Việt Nam quận Hà Đông,district,\n")
+        .await
+        .unwrap();
+    let values = "unit,indicator,period,value
+HN-HADONG,SO_CUOC,2022S1,12
+HN-HADONG,KINH_PHI,2022S1,\"12,5\"
+HN-HADONG,SO_CUOC,2022S2,3
+HN-HADONG,KINH_PHI,2022S2,\"0,5\"
+";
+    store.import_values_csv(values).await.unwrap();
+    store.import_values_csv(values).await.unwrap();
+    let (_, figures) = store.rollup_unit(&code("HN-HADONG"), code("2022")).await.unwrap();
+    assert_eq!(figures.get(&code("SO_CUOC")), Some(&Value::Whole(15)));
+    assert_eq!(figures.get(&code("KINH_PHI")), Some(&Value::Decimal(13.0)));
 }
