@@ -46,7 +46,7 @@ pub async fn open(app: &App, caller: &Context, code: &str, period: Option<&str>)
                 .cluster(&code, latest)
                 .map(|c| c.members.clone())
                 .unwrap_or_default();
-            let with_data = app.store().periods_with_values(&members).await?;
+            let with_data = crate::rollups::periods_with_values(app, directory, &members).await?;
             // The latest period with data in a year the caller may see, else its newest year.
             with_data
                 .into_iter()

@@ -5,8 +5,8 @@
 //! terminal.
 //!
 //! [`App`] holds what the use cases share: the store, the directory of units and
-//! clusters kept in memory between requests ([`directory`]), and the slots that bound
-//! template rendering ([`review`]).
+//! clusters kept in memory between requests ([`directory`]), the rollup engine a server
+//! keeps current ([`engine`]), and the slots that bound template rendering ([`review`]).
 
 pub mod awards;
 pub mod ballot;
@@ -14,6 +14,7 @@ pub mod clusters;
 pub mod comparisons;
 pub mod directory;
 pub mod documents;
+pub mod engine;
 mod error;
 pub mod forms;
 pub mod review;
@@ -37,17 +38,35 @@ pub const RENDER_SLOTS: usize = 2;
 pub struct App {
     store: Store,
     directory: Arc<directory::DirectoryCache>,
+    engine: Option<Arc<engine::Engine>>,
     render_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
-    /// The application over an opened store.
+    /// The application of a server over an opened store: rollups are answered by the
+    /// engine, which holds every number in memory and keeps it current.
     pub fn new(store: Store) -> App {
         App {
             store,
             directory: Arc::new(directory::DirectoryCache::default()),
+            engine: Some(Arc::new(engine::Engine::default())),
             render_slots: Arc::new(tokio::sync::Semaphore::new(RENDER_SLOTS)),
         }
+    }
+
+    /// The application of one command (`thidua report`, `thidua rollup`): rollups read
+    /// only the values they add up, since loading every number for one answer would cost
+    /// more than it saves. The answers are the same (the engine is tested against them).
+    pub fn for_one_command(store: Store) -> App {
+        App {
+            engine: None,
+            ..App::new(store)
+        }
+    }
+
+    /// The rollup engine, in a server.
+    pub fn engine(&self) -> Option<&engine::Engine> {
+        self.engine.as_deref()
     }
 
     /// The store, for what has no use case here yet.

@@ -23,6 +23,11 @@ pub async fn cluster_rollup(
     let cluster = directory
         .cluster(code, period.year())
         .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year())))?;
+    if let Some(engine) = app.engine() {
+        return engine
+            .read(app.store(), directory, |cube, _| cube.cluster(&directory.tree, cluster, period))
+            .await;
+    }
     let values = app.store().cluster_values(cluster, period).await?;
     Ok(thidua_core::rollup::rollup_cluster(
         catalog,
@@ -41,6 +46,11 @@ pub async fn unit_figures(
     code: &UnitCode,
     period: Period,
 ) -> Result<Figures, Error> {
+    if let Some(engine) = app.engine() {
+        return engine
+            .read(app.store(), directory, |cube, _| cube.unit_figures(code, period))
+            .await;
+    }
     let values = app.store().subtree_values(code, period).await?;
     Ok(thidua_core::rollup::unit_figures(
         catalog,
@@ -49,6 +59,18 @@ pub async fn unit_figures(
         period,
         &values,
     ))
+}
+
+/// The periods for which any unit in the subtrees of `units` has a value, newest first.
+pub async fn periods_with_values(app: &App, directory: &Directory, units: &[UnitCode]) -> Result<Vec<Period>, Error> {
+    match app.engine() {
+        Some(engine) => {
+            engine
+                .read(app.store(), directory, |cube, _| cube.periods_with_values(units))
+                .await
+        }
+        None => Ok(app.store().periods_with_values(units).await?),
+    }
 }
 
 /// A cluster's figures for a period, as one caller may see them.
@@ -69,7 +91,10 @@ pub struct ClusterFigures {
 pub async fn cluster(app: &App, caller: &Context, code: &str, period: Option<&str>) -> Result<ClusterFigures, Error> {
     let open = crate::clusters::open(app, caller, code, period).await?;
     let store = app.store();
-    let (catalog, with_data) = tokio::try_join!(store.catalog(), store.periods_with_values(&open.cluster.members))?;
+    let (catalog, with_data) = tokio::try_join!(
+        async { Ok::<_, Error>(store.catalog().await?) },
+        periods_with_values(app, &caller.directory, &open.cluster.members)
+    )?;
     let rollup = cluster_rollup(app, &caller.directory, &catalog, &open.cluster.code, open.period).await?;
     Ok(ClusterFigures {
         open,
@@ -131,8 +156,8 @@ pub async fn unit(
     ensure_can_view_unit(caller, &unit)?;
     let store = app.store();
     let (catalog, with_data) = tokio::try_join!(
-        store.catalog(),
-        store.periods_with_values(std::slice::from_ref(&unit_code)),
+        async { Ok::<_, Error>(store.catalog().await?) },
+        periods_with_values(app, &caller.directory, std::slice::from_ref(&unit_code)),
     )?;
     let period = asked.unwrap_or_else(|| {
         with_data

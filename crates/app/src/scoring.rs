@@ -181,7 +181,9 @@ impl Sheet {
 /// `step`'s sheet of `unit` for `year`, when the caller may see the unit's sheets.
 pub async fn load_sheet(app: &App, caller: &Context, unit: &str, year: i32, step: ScoreStep) -> Result<Sheet, Error> {
     let UnitScores { unit, scores } = comparison(app, caller, unit, year, None).await?;
-    let (_, figures) = app.store().rollup_unit(&unit.unit, Period::Year(unit.year)).await?;
+    let catalog = app.store().catalog().await?;
+    let figures =
+        crate::rollups::unit_figures(app, &caller.directory, &catalog, &unit.unit, Period::Year(unit.year)).await?;
     let fresh = compute_items_from(&scores.criteria.set, &figures);
     let access = caller.access();
     let editable = may_score(&access, &unit.unit, unit.year, step);

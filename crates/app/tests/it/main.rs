@@ -7,4 +7,5 @@
 )]
 
 mod directory;
+mod engine;
 mod scoring;
