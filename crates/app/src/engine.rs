@@ -158,7 +158,7 @@ impl Engine {
         })
         .await
         .map_err(|e| Error::Internal(format!("dựng bộ máy tổng hợp: {e}")))?;
-        tracing::info!(values = cube.len(), bytes = cube.heap_bytes(), "rollup engine built");
+        tracing::debug!(values = cube.len(), bytes = cube.heap_bytes(), "rollup engine built");
         *self.held.write().map_err(|_| poisoned())? = Some(Held {
             cube,
             catalog,

@@ -69,6 +69,25 @@ impl App {
         self.engine.as_deref()
     }
 
+    /// Builds the rollup engine now, so the first page after start-up does not wait for
+    /// every number to be read; logs how long it took and what it holds.
+    pub async fn warm_up(&self) -> Result<(), Error> {
+        let Some(engine) = self.engine() else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let directory = self.directory().await?;
+        engine.warm_up(&self.store, &directory).await?;
+        let (values, bytes) = engine.size()?;
+        tracing::info!(
+            values,
+            bytes,
+            ms = started.elapsed().as_millis() as u64,
+            "rollup engine ready"
+        );
+        Ok(())
+    }
+
     /// The store, for what has no use case here yet.
     pub fn store(&self) -> &Store {
         &self.store

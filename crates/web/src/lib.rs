@@ -111,6 +111,14 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The rollup engine reads every number once; the server answers meanwhile, and a
+    // rollup asked for before it is ready waits for the same build.
+    let app = state.app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = app.warm_up().await {
+            tracing::error!("rollup engine: {e}");
+        }
+    });
     // Connection info gives the login throttle each client's address.
     axum::serve(
         listener,

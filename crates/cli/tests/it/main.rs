@@ -8,6 +8,7 @@
 mod bench_data;
 mod cli;
 mod common;
+mod freshness;
 mod report_templates;
 mod review_parity;
 mod verify_ballot;
