@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use thidua_core::lineage::Lineage;
 use thidua_core::{Access, Cluster, ClusterCode, Principal, UnitTree};
 use thidua_store::Store;
 
@@ -19,6 +20,8 @@ pub struct Directory {
     pub tree: UnitTree,
     /// All clusters of all years, newest year first, then by code.
     pub clusters: Vec<Cluster>,
+    /// Every reorganisation of the units, for the two views of history.
+    pub lineage: Lineage,
     /// The database's directory version these were loaded at (or after).
     version: i64,
 }
@@ -90,10 +93,11 @@ impl DirectoryCache {
         // Loaded after `version` was read, so at least as new as it. A write landing
         // between the two raises the version again, and the next request reloads: what is
         // kept is never older than the number it is kept under.
-        let (tree, clusters) = tokio::try_join!(store.unit_tree(), store.clusters())?;
+        let (tree, clusters, lineage) = tokio::try_join!(store.unit_tree(), store.clusters(), store.lineage())?;
         let directory = Arc::new(Directory {
             tree,
             clusters,
+            lineage,
             version,
         });
         *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(directory.clone());

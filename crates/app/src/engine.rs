@@ -134,7 +134,7 @@ impl Engine {
     async fn rebuild(&self, store: &Store, directory: &Directory) -> Result<(), Error> {
         let directory_version = directory.version();
         let (catalog, (unit_ids, indicator_ids)) = tokio::try_join!(store.catalog(), store.ids())?;
-        let mut cube = Cube::new(&directory.tree, &catalog);
+        let mut cube = Cube::new(&directory.tree, &directory.lineage, &catalog);
         let units: HashMap<i64, UnitSlot> = unit_ids
             .iter()
             .filter_map(|(code, id)| Some((*id, cube.unit_slot(&thidua_core::UnitCode::parse(code).ok()?)?)))

@@ -2,17 +2,38 @@
 //! figures for a period (each member's subtree and the whole cluster, with who has
 //! reported), and a unit's figures over its subtree, each as the caller may see them.
 
+use thidua_core::cube::Cube;
+use thidua_core::lineage::TreeView;
 use thidua_core::rollup::{ClusterRollup, Figures};
 use thidua_core::{Catalog, ClusterCode, Period, Unit, UnitCode};
 use thidua_store::MemberStatus;
 
 use crate::clusters::{OpenCluster, ensure_can_view_unit};
+use crate::engine::Engine;
 use crate::forms::today;
 use crate::{App, Context, Directory, Error};
 
+/// Reads from the server's engine; a command answers from the raw values instead, except
+/// for today's tree, which only the engine knows: it builds one for the answer.
+async fn from_engine<T>(
+    app: &App,
+    directory: &Directory,
+    view: TreeView,
+    read: impl FnOnce(&Cube) -> T,
+) -> Result<Option<T>, Error> {
+    match app.engine() {
+        Some(engine) => Ok(Some(engine.read(app.store(), directory, |cube, _| read(cube)).await?)),
+        None if view == TreeView::Current => Ok(Some(
+            Engine::default()
+                .read(app.store(), directory, |cube, _| read(cube))
+                .await?,
+        )),
+        None => Ok(None),
+    }
+}
+
 /// A cluster's figures for a period — each member's subtree and the total — with the
-/// cluster as constituted in the period's year and the unit tree taken from `directory`:
-/// only the values are read from the database.
+/// cluster as constituted in the period's year and the unit tree as it was then.
 pub async fn cluster_rollup(
     app: &App,
     directory: &Directory,
@@ -20,13 +41,28 @@ pub async fn cluster_rollup(
     code: &ClusterCode,
     period: Period,
 ) -> Result<ClusterRollup, Error> {
+    cluster_rollup_in(app, directory, catalog, code, period, TreeView::AsItWas).await
+}
+
+/// A cluster's figures for a period under one view of the tree's history: as it was in
+/// the period, or today's (each member's figures then include its predecessors').
+pub async fn cluster_rollup_in(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    code: &ClusterCode,
+    period: Period,
+    view: TreeView,
+) -> Result<ClusterRollup, Error> {
     let cluster = directory
         .cluster(code, period.year())
         .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year())))?;
-    if let Some(engine) = app.engine() {
-        return engine
-            .read(app.store(), directory, |cube, _| cube.cluster(&directory.tree, cluster, period))
-            .await;
+    if let Some(rollup) = from_engine(app, directory, view, |cube| {
+        cube.cluster(&directory.tree, cluster, period, view)
+    })
+    .await?
+    {
+        return Ok(rollup);
     }
     let values = app.store().cluster_values(cluster, period).await?;
     Ok(thidua_core::rollup::rollup_cluster(
@@ -38,7 +74,7 @@ pub async fn cluster_rollup(
     ))
 }
 
-/// A unit's figures over its subtree for a period, with the tree from `directory`.
+/// A unit's figures over its subtree for a period, in the tree as it was then.
 pub async fn unit_figures(
     app: &App,
     directory: &Directory,
@@ -46,10 +82,20 @@ pub async fn unit_figures(
     code: &UnitCode,
     period: Period,
 ) -> Result<Figures, Error> {
-    if let Some(engine) = app.engine() {
-        return engine
-            .read(app.store(), directory, |cube, _| cube.unit_figures(code, period))
-            .await;
+    unit_figures_in(app, directory, catalog, code, period, TreeView::AsItWas).await
+}
+
+/// A unit's figures over its subtree for a period, under one view of the tree's history.
+pub async fn unit_figures_in(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    code: &UnitCode,
+    period: Period,
+    view: TreeView,
+) -> Result<Figures, Error> {
+    if let Some(figures) = from_engine(app, directory, view, |cube| cube.unit_figures(code, period, view)).await? {
+        return Ok(figures);
     }
     let values = app.store().subtree_values(code, period).await?;
     Ok(thidua_core::rollup::unit_figures(
@@ -61,14 +107,21 @@ pub async fn unit_figures(
     ))
 }
 
-/// The periods for which any unit in the subtrees of `units` has a value, newest first.
+/// The periods for which any unit in the subtrees of `units` has a value, newest first,
+/// in the tree as it was.
 pub async fn periods_with_values(app: &App, directory: &Directory, units: &[UnitCode]) -> Result<Vec<Period>, Error> {
-    match app.engine() {
-        Some(engine) => {
-            engine
-                .read(app.store(), directory, |cube, _| cube.periods_with_values(units))
-                .await
-        }
+    periods_with_values_in(app, directory, units, TreeView::AsItWas).await
+}
+
+/// The periods with values under one view (today's tree counts predecessors' periods).
+pub async fn periods_with_values_in(
+    app: &App,
+    directory: &Directory,
+    units: &[UnitCode],
+    view: TreeView,
+) -> Result<Vec<Period>, Error> {
+    match from_engine(app, directory, view, |cube| cube.periods_with_values(units, view)).await? {
+        Some(periods) => Ok(periods),
         None => Ok(app.store().periods_with_values(units).await?),
     }
 }

@@ -29,9 +29,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::NaiveDate;
+
 use crate::cluster::Cluster;
 use crate::code::{IndicatorCode, UnitCode};
 use crate::indicator::{Aggregation, Catalog};
+use crate::lineage::{Lineage, TreeView};
 use crate::period::Period;
 use crate::rollup::{ClusterRollup, Figures};
 use crate::unit::UnitTree;
@@ -168,14 +171,16 @@ struct Total {
 }
 
 impl Total {
-    fn add(&mut self, own: Own, sign: f64) {
-        self.sum += sign * own.value;
+    /// Adds (`sign` 1) or takes away (-1) a unit's figure, `share` of it (a split's weight).
+    fn add(&mut self, own: Own, sign: f64, share: f64) {
+        self.sum += sign * share * own.value;
+        let fractional = u32::from(!own.whole || share != 1.0);
         if sign > 0.0 {
             self.count += 1;
-            self.fractional += u32::from(!own.whole);
+            self.fractional += fractional;
         } else {
             self.count = self.count.saturating_sub(1);
-            self.fractional = self.fractional.saturating_sub(u32::from(!own.whole));
+            self.fractional = self.fractional.saturating_sub(fractional);
         }
         if self.count == 0 {
             // No figure left: drop the rounding dust of the differences.
@@ -199,9 +204,33 @@ struct Measure {
 
 #[derive(Debug, Clone)]
 struct Node {
+    /// Its parent today.
     parent: Option<UnitSlot>,
-    /// Whether units hang below it (then its subtree totals are kept).
+    /// Its moves, oldest first: (first day under the new parent, the parent before).
+    moves: Vec<(NaiveDate, Option<UnitSlot>)>,
+    /// Where its history lies in today's tree when a merge or a weighted split ended it:
+    /// the units it became, with their shares. Empty for a unit that keeps its history.
+    became: Vec<(UnitSlot, f64)>,
+    /// Whether any unit's figures ever add into it (then its totals are kept).
     upper: bool,
+}
+
+impl Node {
+    /// Its parent on `day`.
+    fn parent_on(&self, day: NaiveDate) -> Option<UnitSlot> {
+        self.moves
+            .iter()
+            .find(|(from, _)| day < *from)
+            .map_or(self.parent, |(_, before)| *before)
+    }
+}
+
+/// The two trees history is read under, as indices into the cube's totals.
+fn view_index(view: TreeView) -> usize {
+    match view {
+        TreeView::AsItWas => 0,
+        TreeView::Current => 1,
+    }
 }
 
 /// Khối số liệu — the rollup engine: every number reported, and the subtree totals of
@@ -215,27 +244,51 @@ pub struct Cube {
     measures: Vec<Measure>,
     indicator_slots: HashMap<IndicatorCode, IndicatorSlot>,
     numbers: Vec<Numbers>,
-    /// Subtree totals per (upper unit, period), one per measure.
-    totals: BTreeMap<(UnitSlot, Slot), Box<[Total]>>,
-    /// Per (upper unit, period as reported), how many numbers its subtree holds.
-    reported: BTreeMap<(UnitSlot, Slot), u64>,
+    /// Per tree view, subtree totals per (upper unit, period), one per measure.
+    totals: [BTreeMap<(UnitSlot, Slot), Box<[Total]>>; 2],
+    /// Per tree view and (unit, period as reported), how many numbers its subtree holds.
+    reported: [BTreeMap<(UnitSlot, Slot), u64>; 2],
     values: usize,
 }
 
 impl Cube {
-    /// An empty engine over a unit tree and a catalog.
-    pub fn new(tree: &UnitTree, catalog: &Catalog) -> Cube {
+    /// An empty engine over a unit tree, its reorganisations and a catalog.
+    pub fn new(tree: &UnitTree, lineage: &Lineage, catalog: &Catalog) -> Cube {
         let mut unit_slots = HashMap::with_capacity(tree.len());
         for (i, unit) in tree.units().enumerate() {
             unit_slots.insert(unit.code.clone(), UnitSlot(i as u32));
         }
-        let nodes = tree
+        let slot_of = |c: &UnitCode| unit_slots.get(c).copied();
+        let mut nodes = tree
             .units()
-            .map(|unit| Node {
-                parent: unit.parent.as_ref().and_then(|p| unit_slots.get(p).copied()),
-                upper: tree.children(&unit.code).next().is_some(),
+            .map(|unit| {
+                let became = lineage.successors_today(&unit.code);
+                Node {
+                    parent: unit.parent.as_ref().and_then(slot_of),
+                    moves: lineage
+                        .moves_of(&unit.code)
+                        .into_iter()
+                        .map(|(day, before)| (day, before.as_ref().and_then(slot_of)))
+                        .collect(),
+                    became: if became.len() == 1 && became[0].0 == unit.code {
+                        Vec::new()
+                    } else {
+                        became.iter().filter_map(|(c, w)| Some((slot_of(c)?, *w))).collect()
+                    },
+                    upper: false,
+                }
             })
             .collect::<Vec<_>>();
+        let mut upper = vec![false; nodes.len()];
+        for node in &nodes {
+            let above = node.parent.into_iter().chain(node.moves.iter().filter_map(|(_, b)| *b));
+            for u in above.chain(node.became.iter().map(|(u, _)| *u)) {
+                upper[u.0 as usize] = true;
+            }
+        }
+        for (node, upper) in nodes.iter_mut().zip(upper) {
+            node.upper = upper;
+        }
         let measures: Vec<Measure> = catalog
             .indicators()
             .iter()
@@ -258,8 +311,8 @@ impl Cube {
             unit_slots,
             measures,
             indicator_slots,
-            totals: BTreeMap::new(),
-            reported: BTreeMap::new(),
+            totals: [BTreeMap::new(), BTreeMap::new()],
+            reported: [BTreeMap::new(), BTreeMap::new()],
             values: 0,
         }
     }
@@ -292,8 +345,9 @@ impl Cube {
             .iter()
             .map(|n| n.keys.capacity() * 4 + n.values.capacity() * 8 + std::mem::size_of::<Numbers>())
             .sum();
-        let totals = self.totals.len() * (self.measures.len() * std::mem::size_of::<Total>() + 48);
-        numbers + totals + self.reported.len() * 40 + self.nodes.len() * 64
+        let totals: usize = self.totals.iter().map(BTreeMap::len).sum();
+        let reported: usize = self.reported.iter().map(BTreeMap::len).sum();
+        numbers + totals * (self.measures.len() * std::mem::size_of::<Total>() + 48) + reported * 40 + self.nodes.len() * 64
     }
 
     /// Loads numbers in bulk — (unit, indicator, period, value, whole) — into an engine,
@@ -319,8 +373,8 @@ impl Cube {
 
     /// Ends a load: sorts what was pushed and computes every total once.
     pub fn finish_load(&mut self) {
-        self.totals.clear();
-        self.reported.clear();
+        self.totals = [BTreeMap::new(), BTreeMap::new()];
+        self.reported = [BTreeMap::new(), BTreeMap::new()];
         self.values = 0;
         for u in 0..self.numbers.len() {
             let held = &mut self.numbers[u];
@@ -389,24 +443,62 @@ impl Cube {
         self.add_reported(unit, slot, new_count as i64 - old_count as i64);
     }
 
-    /// Adds (or, with `sign` -1, takes away) a unit's own figure to the totals of the unit,
-    /// if it is an upper unit, and of every unit above it.
-    fn add_up(&mut self, unit: UnitSlot, slot: Slot, indicator: u16, own: Own, sign: f64) {
-        let width = self.measures.len();
-        let mut current = Some(unit);
-        while let Some(u) = current {
-            let node = &self.nodes[u.0 as usize];
-            if node.upper {
-                let totals = self
-                    .totals
-                    .entry((u, slot))
-                    .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
-                totals[usize::from(indicator)].add(own, sign);
-                if sign < 0.0 && totals.iter().all(|t| t.count == 0) {
-                    self.totals.remove(&(u, slot));
+    /// The units a unit's own figure for `slot` adds into in a view, with its share in
+    /// each: the unit itself and the units above it — in the tree as it was on the
+    /// period's last day, or in today's tree, where a unit a merge or a split ended adds
+    /// into the units it became instead of its own parents.
+    fn reach(&self, view: TreeView, unit: UnitSlot, slot: Slot) -> Vec<(UnitSlot, f64)> {
+        let mut out = Vec::new();
+        match view {
+            TreeView::AsItWas => {
+                let day = slot.period().end();
+                let mut current = Some(unit);
+                while let Some(u) = current {
+                    if out.len() > self.nodes.len() {
+                        break;
+                    }
+                    out.push((u, 1.0));
+                    current = self.nodes[u.0 as usize].parent_on(day);
                 }
             }
-            current = node.parent;
+            TreeView::Current => {
+                let mut stack = vec![(unit, 1.0, 0usize)];
+                while let Some((u, share, depth)) = stack.pop() {
+                    if depth > self.nodes.len() {
+                        break;
+                    }
+                    let node = &self.nodes[u.0 as usize];
+                    if node.became.is_empty() {
+                        out.push((u, share));
+                        stack.extend(node.parent.map(|p| (p, share, depth + 1)));
+                    } else {
+                        // Ended by a merge or a split: today its history is the successors'.
+                        stack.extend(node.became.iter().map(|(to, w)| (*to, share * w, depth + 1)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds (or, with `sign` -1, takes away) a unit's own figure to the totals of every
+    /// unit it adds into, in both views.
+    fn add_up(&mut self, unit: UnitSlot, slot: Slot, indicator: u16, own: Own, sign: f64) {
+        let width = self.measures.len();
+        for view in [TreeView::AsItWas, TreeView::Current] {
+            for (u, share) in self.reach(view, unit, slot) {
+                if !self.nodes[u.0 as usize].upper {
+                    continue;
+                }
+                let totals = &mut self.totals[view_index(view)];
+                let entry = totals
+                    .entry((u, slot))
+                    .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
+                entry[usize::from(indicator)].add(own, sign, share);
+                if sign < 0.0 && entry.iter().all(|t| t.count == 0) {
+                    totals.remove(&(u, slot));
+                }
+            }
         }
     }
 
@@ -414,30 +506,30 @@ impl Cube {
         if change == 0 {
             return;
         }
-        let mut current = Some(unit);
-        while let Some(u) = current {
-            let node = &self.nodes[u.0 as usize];
-            let entry = self.reported.entry((u, slot)).or_insert(0);
-            *entry = entry.saturating_add_signed(change);
-            if *entry == 0 {
-                self.reported.remove(&(u, slot));
+        for view in [TreeView::AsItWas, TreeView::Current] {
+            for (u, _) in self.reach(view, unit, slot) {
+                let reported = &mut self.reported[view_index(view)];
+                let entry = reported.entry((u, slot)).or_insert(0);
+                *entry = entry.saturating_add_signed(change);
+                if *entry == 0 {
+                    reported.remove(&(u, slot));
+                }
             }
-            current = node.parent;
         }
     }
 
     /// The figures of `unit` over its subtree for `period`. An unknown unit or a period
     /// outside 1945–2100 has none.
-    pub fn unit_figures(&self, unit: &UnitCode, period: Period) -> Figures {
+    pub fn unit_figures(&self, unit: &UnitCode, period: Period, view: TreeView) -> Figures {
         match (self.unit_slot(unit), Slot::of(period)) {
-            (Some(u), Some(slot)) => self.group_figures(&[u], slot),
+            (Some(u), Some(slot)) => self.group_figures(&[u], slot, view),
             _ => Figures::default(),
         }
     }
 
     /// A cluster's figures for a period — each member's subtree and the whole cluster —
     /// with the members' details from `tree` (the tree the engine was built on).
-    pub fn cluster(&self, tree: &UnitTree, cluster: &Cluster, period: Period) -> ClusterRollup {
+    pub fn cluster(&self, tree: &UnitTree, cluster: &Cluster, period: Period, view: TreeView) -> ClusterRollup {
         let slot = Slot::of(period);
         let mut members = Vec::new();
         let mut slots = Vec::new();
@@ -445,7 +537,7 @@ impl Cube {
             let (Some(unit), Some(u)) = (tree.get(code), self.unit_slot(code)) else {
                 continue;
             };
-            let figures = slot.map(|s| self.group_figures(&[u], s)).unwrap_or_default();
+            let figures = slot.map(|s| self.group_figures(&[u], s, view)).unwrap_or_default();
             members.push((unit.clone(), figures));
             slots.push(u);
         }
@@ -453,17 +545,17 @@ impl Cube {
             cluster: cluster.clone(),
             period,
             members,
-            total: slot.map(|s| self.group_figures(&slots, s)).unwrap_or_default(),
+            total: slot.map(|s| self.group_figures(&slots, s, view)).unwrap_or_default(),
         }
     }
 
     /// The periods for which any unit in the subtrees of `units` reported a value, newest
     /// first (a longer period before the shorter ones ending with it).
-    pub fn periods_with_values(&self, units: &[UnitCode]) -> Vec<Period> {
+    pub fn periods_with_values(&self, units: &[UnitCode], view: TreeView) -> Vec<Period> {
         let mut slots = BTreeSet::new();
         for u in units.iter().filter_map(|c| self.unit_slot(c)) {
             let range = (u, Slot(0))..=(u, Slot(u16::MAX));
-            slots.extend(self.reported.range(range).map(|((_, s), _)| *s));
+            slots.extend(self.reported[view_index(view)].range(range).map(|((_, s), _)| *s));
         }
         let mut periods: Vec<Period> = slots.into_iter().map(Slot::period).collect();
         periods.sort_by_key(|p| std::cmp::Reverse((p.end(), std::cmp::Reverse(p.period_type()))));
@@ -489,44 +581,25 @@ impl Cube {
             .collect()
     }
 
-    /// Every unit in the subtrees of `units`.
-    fn subtree_units(&self, units: &[UnitSlot]) -> Vec<UnitSlot> {
-        let mut children: HashMap<UnitSlot, Vec<UnitSlot>> = HashMap::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            if let Some(p) = node.parent {
-                children.entry(p).or_default().push(UnitSlot(i as u32));
-            }
-        }
-        let mut out = Vec::new();
-        let mut stack: Vec<UnitSlot> = units.to_vec();
-        while let Some(u) = stack.pop() {
-            out.push(u);
-            if let Some(kids) = children.get(&u) {
-                stack.extend(kids);
-            }
-        }
-        out
-    }
-
     /// The figures of the union of the subtrees of `units` for a period.
-    fn group_figures(&self, units: &[UnitSlot], slot: Slot) -> Figures {
+    fn group_figures(&self, units: &[UnitSlot], slot: Slot, view: TreeView) -> Figures {
         let tops = self.outermost(units);
         let width = self.measures.len();
         let mut sums = vec![Total::default(); width];
         for u in &tops {
             if self.nodes[u.0 as usize].upper {
-                if let Some(totals) = self.totals.get(&(*u, slot)) {
+                if let Some(totals) = self.totals[view_index(view)].get(&(*u, slot)) {
                     for (sum, t) in sums.iter_mut().zip(totals.iter()) {
                         sum.merge(t);
                     }
                 }
-            } else {
+            } else if view == TreeView::AsItWas || self.nodes[u.0 as usize].became.is_empty() {
                 for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
-                    sums[usize::from(i)].add(own, 1.0);
+                    sums[usize::from(i)].add(own, 1.0, 1.0);
                 }
             }
         }
-        let picks = self.min_max(&tops, slot);
+        let picks = self.min_max(&tops, slot, view);
         let mut figures = BTreeMap::new();
         for (i, measure) in self.measures.iter().enumerate() {
             let total = sums[i];
@@ -562,9 +635,10 @@ impl Cube {
         Figures::from_map(figures)
     }
 
-    /// The min and max indicators' figures over the subtrees of `tops`: picked from every
-    /// unit's own figure, since a pick cannot be kept by differences.
-    fn min_max(&self, tops: &[UnitSlot], slot: Slot) -> HashMap<u16, Own> {
+    /// The min and max indicators' figures over the subtrees of `tops`: picked from the
+    /// own figure of every unit that adds into one of them, since a pick cannot be kept by
+    /// differences.
+    fn min_max(&self, tops: &[UnitSlot], slot: Slot, view: TreeView) -> HashMap<u16, Own> {
         let mut picks: HashMap<u16, Own> = HashMap::new();
         let wanted: Vec<u16> = self
             .measures
@@ -576,7 +650,13 @@ impl Cube {
         if wanted.is_empty() {
             return picks;
         }
-        for u in self.subtree_units(tops) {
+        let tops: BTreeSet<UnitSlot> = tops.iter().copied().collect();
+        for u in (0..self.nodes.len()).map(|i| UnitSlot(i as u32)) {
+            if self.numbers[u.0 as usize].keys.is_empty()
+                || !self.reach(view, u, slot).iter().any(|(r, share)| *share > 0.0 && tops.contains(r))
+            {
+                continue;
+            }
             for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
                 if !wanted.contains(&i) {
                     continue;

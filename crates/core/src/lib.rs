@@ -16,6 +16,7 @@ pub mod error;
 pub mod formula;
 pub mod import;
 pub mod indicator;
+pub mod lineage;
 pub mod number;
 pub mod password;
 pub mod period;

@@ -12,6 +12,7 @@ mod emulation;
 mod error;
 mod forms;
 mod import;
+mod lineage;
 mod migrate;
 mod news;
 mod register;

@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_value_generation.sql"),
         postgres: include_str!("../migrations/postgres/0013_value_generation.sql"),
     },
+    Migration {
+        version: 14,
+        name: "unit_changes",
+        sqlite: include_str!("../migrations/sqlite/0014_unit_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0014_unit_changes.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

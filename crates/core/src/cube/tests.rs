@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
+use crate::lineage::{ChangeKind, ChangeRequest, plan};
 use crate::indicator::tests::indicator;
 use crate::unit::Unit;
 use crate::value::DataValue;
@@ -120,7 +121,7 @@ fn check_every_unit_and_period(cube: &Cube, tree: &UnitTree, db: &BTreeMap<(Unit
     for unit in tree.units() {
         for period in periods() {
             let reference = crate::rollup::unit_figures(&catalog, tree, &unit.code, period, &values);
-            assert_same(&cube.unit_figures(&unit.code, period), &reference, &format!("{} {period}", unit.code));
+            assert_same(&cube.unit_figures(&unit.code, period, TreeView::AsItWas), &reference, &format!("{} {period}", unit.code));
         }
     }
 }
@@ -142,7 +143,7 @@ proptest! {
         let units = tree.len();
         let catalog = catalog();
         let mut db = stored(loaded.iter().map(|c| data_value(units, *c)));
-        let mut cube = Cube::new(&tree, &catalog);
+        let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
         cube.load(db.values().map(|v| as_number(&cube, v)).collect::<Vec<_>>());
         check_every_unit_and_period(&cube, &tree, &db);
         prop_assert_eq!(cube.len(), db.len());
@@ -178,7 +179,7 @@ proptest! {
         let values: Vec<DataValue> = db.values().cloned().collect();
         for period in periods() {
             let reference = crate::rollup::rollup_cluster(&catalog, &tree, &cluster, period, &values);
-            let engine = cube.cluster(&tree, &cluster, period);
+            let engine = cube.cluster(&tree, &cluster, period, TreeView::AsItWas);
             assert_same(&engine.total, &reference.total, &format!("cluster total {period}"));
             prop_assert_eq!(engine.members.len(), reference.members.len());
             for ((u, e), (_, r)) in engine.members.iter().zip(&reference.members) {
@@ -210,29 +211,128 @@ fn every_period_keeps_its_identity_through_its_slot() {
 fn the_periods_with_values_are_those_reported_newest_first() {
     let tree = tree(&[0, 0]);
     let catalog = catalog();
-    let mut cube = Cube::new(&tree, &catalog);
+    let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
     let numbers: Vec<_> = [(1, 0, Period::HalfYear(2021, 2)), (2, 0, Period::HalfYear(2022, 1)), (2, 0, Period::Year(2021))]
         .into_iter()
         .map(|(u, _, p)| (cube.unit_slot(&unit_code(u)).unwrap(), IndicatorSlot(0), p, 1.0, true))
         .collect();
     cube.load(numbers);
     assert_eq!(
-        cube.periods_with_values(&[unit_code(0)]),
+        cube.periods_with_values(&[unit_code(0)], TreeView::AsItWas),
         vec![Period::HalfYear(2022, 1), Period::Year(2021), Period::HalfYear(2021, 2)]
     );
-    assert_eq!(cube.periods_with_values(&[unit_code(1)]), vec![Period::HalfYear(2021, 2)]);
+    assert_eq!(cube.periods_with_values(&[unit_code(1)], TreeView::AsItWas), vec![Period::HalfYear(2021, 2)]);
 }
 
 #[test]
 fn a_unit_whose_numbers_are_all_taken_back_leaves_no_total_behind() {
     let tree = tree(&[0]);
     let catalog = catalog();
-    let mut cube = Cube::new(&tree, &catalog);
+    let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
     let child = cube.unit_slot(&unit_code(1)).unwrap();
     cube.replace(child, Period::HalfYear(2022, 1), &[(IndicatorSlot(0), 5.0, true)]);
-    assert!(!cube.unit_figures(&unit_code(0), Period::Year(2022)).is_empty());
+    assert!(!cube.unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas).is_empty());
     cube.replace(child, Period::HalfYear(2022, 1), &[]);
-    assert!(cube.unit_figures(&unit_code(0), Period::Year(2022)).is_empty());
-    assert!(cube.periods_with_values(&[unit_code(0)]).is_empty());
+    assert!(cube.unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas).is_empty());
+    assert!(cube.periods_with_values(&[unit_code(0)], TreeView::AsItWas).is_empty());
     assert!(cube.is_empty());
 }
+
+/// Leaves merged (or split by weights) into new units on 1/7/2025: in today's tree a new
+/// unit's 2022 is the sum of its predecessors' shares; in the tree as it was, nothing moves.
+#[test]
+fn today_s_tree_carries_each_predecessor_s_past_by_its_share() {
+    proptest!(ProptestConfig::with_cases(48), |(
+        parents in prop::collection::vec(0usize..100, 3..10),
+        merges in prop::collection::vec((0usize..20, 0usize..20, 0usize..20), 1..3),
+        split in (0usize..20, 1u32..9),
+        loaded in prop::collection::vec((0usize..20, 0usize..3, 0usize..38, 0i64..1000), 1..60),
+    )| {
+        let before = tree(&parents);
+        let leaves: Vec<UnitCode> = before.units().filter(|u| before.children(&u.code).next().is_none()).map(|u| u.code.clone()).collect();
+        prop_assume!(leaves.len() >= 2);
+        let day = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        let mut requests = Vec::new();
+        let mut used = BTreeSet::new();
+        for (n, (a, b, parent)) in merges.iter().enumerate() {
+            let (a, b) = (&leaves[a % leaves.len()], &leaves[b % leaves.len()]);
+            if a == b || used.contains(a) || used.contains(b) {
+                continue;
+            }
+            used.extend([a.clone(), b.clone()]);
+            requests.push(ChangeRequest {
+                effective: day,
+                kind: ChangeKind::Merge,
+                from: vec![a.clone(), b.clone()],
+                to: vec![(UnitCode::parse(&format!("N{n}")).unwrap(), None)],
+                names: vec![format!("Đơn vị mới {n}")],
+                parent: Some(unit_code(parent % before.len())),
+            });
+        }
+        let (s, w) = split;
+        let split_unit = &leaves[s % leaves.len()];
+        if !used.contains(split_unit) {
+            let w = f64::from(w) / 10.0;
+            requests.push(ChangeRequest {
+                effective: day,
+                kind: ChangeKind::Split,
+                from: vec![split_unit.clone()],
+                to: vec![(UnitCode::parse("T1").unwrap(), Some(w)), (UnitCode::parse("T2").unwrap(), Some(1.0 - w))],
+                names: vec!["Tách một".into(), "Tách hai".into()],
+                parent: None,
+            });
+        }
+        let plan = plan(&before, &requests);
+        prop_assume!(plan.is_ok());
+        let plan = plan.unwrap();
+        let mut units: Vec<Unit> = before.units().cloned().collect();
+        for u in &mut units {
+            u.valid_to = plan.end.get(&u.code).copied();
+        }
+        units.extend(plan.create.clone());
+        let today = UnitTree::new(units).unwrap();
+        let lineage = Lineage::new(plan.changes.clone());
+        let catalog = catalog();
+        let db = stored(loaded.iter().map(|c| data_value(before.len(), *c)));
+        let values: Vec<DataValue> = db.values().cloned().collect();
+        let mut cube = Cube::new(&today, &lineage, &catalog);
+        cube.load(values.iter().map(|v| as_number(&cube, v)).collect::<Vec<_>>());
+
+        for period in [Period::Year(2022), Period::HalfYear(2021, 2), Period::Quarter(2022, 3)] {
+            let own = crate::rollup::over_time(&catalog, period, &values);
+            for target in today.units() {
+                // The tree as it was: the plain rollup over the same tree.
+                let as_it_was = crate::rollup::unit_figures(&catalog, &today, &target.code, period, &values);
+                assert_same(&cube.unit_figures(&target.code, period, TreeView::AsItWas), &as_it_was, "as it was");
+                // Today's tree: each unit's own figure, times its share in the units below `target`.
+                let below: BTreeSet<&UnitCode> = today.subtree(&target.code).into_iter().collect();
+                let mut expected: BTreeMap<&str, f64> = BTreeMap::new();
+                for (unit, figures) in &own {
+                    let share: f64 = lineage
+                        .successors_today(unit)
+                        .iter()
+                        .filter(|(to, _)| below.contains(to))
+                        .map(|(_, w)| w)
+                        .sum();
+                    if share == 0.0 {
+                        continue;
+                    }
+                    for name in ["DEATHS", "CREMATIONS", "STOCK"] {
+                        if let Some(x) = figures.get(&IndicatorCode::parse(name).unwrap()).and_then(Value::as_f64) {
+                            *expected.entry(name).or_insert(0.0) += share * x;
+                        }
+                    }
+                }
+                let got = cube.unit_figures(&target.code, period, TreeView::Current);
+                for name in ["DEATHS", "CREMATIONS", "STOCK"] {
+                    let got = got.number(&IndicatorCode::parse(name).unwrap());
+                    match expected.get(name) {
+                        Some(x) => prop_assert!(got.is_some_and(|g| (g - x).abs() < 1e-6), "{} {period} {name}: {got:?} ≠ {x}", target.code),
+                        None => prop_assert_eq!(got, None, "{} {} {}", target.code, period, name),
+                    }
+                }
+            }
+        }
+    });
+}
+
