@@ -8,4 +8,5 @@
 
 mod directory;
 mod engine;
+mod lineage;
 mod scoring;
