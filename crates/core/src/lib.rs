@@ -11,6 +11,7 @@ pub mod code;
 pub mod comparison;
 pub mod conference;
 pub mod cube;
+pub mod dhis2;
 pub mod emulation;
 pub mod error;
 pub mod formula;
