@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 mod conference;
 mod demo;
+mod dhis2;
 mod emulation;
 mod error;
 mod forms;
@@ -22,6 +23,7 @@ mod store;
 mod templates;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+mod tokens;
 mod url;
 mod values;
 
@@ -42,4 +44,5 @@ pub use secret::ServerKey;
 pub use values::{StoredNumber, ValueChanges};
 pub use store::{Backend, Store};
 pub use templates::{ClusterTemplate, template_sha256};
+pub use tokens::{ApiToken, MAX_TOKENS_PER_USER, TOKEN_PREFIX};
 pub use url::DatabaseUrl;

@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_unit_changes.sql"),
         postgres: include_str!("../migrations/postgres/0014_unit_changes.sql"),
     },
+    Migration {
+        version: 15,
+        name: "api_tokens",
+        sqlite: include_str!("../migrations/sqlite/0015_api_tokens.sql"),
+        postgres: include_str!("../migrations/postgres/0015_api_tokens.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.
