@@ -954,33 +954,18 @@ fn read_passed(
     if passed.is_empty() {
         return (Vec::new(), Vec::new());
     }
-    // The long-format file, and the line each row starts on in it (a quoted field may
-    // hold a line break, so lines are counted, not assumed).
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut at_line: BTreeMap<u64, usize> = BTreeMap::new();
-    let mut line: u64 = 1;
-    let mut written = 0usize;
-    if !write_row(&mut writer, ["unit", "indicator", "period", "value", "comment"]) {
-        return (Vec::new(), Vec::new());
-    }
-    for (n, (_, raw, value)) in passed.iter().enumerate() {
-        let buffer = writer.get_ref();
-        line += buffer[written..].iter().filter(|&&b| b == b'\n').count() as u64;
-        written = buffer.len();
-        at_line.insert(line, n);
-        // An empty value is read as 0 so that its unit, indicator and period get their
-        // checks; the entry keeps no value.
-        let shown = value.as_deref().unwrap_or("0");
-        let comment = raw.comment.as_deref().unwrap_or("");
-        if !write_row(
-            &mut writer,
-            [&raw.org_unit, &raw.data_element, &raw.period, shown, comment],
-        ) {
-            return (Vec::new(), Vec::new());
-        }
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes);
+    // An empty value is read as 0 so that its unit, indicator and period get their
+    // checks; the entry keeps no value.
+    let (text, lines) = long_file(passed.iter().map(|(_, raw, value)| {
+        [
+            raw.org_unit.as_str(),
+            raw.data_element.as_str(),
+            raw.period.as_str(),
+            value.as_deref().unwrap_or("0"),
+            raw.comment.as_deref().unwrap_or(""),
+        ]
+    }));
+    let at_line: BTreeMap<u64, usize> = lines.iter().enumerate().map(|(n, &l)| (l, n)).collect();
     let row_of = |line: u64| at_line.get(&line).and_then(|&n| passed.get(n));
     match import::read_values(&text, catalog, units) {
         Ok(lines) => {
@@ -1022,9 +1007,99 @@ fn read_passed(
     }
 }
 
+/// A long-format values file (`unit,indicator,period,value,comment`) of `rows`, and the
+/// line each row starts on in it — counted, since a quoted field may hold a line break.
+fn long_file<'a>(rows: impl Iterator<Item = [&'a str; 5]>) -> (String, Vec<u64>) {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut lines = Vec::new();
+    let mut line: u64 = 1;
+    let mut written = 0usize;
+    let mut ok = write_row(&mut writer, ["unit", "indicator", "period", "value", "comment"]);
+    for row in rows {
+        let buffer = writer.get_ref();
+        line += buffer[written..].iter().filter(|&&b| b == b'\n').count() as u64;
+        written = buffer.len();
+        lines.push(line);
+        ok &= write_row(&mut writer, row);
+    }
+    let bytes = if ok {
+        writer.into_inner().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    (String::from_utf8_lossy(&bytes).into_owned(), lines)
+}
+
 /// Writes one CSV record and flushes it into the buffer; `false` when that failed.
 fn write_row(writer: &mut csv::Writer<Vec<u8>>, fields: [&str; 5]) -> bool {
     writer.write_record(fields).is_ok() && writer.flush().is_ok()
+}
+
+/// A value as the values import reads it back exactly: a decimal with the Vietnamese
+/// decimal comma (`0,30000000000000004`), never a `.` it could take for thousands.
+fn exact_value(value: &Value) -> String {
+    match value {
+        Value::Whole(n) => n.to_string(),
+        Value::Decimal(x) => format!("{x}").replace('.', ","),
+        Value::Text(t) => t.clone(),
+    }
+}
+
+/// The entries' figures as the long-format values file the values import reads
+/// (`Store::import_values_csv_as`), each value written so that it reads back as the same
+/// value, and the line each entry starts on. Entries without a value are left out.
+pub fn values_file(entries: &[&Entry]) -> (String, Vec<u64>) {
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .filter_map(|e| {
+            let value = e.value.as_ref()?;
+            Some([
+                e.unit.to_string(),
+                e.indicator.to_string(),
+                e.period.code(),
+                exact_value(value),
+                e.comment.clone().unwrap_or_default(),
+            ])
+        })
+        .collect();
+    long_file(
+        rows.iter()
+            .map(|[a, b, c, d, e]| [a.as_str(), b.as_str(), c.as_str(), d.as_str(), e.as_str()]),
+    )
+}
+
+/// The values import's refusals of a file made by [`values_file`] from `entries` (each at
+/// the line of `lines` with the same position), as problems of the DHIS2 values the
+/// entries came from; a refusal on no entry's line is put on the first.
+pub fn problems_of(errors: Vec<RowError>, lines: &[u64], entries: &[&Entry]) -> Vec<Problem> {
+    let with_value: Vec<&Entry> = entries.iter().copied().filter(|e| e.value.is_some()).collect();
+    let mut problems: Vec<Problem> = errors
+        .into_iter()
+        .filter_map(|e| {
+            let at = lines
+                .binary_search(&e.line)
+                .ok()
+                .or_else(|| (!with_value.is_empty()).then_some(0))?;
+            let entry = with_value.get(at)?;
+            let (property, object) = match e.column.as_deref() {
+                Some("unit") => (Some("orgUnit"), entry.unit.to_string()),
+                Some("indicator") => (Some("dataElement"), entry.indicator.to_string()),
+                Some("period") => (Some("period"), entry.period.code()),
+                Some("value") => (Some("value"), entry.value.as_ref().map(plain_value).unwrap_or_default()),
+                _ => (None, entry.unit.to_string()),
+            };
+            Some(Problem {
+                index: entry.index,
+                place: entry.place,
+                property,
+                object,
+                error_code: property.and_then(error_code_of),
+                reason: e.reason,
+            })
+        })
+        .collect();
+    problems.sort_by_key(|p| p.index);
+    problems
 }
 
 /// A values reader's error as a problem of the DHIS2 row it came from: its column named
@@ -1664,6 +1739,36 @@ mod tests {
         assert_eq!(json["response"]["conflicts"][0]["indexes"], serde_json::json!([0, 1]));
         assert_eq!(json["response"]["conflicts"][1]["property"], "value");
         assert_eq!(json["response"]["rejectedIndexes"], serde_json::json!([0, 1, 2]));
+    }
+
+    #[test]
+    fn entries_as_a_values_file_read_back_the_same_and_its_refusals_name_their_dhis2_rows() {
+        let text = r#"{"dataValues": [
+            {"dataElement": "N", "period": "2022S1", "orgUnit": "HD", "value": "0.30000000000000004", "comment": "hai\ndòng"},
+            {"dataElement": "A", "period": "2022S1", "orgUnit": "HD", "value": ""},
+            {"dataElement": "M", "period": "2022", "orgUnit": "HD", "value": "1500"}
+        ]}"#;
+        let set = parse(text.as_bytes(), Format::Json).unwrap();
+        let entries = read(&set, &catalog(), &units()).unwrap();
+        let refs: Vec<&Entry> = entries.iter().collect();
+        let (file, lines) = values_file(&refs);
+        let back = import::read_values(&file, &catalog(), &units()).unwrap();
+        let figures: Vec<DataValue> = entries.iter().filter_map(Entry::data_value).collect();
+        assert_eq!(back.iter().map(|l| l.row.clone()).collect::<Vec<_>>(), figures);
+        assert_eq!(
+            entries[0].comment.as_deref(),
+            Some("hai dòng"),
+            "notes are read as every import reads them"
+        );
+        assert_eq!(lines, [2, 3], "the emptied value has no line");
+        let refused = vec![RowError {
+            line: 3,
+            column: None,
+            reason: "số liệu đã được duyệt".into(),
+        }];
+        let problems = problems_of(refused, &lines, &refs);
+        assert_eq!(problems[0].index, 2);
+        assert_eq!(problems[0].to_string(), "dataValues[2]: số liệu đã được duyệt");
     }
 
     #[test]
