@@ -12,6 +12,7 @@ pub mod awards;
 pub mod ballot;
 pub mod clusters;
 pub mod comparisons;
+pub mod dhis2;
 pub mod directory;
 pub mod documents;
 pub mod engine;

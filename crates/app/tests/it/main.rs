@@ -6,6 +6,7 @@
     reason = "test code: clippy's allow-unwrap-in-tests (clippy.toml) covers #[test] functions, not the async test bodies the on_both_backends! wrappers call (rust-clippy#11119)"
 )]
 
+mod dhis2;
 mod directory;
 mod engine;
 mod lineage;
