@@ -208,7 +208,7 @@ pub const Z_SCORE_LIMIT: f64 = 3.0;
 pub const MIN_EARLIER_PERIODS: usize = 4;
 
 /// The rule, as the pages and the API state it.
-pub const OUTLIER_RULE: &str = "Số liệu cần xem lại: số liệu cách số trung bình của chính đơn vị đó trong các kỳ trước cùng loại quá 3 lần độ lệch chuẩn (|z| > 3, phương pháp z-score trong phân tích giá trị ngoại lai của DHIS2). Chỉ xét khi có ít nhất 4 kỳ trước có số liệu và số liệu các kỳ trước không bằng nhau hết.";
+pub const OUTLIER_RULE: &str = "Một số liệu được đánh dấu cần xem lại khi nó cách số trung bình của chính đơn vị đó trong các kỳ trước cùng loại quá 3 lần độ lệch chuẩn (|z| > 3, phương pháp z-score trong phân tích giá trị ngoại lai của DHIS2). Chỉ xét khi có ít nhất 4 kỳ trước có số liệu và số liệu các kỳ trước không bằng nhau hết.";
 
 /// A figure against the unit's own earlier periods of the same type.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
