@@ -1,6 +1,7 @@
 //! View models: domain values turned into the strings pages show — numbers in
 //! Vietnamese style, periods by their Vietnamese names — so templates only lay them out.
 
+use thidua_core::comparison::{Change, Reported, format_percent, format_percent_change};
 use thidua_core::number::{format_decimal, format_integer, money_prose};
 use thidua_core::period::PeriodType;
 use thidua_core::rollup::Figures;
@@ -25,6 +26,60 @@ pub fn value_hint(indicator: &Indicator, value: Option<&Value>) -> String {
     match (indicator.value_type, value) {
         (ValueType::Money, Some(Value::Whole(n))) if *n >= 1_000_000 => money_prose(*n),
         _ => String::new(),
+    }
+}
+
+/// A computed number (an average, a change, a point of a series) as the pages write an
+/// indicator's figure: whole ones grouped ("1.084", "2.350.000.000"), others to the
+/// hundredth ("85,01", "1.084,33").
+pub fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format_integer(x as i64)
+    } else {
+        format_decimal(x, 2)
+    }
+}
+
+/// A figure or `—` when there is none.
+pub fn format_optional(x: Option<f64>) -> String {
+    x.map_or_else(|| NO_VALUE.to_owned(), format_number)
+}
+
+/// A spoken form beside big sums of money ("trên 2,3 tỷ đồng"), else empty.
+pub fn number_hint(indicator: &Indicator, x: f64) -> String {
+    if indicator.value_type == ValueType::Money && x.abs() >= 1e6 && x.abs() < 9e18 {
+        money_prose(x.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
+/// A change with its sign and, when the earlier figure was not 0, in percent:
+/// "+120 (+12,5%)", "-2,13 (-2,2%)", "+5".
+pub fn format_change(change: &Change) -> String {
+    let sign = if change.absolute > 0.0 { "+" } else { "" };
+    let absolute = format!("{sign}{}", format_number(change.absolute));
+    match change.percent {
+        Some(p) => format!("{absolute} ({})", format_percent_change(p)),
+        None => absolute,
+    }
+}
+
+/// A rate of so many out of so many: "5/6 (83,3%)"; "—" when none was expected.
+pub fn rate_text(part: u32, whole: u32, rate: Option<f64>) -> String {
+    match rate {
+        Some(r) => format!("{part}/{whole} ({})", format_percent(r)),
+        None => NO_VALUE.to_owned(),
+    }
+}
+
+/// A status's code and Vietnamese label.
+pub fn reported_label(r: Reported) -> (&'static str, &'static str) {
+    match r {
+        Reported::Sent { on_time: true } => ("sent_on_time", "Đã gửi, đúng hạn"),
+        Reported::Sent { on_time: false } => ("sent_late", "Đã gửi, muộn"),
+        Reported::FromFile => ("from_file", "Số liệu nhập từ tệp"),
+        Reported::NotSent => ("not_sent", "Chưa gửi"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! document served at `/api/v1/openapi.json`; errors answer `{"error": {status, message}}`.
 
 mod clusters;
+mod comparisons;
 mod search;
 mod units;
 
@@ -23,13 +24,16 @@ use crate::view::format_value;
 #[openapi(
     info(
         title = "thidua API",
-        description = "Số liệu thi đua – khen thưởng của các cụm, khối thi đua MTTQ: danh mục, tổng hợp theo đơn vị và theo cụm.",
+        description = "Số liệu thi đua – khen thưởng của các cụm, khối thi đua MTTQ: danh mục, tổng hợp theo đơn vị và theo cụm, so sánh, xếp hạng, tỷ lệ báo cáo và xu hướng.",
         version = "1"
     ),
     paths(
         clusters::list_clusters,
         clusters::cluster_rollup,
         units::unit_rollup,
+        comparisons::cluster_comparison,
+        comparisons::unit_trend,
+        comparisons::unit_reporting,
         search::search,
     ),
     components(schemas(
@@ -39,6 +43,20 @@ use crate::view::format_value;
         UnitFiguresDto,
         clusters::ClusterRollupDto,
         units::UnitRollupDto,
+        comparisons::ClusterComparisonDto,
+        comparisons::MemberComparisonDto,
+        comparisons::NumberDto,
+        comparisons::ChangeDto,
+        comparisons::TargetDto,
+        comparisons::HistoryDto,
+        comparisons::PointDto,
+        comparisons::ThresholdDto,
+        comparisons::ReachingDto,
+        comparisons::ReportingRateDto,
+        comparisons::UnitTrendDto,
+        comparisons::UnitReportingDto,
+        comparisons::LevelReportingDto,
+        comparisons::UnitReportedDto,
         search::SearchHitDto,
         ErrorBody,
         ErrorDetail
@@ -51,6 +69,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .merge(clusters::router())
         .merge(units::router())
+        .merge(comparisons::router())
         .merge(search::router())
 }
 
