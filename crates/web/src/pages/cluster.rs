@@ -1,6 +1,10 @@
 //! Trang cụm thi đua — a cluster's figures for a period: per indicator group, a table of
 //! members × indicators with the cluster's total, formula indicators computed on the
-//! totals.
+//! totals; then the members compared on one indicator (ranks, the cluster's average, the
+//! previous period, the same period last year, targets) with its bar chart, the threshold
+//! lists, every member's rank per indicator, the cluster's totals over time with their
+//! line chart, who has reported (with the reporting and on-time rates), and the figures
+//! far outside their unit's history. Each chart reads the API's JSON and has its table.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,15 +12,20 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use thidua_app::clusters::OpenCluster;
+use thidua_app::comparisons::{self, ClusterComparison};
 use thidua_app::rollups;
+use thidua_core::comparison::{OUTLIER_RULE, Reported, format_percent};
+use thidua_core::text::Collator;
 use thidua_core::workflow::SubmissionState;
-use thidua_core::{Cluster, Period};
+use thidua_core::{Cluster, Indicator, Period, ValueType};
 
-use super::PeriodQuery;
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
-use crate::view::{GroupTable, PeriodOption, group_tables, period_options};
+use crate::view::{
+    GroupTable, NO_VALUE, PeriodOption, format_change, format_number, format_optional, group_tables, number_hint,
+    period_options, rate_text,
+};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/clusters/{code}", get(cluster_page))
@@ -39,6 +48,250 @@ struct ClusterPage {
     member_count: usize,
     tables: Vec<GroupTable>,
     statuses: Vec<StatusLine>,
+    compared: ComparisonView,
+    thresholds: Vec<ThresholdLine>,
+    ranks: RankTable,
+    rates: ReportingLine,
+    flagged: Vec<FlaggedLine>,
+    outlier_rule: &'static str,
+}
+
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG` — both optional.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ClusterQuery {
+    period: Option<String>,
+    indicator: Option<String>,
+}
+
+/// An indicator the comparison can be switched to.
+pub(crate) struct IndicatorOption {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// The indicators a comparison can show (every number), the chosen one selected.
+pub(crate) fn indicator_options(catalog: &thidua_core::Catalog, chosen: &Indicator) -> Vec<IndicatorOption> {
+    catalog
+        .indicators()
+        .iter()
+        .filter(|i| i.value_type != ValueType::Text)
+        .map(|i| IndicatorOption {
+            code: i.code.to_string(),
+            name: i.name.clone(),
+            selected: i.code == chosen.code,
+        })
+        .collect()
+}
+
+/// The members compared on the chosen indicator.
+struct ComparisonView {
+    name: String,
+    measure: String,
+    options: Vec<IndicatorOption>,
+    previous_label: String,
+    last_year_label: String,
+    total: String,
+    average: String,
+    average_label: &'static str,
+    rows: Vec<ComparisonRow>,
+    /// The API address the charts read.
+    chart_url: String,
+    totals: Vec<(String, String)>,
+}
+
+/// One member's line of the comparison.
+struct ComparisonRow {
+    rank: String,
+    code: String,
+    name: String,
+    value: String,
+    hint: String,
+    against_average: String,
+    previous: String,
+    previous_change: String,
+    last_year: String,
+    last_year_change: String,
+    target: String,
+    target_title: String,
+    target_share: String,
+    review: String,
+}
+
+/// A threshold list: "Tỷ lệ hỏa táng đạt 98% trở lên: …".
+struct ThresholdLine {
+    indicator: String,
+    threshold: String,
+    members: Vec<(String, String)>,
+}
+
+/// Every member's rank on every number indicator.
+struct RankTable {
+    heads: Vec<(String, String)>,
+    rows: Vec<(String, String, Vec<String>)>,
+}
+
+/// The cluster's reporting rate and on-time rate.
+struct ReportingLine {
+    rate: String,
+    on_time: String,
+    from_file: u32,
+}
+
+/// A figure flagged for review.
+struct FlaggedLine {
+    unit_code: String,
+    unit_name: String,
+    indicator: String,
+    value: String,
+    mean: String,
+    range: String,
+    periods: usize,
+    z: String,
+}
+
+/// A rank as a results table prints it, "2 (đồng hạng)" when shared; "—" without one.
+pub(crate) fn rank_text(rank: Option<u32>, tied: bool) -> String {
+    match rank {
+        Some(r) if tied => format!("{r} (đồng hạng)"),
+        Some(r) => r.to_string(),
+        None => NO_VALUE.to_owned(),
+    }
+}
+
+/// A history check as the review column says it: empty unless flagged.
+pub(crate) fn review_text(check: Option<&thidua_core::comparison::HistoryCheck>) -> String {
+    match check.and_then(|c| c.z_score.filter(|_| c.outlier)) {
+        Some(z) => format!("Cần xem lại (z = {})", thidua_core::number::format_decimal(z, 1)),
+        None => String::new(),
+    }
+}
+
+fn comparison_view(
+    compared: &ClusterComparison,
+    indicator: &Indicator,
+    collator: &Collator,
+    cluster_code: &str,
+) -> ComparisonView {
+    let on = compared.on(indicator, collator);
+    let period = compared.period();
+    let rows = on
+        .members
+        .iter()
+        .map(|m| ComparisonRow {
+            rank: rank_text(m.rank, m.tied),
+            code: m.unit.code.to_string(),
+            name: m.unit.short_name().to_owned(),
+            value: format_optional(m.value),
+            hint: m.value.map(|v| number_hint(indicator, v)).unwrap_or_default(),
+            against_average: m.against_average.as_ref().map(format_change).unwrap_or_default(),
+            previous: format_optional(m.previous),
+            previous_change: m.previous_change.as_ref().map(format_change).unwrap_or_default(),
+            last_year: format_optional(m.last_year),
+            last_year_change: m.last_year_change.as_ref().map(format_change).unwrap_or_default(),
+            target: m.target.map(|t| format_number(t.value)).unwrap_or_default(),
+            target_title: m
+                .target
+                .map(|t| format!("Chỉ tiêu năm {} theo {}", t.year, t.source.label_vi()))
+                .unwrap_or_default(),
+            target_share: m.target_share.map(format_percent).unwrap_or_default(),
+            review: review_text(m.history.as_ref()),
+        })
+        .collect();
+    ComparisonView {
+        name: indicator.name.clone(),
+        measure: indicator.measure.clone(),
+        options: indicator_options(&compared.shown.catalog, indicator),
+        previous_label: on.previous_period.label_vi(),
+        last_year_label: on.last_year_period.label_vi(),
+        total: format_optional(on.total),
+        average: format_optional(on.average),
+        average_label: if indicator.is_computed() {
+            "Tỷ lệ chung của cụm"
+        } else {
+            "Bình quân một thành viên"
+        },
+        rows,
+        chart_url: format!(
+            "/api/v1/clusters/{cluster_code}/comparison?period={}&indicator={}",
+            period.code(),
+            indicator.code
+        ),
+        totals: compared
+            .totals(&indicator.code)
+            .into_iter()
+            .map(|(p, v)| (p.label_vi(), format_optional(v)))
+            .collect(),
+    }
+}
+
+fn threshold_lines(compared: &ClusterComparison) -> Vec<ThresholdLine> {
+    compared
+        .shown
+        .catalog
+        .indicators()
+        .iter()
+        .filter(|i| i.value_type == ValueType::Percent)
+        .map(|i| ThresholdLine {
+            indicator: i.name.clone(),
+            threshold: format_number(comparisons::DEFAULT_THRESHOLD),
+            members: compared
+                .reaching(&i.code, comparisons::DEFAULT_THRESHOLD)
+                .into_iter()
+                .map(|(u, x)| (u.short_name().to_owned(), format_number(x)))
+                .collect(),
+        })
+        .collect()
+}
+
+fn rank_table(compared: &ClusterComparison, collator: &Collator) -> RankTable {
+    let indicators: Vec<&Indicator> = compared
+        .shown
+        .catalog
+        .indicators()
+        .iter()
+        .filter(|i| i.value_type != ValueType::Text)
+        .collect();
+    let members = &compared.shown.rollup.members;
+    let mut cells: Vec<Vec<String>> = vec![Vec::with_capacity(indicators.len()); members.len()];
+    for indicator in &indicators {
+        for place in compared.on(indicator, collator).members {
+            if let Some(i) = members.iter().position(|(u, _)| u.code == place.unit.code) {
+                cells[i].push(place.rank.map_or_else(|| NO_VALUE.to_owned(), |r| r.to_string()));
+            }
+        }
+    }
+    RankTable {
+        heads: indicators
+            .iter()
+            .map(|i| (i.code.to_string(), i.name.clone()))
+            .collect(),
+        rows: members
+            .iter()
+            .zip(cells)
+            .map(|((u, _), c)| (u.code.to_string(), u.short_name().to_owned(), c))
+            .collect(),
+    }
+}
+
+fn flagged_lines(compared: &ClusterComparison) -> Vec<FlaggedLine> {
+    compared
+        .flagged()
+        .into_iter()
+        .map(|f| FlaggedLine {
+            unit_code: f.unit.code.to_string(),
+            unit_name: f.unit.short_name().to_owned(),
+            indicator: f.indicator.name.clone(),
+            value: format_number(f.value),
+            mean: format_number(f.check.mean),
+            range: format!("{} – {}", format_number(f.check.min), format_number(f.check.max)),
+            periods: f.check.periods,
+            z: f.check
+                .z_score
+                .map(|z| thidua_core::number::format_decimal(z, 1))
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// One member's line in the completeness table.
@@ -103,17 +356,32 @@ async fn cluster_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    Query(query): Query<ClusterQuery>,
 ) -> Result<ClusterPage, AppError> {
     let caller = state.app.context(user.principal()).await?;
-    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
-    let completeness = rollups::completeness(&state.app, &shown).await?;
+    let compared = comparisons::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let completeness = rollups::completeness(&state.app, &compared.shown).await?;
+    let indicator = comparisons::choose_indicator(&compared.shown.catalog, query.indicator.as_deref())?;
+    let rate = comparisons::reporting_rate(&completeness);
+    let from_file = completeness
+        .iter()
+        .filter(|s| comparisons::reported(s) == Reported::FromFile)
+        .count();
+    let compared_view = comparison_view(
+        &compared,
+        indicator,
+        &state.collator,
+        compared.shown.open.cluster.code.as_str(),
+    );
+    let thresholds = threshold_lines(&compared);
+    let ranks = rank_table(&compared, &state.collator);
+    let flagged = flagged_lines(&compared);
     let rollups::ClusterFigures {
         open: OpenCluster { cluster, period, years },
         rollup,
         catalog,
         with_data,
-    } = shown;
+    } = compared.shown;
     let (principal, scope) = (&caller.principal, &caller.directory);
     // The access check already loaded the tree; no second load for the names.
     let tree = &scope.tree;
@@ -193,5 +461,15 @@ async fn cluster_page(
         member_count: cluster.members.len(),
         tables: group_tables(&catalog, &members, "Toàn cụm", &rollup.total),
         statuses,
+        compared: compared_view,
+        thresholds,
+        ranks,
+        rates: ReportingLine {
+            rate: rate_text(rate.reported, rate.expected, rate.rate()),
+            on_time: rate_text(rate.on_time, rate.expected, rate.on_time_rate()),
+            from_file: u32::try_from(from_file).unwrap_or(u32::MAX),
+        },
+        flagged,
+        outlier_rule: OUTLIER_RULE,
     })
 }

@@ -29,6 +29,11 @@ use crate::AppState;
 /// The stylesheet is compiled in, so the binary serves it from any working directory.
 const STYLE_CSS: &str = include_str!("../../static/style.css");
 const FORM_JS: &str = include_str!("../../static/form.js");
+/// The charts of the cluster and unit pages, and the vendored Apache ECharts 6 with its
+/// Vietnamese locale they draw with (`static/echarts/README.md`).
+const CHARTS_JS: &str = include_str!("../../static/charts.js");
+const ECHARTS_JS: &str = include_str!("../../static/echarts/echarts.min.js");
+const ECHARTS_VI_JS: &str = include_str!("../../static/echarts/langVI.js");
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -50,6 +55,9 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(awards::router())
         .route("/static/style.css", get(style))
         .route("/static/form.js", get(form_js))
+        .route("/static/charts.js", get(|| async { script(CHARTS_JS) }))
+        .route("/static/echarts/echarts.min.js", get(|| async { script(ECHARTS_JS) }))
+        .route("/static/echarts/langVI.js", get(|| async { script(ECHARTS_VI_JS) }))
 }
 
 async fn style() -> impl IntoResponse {
@@ -69,12 +77,17 @@ pub(crate) struct PeriodQuery {
 }
 
 async fn form_js() -> impl IntoResponse {
+    script(FORM_JS)
+}
+
+/// A script compiled into the binary.
+fn script(body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        FORM_JS,
+        body,
     )
 }
 

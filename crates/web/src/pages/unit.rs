@@ -1,18 +1,24 @@
 //! Trang đơn vị — one unit: where it sits in the tree, the clusters it belongs to, and
-//! its figures (over its subtree) for a period.
+//! its figures (over its subtree) for a period, each against the previous period, the same
+//! period last year and the unit's own history; one indicator's trend over the periods
+//! with its line chart; and the reporting rate of the units directly below it.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use thidua_app::rollups::{self, DefaultPeriod};
+use thidua_app::comparisons;
+use thidua_app::rollups::DefaultPeriod;
+use thidua_core::comparison::OUTLIER_RULE;
 
-use super::PeriodQuery;
+use super::cluster::{IndicatorOption, indicator_options, review_text};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
-use crate::view::{FigureLine, PeriodOption, figure_lines, period_options};
+use crate::view::{
+    FigureLine, PeriodOption, figure_lines, format_change, format_optional, period_options, rate_text, reported_label,
+};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/units/{code}", get(unit_page))
@@ -34,17 +40,57 @@ struct UnitPage {
     period_code: String,
     period_label: String,
     periods: Vec<PeriodOption>,
-    groups: Vec<(String, Vec<FigureLine>)>,
+    groups: Vec<(String, Vec<(FigureLine, LineComparison)>)>,
+    previous_label: String,
+    last_year_label: String,
+    trend: TrendView,
+    levels: Vec<LevelView>,
+    outlier_rule: &'static str,
+}
+
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG` — both optional.
+#[derive(Debug, serde::Deserialize)]
+struct UnitQuery {
+    period: Option<String>,
+    indicator: Option<String>,
+}
+
+/// An indicator's figure against earlier ones, as the figures table shows it.
+#[derive(Default)]
+struct LineComparison {
+    previous: String,
+    previous_change: String,
+    last_year: String,
+    last_year_change: String,
+    review: String,
+}
+
+/// One indicator over the periods.
+struct TrendView {
+    name: String,
+    measure: String,
+    options: Vec<IndicatorOption>,
+    points: Vec<(String, String)>,
+    chart_url: String,
+}
+
+/// The reporting of one level below the unit.
+struct LevelView {
+    kind: String,
+    rate: String,
+    on_time: String,
+    from_file: u32,
+    units: Vec<(String, String, &'static str)>,
 }
 
 async fn unit_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    Query(query): Query<UnitQuery>,
 ) -> Result<UnitPage, AppError> {
     let caller = state.app.context(user.principal()).await?;
-    let shown = rollups::unit(
+    let trend = comparisons::unit(
         &state.app,
         &caller,
         &code,
@@ -52,7 +98,54 @@ async fn unit_page(
         DefaultPeriod::LatestWithData,
     )
     .await?;
-    let rollups::UnitFigures {
+    let indicator = comparisons::choose_indicator(&trend.shown.catalog, query.indicator.as_deref())?;
+    let levels = comparisons::units_below(&state.app, &caller, &trend.shown, &state.collator).await?;
+    let mut compared: std::collections::HashMap<String, LineComparison> = trend
+        .lines()
+        .into_iter()
+        .map(|l| {
+            let line = LineComparison {
+                previous: format_optional(l.previous),
+                previous_change: l.previous_change.as_ref().map(format_change).unwrap_or_default(),
+                last_year: format_optional(l.last_year),
+                last_year_change: l.last_year_change.as_ref().map(format_change).unwrap_or_default(),
+                review: review_text(l.history.as_ref()),
+            };
+            (l.indicator.code.to_string(), line)
+        })
+        .collect();
+    let trend_view = TrendView {
+        name: indicator.name.clone(),
+        measure: indicator.measure.clone(),
+        options: indicator_options(&trend.shown.catalog, indicator),
+        points: trend
+            .series(&indicator.code)
+            .into_iter()
+            .map(|(p, v)| (p.label_vi(), format_optional(v)))
+            .collect(),
+        chart_url: format!(
+            "/api/v1/units/{}/trend?period={}&indicator={}",
+            trend.shown.unit.code,
+            trend.shown.period.code(),
+            indicator.code
+        ),
+    };
+    let levels = levels
+        .into_iter()
+        .map(|l| LevelView {
+            kind: thidua_core::unit::kind_label_vi(&l.kind).to_owned(),
+            rate: rate_text(l.rate.reported, l.rate.expected, l.rate.rate()),
+            on_time: rate_text(l.rate.on_time, l.rate.expected, l.rate.on_time_rate()),
+            from_file: l.rate.from_file,
+            units: l
+                .units
+                .iter()
+                .map(|(u, r)| (u.code.to_string(), u.short_name().to_owned(), reported_label(*r).1))
+                .collect(),
+        })
+        .collect();
+    let comparisons::UnitTrend { shown, .. } = trend;
+    let thidua_app::rollups::UnitFigures {
         unit,
         period,
         figures,
@@ -92,6 +185,23 @@ async fn unit_page(
         period_code: period.code(),
         period_label: period.label_vi(),
         periods: period_options(&years, &with_data, period),
-        groups: figure_lines(&catalog, &figures),
+        groups: figure_lines(&catalog, &figures)
+            .into_iter()
+            .map(|(group, lines)| {
+                let lines = lines
+                    .into_iter()
+                    .map(|line| {
+                        let c = compared.remove(&line.indicator.code).unwrap_or_default();
+                        (line, c)
+                    })
+                    .collect();
+                (group, lines)
+            })
+            .collect(),
+        previous_label: period.previous().label_vi(),
+        last_year_label: period.same_period_last_year().label_vi(),
+        trend: trend_view,
+        levels,
+        outlier_rule: OUTLIER_RULE,
     })
 }
