@@ -595,3 +595,58 @@ async fn a_chair_and_its_members_run_the_whole_2022_emulation_year_in_the_browse
     the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_history(&session).await;
     session.finish().await;
 }
+
+impl Session {
+    /// Waits until the chart of `kind` in `section` is drawn: a canvas inside it.
+    async fn drawn_chart(&self, section: &str, kind: &str) -> fantoccini::elements::Element {
+        let css = format!("{section} [data-chart-kind={kind}][data-chart-state=drawn] canvas");
+        self.client
+            .wait()
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no drawn {kind} chart in {section}: {e}"))
+    }
+
+    /// What the content-security policy refused on the page, as charts.js noted it.
+    async fn csp_violations(&self) -> String {
+        let seen = self
+            .client
+            .execute("return document.body.dataset.cspViolations || '';", Vec::new())
+            .await
+            .unwrap();
+        seen.as_str().unwrap_or_default().to_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_cluster_page_draws_its_members_and_totals_charts_beside_their_tables() {
+    let Some(session) = Session::start().await else { return };
+    session.login("hadong").await;
+
+    session.open("/clusters/HN-CUM2?period=2022S1").await;
+    // The table first: the members ranked on the cremation rate, with its target.
+    let table = session.text_of("section.comparison table").await;
+    assert!(table.contains("quận Cầu Giấy") && table.contains("98,69"), "{table}");
+    assert!(table.contains("Tỷ lệ chung của cụm: 85,01"), "{table}");
+    let bars = session.drawn_chart("section.comparison", "members").await;
+    session.drawn_chart("section.totals", "totals").await;
+    assert!(session.text_of("section.totals table").await.contains("85,01"));
+    // A tooltip is drawn on the canvas too: pointing at the bars needs nothing the
+    // content-security policy refuses.
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let point = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: bars,
+        duration: Some(Duration::from_millis(200)),
+        x: 0.0,
+        y: 0.0,
+    });
+    session.client.perform_actions(point).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(session.csp_violations().await, "");
+
+    session.open("/units/HN-HADONG?period=2022S1").await;
+    session.drawn_chart("section.trend", "trend").await;
+    assert!(session.text_of("section.trend table").await.contains("98,14"));
+    assert_eq!(session.csp_violations().await, "");
+    session.finish().await;
+}

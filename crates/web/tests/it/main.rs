@@ -12,6 +12,7 @@ mod awards;
 mod ballot;
 mod browser;
 mod common;
+mod comparison;
 mod directory_cache;
 mod http;
 mod scoring;
