@@ -60,6 +60,10 @@ pub enum Command {
         /// table: bảng cho người đọc; csv: unit,indicator,period,value cho chương trình.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// period: theo tổ chức tại kỳ báo cáo; current: theo tổ chức hiện nay (đơn vị hợp
+        /// nhất mang số liệu của các đơn vị trước đó).
+        #[arg(long, default_value = "period", value_parser = ["period", "current"])]
+        tree: String,
     },
     /// Viết báo cáo sơ kết / tổng kết của cụm từ số liệu và biên bản hội nghị.
     Report {
@@ -179,6 +183,9 @@ pub enum ImportKind {
     Rules,
     /// values.csv: unit,indicator,period,value[,comment]
     Values,
+    /// changes.csv: date,change,from,to,name,parent — sắp xếp đơn vị (merge, split, move,
+    /// rename, close), ví dụ «1/7/2025,merge,A;B,C,Ủy ban MTTQ Việt Nam phường C,HN»
+    Changes,
     /// conference.toml: biên bản hội nghị (xem data/demo/conference.toml)
     Conference,
     /// criteria.toml: bảng tiêu chí thi đua của một cấp, một năm (xem data/demo/criteria-2022.toml)

@@ -233,6 +233,9 @@ fn view_index(view: TreeView) -> usize {
     }
 }
 
+/// Subtree totals per (upper unit, period), one per measure.
+type Totals = BTreeMap<(UnitSlot, Slot), Box<[Total]>>;
+
 /// Khối số liệu — the rollup engine: every number reported, and the subtree totals of
 /// each upper unit, for one unit tree and one catalog (a change to either builds a new
 /// one).
@@ -245,7 +248,7 @@ pub struct Cube {
     indicator_slots: HashMap<IndicatorCode, IndicatorSlot>,
     numbers: Vec<Numbers>,
     /// Per tree view, subtree totals per (upper unit, period), one per measure.
-    totals: [BTreeMap<(UnitSlot, Slot), Box<[Total]>>; 2],
+    totals: [Totals; 2],
     /// Per tree view and (unit, period as reported), how many numbers its subtree holds.
     reported: [BTreeMap<(UnitSlot, Slot), u64>; 2],
     values: usize,

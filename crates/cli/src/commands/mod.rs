@@ -44,7 +44,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             unit,
             period,
             format,
-        } => rollup::run(&store, cluster.as_deref(), unit.as_deref(), &period, format).await,
+            tree,
+        } => rollup::run(&store, cluster.as_deref(), unit.as_deref(), &period, format, &tree).await,
         Command::Demo => {
             serve::load_demo(&store).await?;
             println!("Đã nạp dữ liệu mẫu Cụm thi đua số 2 (HN-CUM2), 6 tháng đầu năm 2022 vào {url}.");

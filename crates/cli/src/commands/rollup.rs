@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use thidua_core::rollup::Figures;
 use thidua_core::{Catalog, ClusterCode, Indicator, Period, UnitCode, Value};
+use thidua_app::{App, rollups};
+use thidua_core::lineage::TreeView;
 use thidua_store::Store;
 
 use crate::args::Format;
@@ -18,13 +20,18 @@ pub async fn run(
     unit: Option<&str>,
     period: &str,
     format: Format,
+    tree: &str,
 ) -> anyhow::Result<()> {
     let period = Period::parse(period)?;
+    let view = TreeView::parse(tree).ok_or_else(|| anyhow::anyhow!("--tree là period hoặc current"))?;
+    let app = App::for_one_command(store.clone());
+    let directory = app.directory().await?;
     let catalog = store.catalog().await?;
     // Columns: (code, header, figures); the last one is the whole.
     let (title, columns) = match (cluster, unit) {
         (Some(code), _) => {
-            let rollup = store.rollup_cluster(&ClusterCode::parse(code)?, period).await?;
+            let code = ClusterCode::parse(code)?;
+            let rollup = rollups::cluster_rollup_in(&app, &directory, &catalog, &code, period, view).await?;
             let mut columns: Vec<(String, String, Figures)> = rollup
                 .members
                 .into_iter()
@@ -34,13 +41,23 @@ pub async fn run(
             (format!("{} ({})", rollup.cluster.name, rollup.cluster.code), columns)
         }
         (None, Some(code)) => {
-            let (unit, figures) = store.rollup_unit(&UnitCode::parse(code)?, period).await?;
+            let code = UnitCode::parse(code)?;
+            let unit = directory
+                .tree
+                .get(&code)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("không tìm thấy đơn vị «{code}»"))?;
+            let figures = rollups::unit_figures_in(&app, &directory, &catalog, &code, period, view).await?;
             (
                 format!("{} ({})", unit.name, unit.code),
                 vec![(unit.code.to_string(), "Tổng hợp".to_owned(), figures)],
             )
         }
         (None, None) => anyhow::bail!("cần --cluster hoặc --unit"),
+    };
+    let title = match view {
+        TreeView::AsItWas => title,
+        TreeView::Current => format!("{title}, {}", view.label_vi()),
     };
     let out = match format {
         Format::Csv => csv(&catalog, period, &columns),

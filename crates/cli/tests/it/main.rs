@@ -9,6 +9,7 @@ mod bench_data;
 mod cli;
 mod common;
 mod freshness;
+mod lineage;
 mod report_templates;
 mod review_parity;
 mod verify_ballot;
