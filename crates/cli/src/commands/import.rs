@@ -9,8 +9,6 @@ use thidua_store::{Store, ValuesImport};
 
 use crate::args::ImportKind;
 
-mod values;
-
 pub async fn run(
     store: &Store,
     kind: ImportKind,
@@ -24,10 +22,6 @@ pub async fn run(
     if by.is_some() && !matches!(kind, ImportKind::Values | ImportKind::Changes) {
         anyhow::bail!("--by chỉ dùng với «thidua import values» và «thidua import changes»");
     }
-    if kind == ImportKind::Values {
-        // Streamed from disk, never read whole.
-        return values::run(store, file, ValuesImport { by, overwrite_accepted }).await;
-    }
     let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
     let text = String::from_utf8(bytes).map_err(|_| {
         anyhow::anyhow!(
@@ -40,7 +34,10 @@ pub async fn run(
         ImportKind::Clusters => store.import_clusters_csv(&text).await,
         ImportKind::Indicators => store.import_indicators_csv(&text).await,
         ImportKind::Rules => store.import_rules_csv(&text).await,
-        ImportKind::Values => return values::run(store, file, ValuesImport { by, overwrite_accepted }).await,
+        ImportKind::Values => {
+            let options = ValuesImport { by, overwrite_accepted };
+            store.import_values_csv_as(&text, &options).await
+        }
         ImportKind::Changes => store.import_changes_csv(&text, by.as_deref().unwrap_or("import")).await,
         ImportKind::Conference => store
             .import_conference_toml(&text)
