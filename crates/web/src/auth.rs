@@ -142,13 +142,47 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The signed-in user of an API call; without a session the answer is a JSON 401.
+/// The signed-in user of an API call; without a session the answer is a JSON 401. A
+/// program may instead send a personal API token, `Authorization: ApiToken …` (as DHIS2)
+/// or `Authorization: Bearer …`, and acts as the token's owner; a request with that
+/// header is answered by the token alone — an unknown or revoked one is a 401, never the
+/// session's user.
 pub struct ApiUser(pub CurrentUser);
+
+/// The token of an `Authorization: ApiToken …` or `Bearer …` header, `Ok(None)` without
+/// the header, and the refusal of any other.
+fn api_token(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let refused = || {
+        AppError::BadToken(
+            "tiêu đề Authorization phải là «ApiToken MÃ» hoặc «Bearer MÃ» với mã truy cập API của tài khoản".into(),
+        )
+    };
+    let text = value.to_str().map_err(|_| refused())?.trim();
+    let (scheme, token) = text.split_once(' ').ok_or_else(refused)?;
+    if !(scheme.eq_ignore_ascii_case("ApiToken") || scheme.eq_ignore_ascii_case("Bearer")) {
+        return Err(refused());
+    }
+    Ok(Some(token.trim().to_owned()))
+}
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = api_token(&parts.headers)? {
+            return match state.store.api_token_session(&token).await? {
+                Some(s) => Ok(ApiUser(CurrentUser {
+                    user: s.user,
+                    csrf: s.csrf_token,
+                })),
+                None => Err(ApiError(AppError::BadToken(
+                    "mã truy cập API không đúng, đã bị thu hồi, hoặc tài khoản của nó đã bị khóa".into(),
+                ))),
+            };
+        }
         match current_user(parts, state).await? {
             Some(user) => Ok(ApiUser(user)),
             None => Err(ApiError(AppError::Unauthorized { next: String::new() })),

@@ -25,6 +25,13 @@ pub enum AppError {
         /// Where to return after login.
         next: String,
     },
+    /// An API call with an `Authorization` header whose token is unknown, revoked or of a
+    /// disabled account (or not a token at all): 401, and never the session instead.
+    #[error("{0}")]
+    BadToken(String),
+    /// A request body of a media type the route does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Signed in, but this is outside the user's part of the hierarchy.
     #[error("{0}")]
     Forbidden(String),
@@ -44,7 +51,8 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized { .. } | AppError::BadToken(_) => StatusCode::UNAUTHORIZED,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

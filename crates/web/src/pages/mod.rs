@@ -17,6 +17,7 @@ mod home;
 mod news;
 mod report;
 mod search;
+mod tokens;
 mod unit;
 
 use axum::Router;
@@ -44,6 +45,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(form::router())
         .merge(admin::router())
         .merge(account::router())
+        .merge(tokens::router())
         .merge(report::router())
         .merge(news::router())
         .merge(conference::router())
