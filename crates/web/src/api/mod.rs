@@ -3,6 +3,7 @@
 
 mod clusters;
 mod comparisons;
+mod data_value_sets;
 mod search;
 mod units;
 
@@ -71,10 +72,11 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(comparisons::router())
         .merge(search::router())
+        .merge(data_value_sets::router())
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(ApiDoc::openapi().merge_from(data_value_sets::DataValueSetsDoc::openapi()))
 }
 
 /// axum's `Query`, whose refusal (a malformed query string) answers in the API's JSON

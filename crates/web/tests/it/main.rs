@@ -13,6 +13,7 @@ mod ballot;
 mod browser;
 mod common;
 mod comparison;
+mod dhis2;
 mod directory_cache;
 mod http;
 mod scoring;
