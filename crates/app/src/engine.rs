@@ -64,7 +64,9 @@ impl Engine {
             self.bring_up_to_date(store, directory, generation).await?;
         }
         let held = self.held.read().map_err(|_| poisoned())?;
-        let held = held.as_ref().ok_or_else(|| Error::Internal("bộ máy tổng hợp chưa sẵn sàng".into()))?;
+        let held = held
+            .as_ref()
+            .ok_or_else(|| Error::Internal("bộ máy tổng hợp chưa sẵn sàng".into()))?;
         Ok(read(&held.cube, &held.catalog))
     }
 
@@ -110,12 +112,12 @@ impl Engine {
         let Some(held) = held.as_mut() else {
             return Err(Error::Internal("bộ máy tổng hợp chưa sẵn sàng".into()));
         };
-        let mut by_pair: HashMap<(i64, Period), Vec<Number>> =
-            pairs.iter().map(|p| (*p, Vec::new())).collect();
+        let mut by_pair: HashMap<(i64, Period), Vec<Number>> = pairs.iter().map(|p| (*p, Vec::new())).collect();
         for n in &numbers {
-            if let (Some(list), Some(indicator)) =
-                (by_pair.get_mut(&(n.unit_id, n.period)), held.indicators.get(&n.indicator_id))
-            {
+            if let (Some(list), Some(indicator)) = (
+                by_pair.get_mut(&(n.unit_id, n.period)),
+                held.indicators.get(&n.indicator_id),
+            ) {
                 list.push((*indicator, n.value, n.whole));
             }
         }
@@ -142,7 +144,10 @@ impl Engine {
         let indicators: HashMap<i64, IndicatorSlot> = indicator_ids
             .iter()
             .filter_map(|(code, id)| {
-                Some((*id, cube.indicator_slot(&thidua_core::IndicatorCode::parse(code).ok()?)?))
+                Some((
+                    *id,
+                    cube.indicator_slot(&thidua_core::IndicatorCode::parse(code).ok()?)?,
+                ))
             })
             .collect();
         let generation = store

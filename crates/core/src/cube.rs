@@ -350,7 +350,10 @@ impl Cube {
             .sum();
         let totals: usize = self.totals.iter().map(BTreeMap::len).sum();
         let reported: usize = self.reported.iter().map(BTreeMap::len).sum();
-        numbers + totals * (self.measures.len() * std::mem::size_of::<Total>() + 48) + reported * 40 + self.nodes.len() * 64
+        numbers
+            + totals * (self.measures.len() * std::mem::size_of::<Total>() + 48)
+            + reported * 40
+            + self.nodes.len() * 64
     }
 
     /// Loads numbers in bulk — (unit, indicator, period, value, whole) — into an engine,
@@ -407,7 +410,11 @@ impl Cube {
         let affected: Vec<Slot> = slot.with_containers().collect();
         let before: Vec<(Slot, u16, Own)> = affected
             .iter()
-            .flat_map(|p| own_figures(&self.measures, held, *p).into_iter().map(move |(i, o)| (*p, i, o)))
+            .flat_map(|p| {
+                own_figures(&self.measures, held, *p)
+                    .into_iter()
+                    .map(move |(i, o)| (*p, i, o))
+            })
             .collect();
         let old_count = held.keys.iter().filter(|k| key_slot(**k) == slot).count();
         let held = &mut self.numbers[unit.0 as usize];
@@ -656,7 +663,10 @@ impl Cube {
         let tops: BTreeSet<UnitSlot> = tops.iter().copied().collect();
         for u in (0..self.nodes.len()).map(|i| UnitSlot(i as u32)) {
             if self.numbers[u.0 as usize].keys.is_empty()
-                || !self.reach(view, u, slot).iter().any(|(r, share)| *share > 0.0 && tops.contains(r))
+                || !self
+                    .reach(view, u, slot)
+                    .iter()
+                    .any(|(r, share)| *share > 0.0 && tops.contains(r))
             {
                 continue;
             }
@@ -730,7 +740,12 @@ fn own_figures(measures: &[Measure], held: &Numbers, period: Slot) -> Vec<(u16, 
             end += 1;
         }
         if let Some(measure) = measures.get(usize::from(indicator))
-            && let Some(own) = own_figure(measure.aggregation, &held.keys[start..end], &held.values[start..end], period)
+            && let Some(own) = own_figure(
+                measure.aggregation,
+                &held.keys[start..end],
+                &held.values[start..end],
+                period,
+            )
         {
             out.push((indicator, own));
         }

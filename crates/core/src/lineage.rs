@@ -295,7 +295,12 @@ fn share_text(change: &UnitChange, unit: &UnitCode) -> String {
         .iter()
         .find(|(t, _)| t == unit)
         .and_then(|(_, w)| *w)
-        .map(|w| format!(" (nhận {}% số liệu trước đó)", crate::number::format_decimal_trimmed(w * 100.0, 1)))
+        .map(|w| {
+            format!(
+                " (nhận {}% số liệu trước đó)",
+                crate::number::format_decimal_trimmed(w * 100.0, 1)
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -360,8 +365,10 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
     let mut plan = Plan::default();
     let mut errors = Vec::new();
     // What exists as the changes go, by code: (unit, open).
-    let mut units: BTreeMap<UnitCode, (Unit, bool)> =
-        tree.units().map(|u| (u.code.clone(), (u.clone(), u.valid_to.is_none()))).collect();
+    let mut units: BTreeMap<UnitCode, (Unit, bool)> = tree
+        .units()
+        .map(|u| (u.code.clone(), (u.clone(), u.valid_to.is_none())))
+        .collect();
     for (i, r) in requests.iter().enumerate() {
         let before = errors.len();
         let mut fail = |reason: String| errors.push((i, reason));
@@ -369,10 +376,14 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
         for code in &r.from {
             match units.get(code) {
                 None => fail(format!("không có đơn vị «{code}»")),
-                Some((_, false)) => fail(format!("đơn vị «{code}» đã kết thúc trước ngày {}", format_date_vi(r.effective))),
-                Some((u, true)) if u.valid_from.is_some_and(|f| f >= r.effective) => {
-                    fail(format!("đơn vị «{code}» chưa tồn tại trước ngày {}", format_date_vi(r.effective)))
-                }
+                Some((_, false)) => fail(format!(
+                    "đơn vị «{code}» đã kết thúc trước ngày {}",
+                    format_date_vi(r.effective)
+                )),
+                Some((u, true)) if u.valid_from.is_some_and(|f| f >= r.effective) => fail(format!(
+                    "đơn vị «{code}» chưa tồn tại trước ngày {}",
+                    format_date_vi(r.effective)
+                )),
                 _ => {}
             }
         }
@@ -402,7 +413,9 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
                 } else if !weights.is_empty() {
                     let total: f64 = weights.iter().sum();
                     if weights.iter().any(|w| !(0.0..=1.0).contains(w)) || (total - 1.0).abs() > 0.001 {
-                        fail(format!("các tỷ lệ chia phải từ 0 đến 1 và cộng lại bằng 1 (đang là {total})"));
+                        fail(format!(
+                            "các tỷ lệ chia phải từ 0 đến 1 và cộng lại bằng 1 (đang là {total})"
+                        ));
                     }
                 }
             }
@@ -433,7 +446,11 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
             }
         }
         // New units of a merge or a split, named in order.
-        let new_targets: Vec<&UnitCode> = r.to.iter().map(|(t, _)| t).filter(|t| !units.contains_key(*t)).collect();
+        let new_targets: Vec<&UnitCode> =
+            r.to.iter()
+                .map(|(t, _)| t)
+                .filter(|t| !units.contains_key(*t))
+                .collect();
         if matches!(r.kind, ChangeKind::Merge | ChangeKind::Split) {
             for (t, _) in &r.to {
                 if let Some((_, false)) = units.get(t) {
@@ -444,7 +461,9 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
                 && !new_targets.is_empty()
                 && (!units.get(p).is_some_and(|(_, open)| *open) || r.from.contains(p))
             {
-                fail(format!("đơn vị cấp trên «{p}» của đơn vị mới phải đang hoạt động và không nằm trong cột from"));
+                fail(format!(
+                    "đơn vị cấp trên «{p}» của đơn vị mới phải đang hoạt động và không nằm trong cột from"
+                ));
             }
             if !new_targets.is_empty() && r.names.len() != new_targets.len() {
                 fail(format!(
@@ -456,7 +475,9 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
         // A unit that ends must not leave open units below it: they would hang under
         // nothing. They are moved or merged first, by earlier rows.
         let ending: Vec<&UnitCode> = match r.kind {
-            ChangeKind::Merge | ChangeKind::Split => r.from.iter().filter(|f| !r.to.iter().any(|(t, _)| t == *f)).collect(),
+            ChangeKind::Merge | ChangeKind::Split => {
+                r.from.iter().filter(|f| !r.to.iter().any(|(t, _)| t == *f)).collect()
+            }
             ChangeKind::Close => r.from.iter().collect(),
             ChangeKind::Move | ChangeKind::Rename => Vec::new(),
         };
@@ -492,7 +513,10 @@ pub fn plan(tree: &UnitTree, requests: &[ChangeRequest]) -> Result<Plan, Vec<(us
                         code: (*target).clone(),
                         name: name.clone(),
                         kind: first.as_ref().map_or_else(|| "ward".to_owned(), |u| u.kind.clone()),
-                        parent: r.parent.clone().or_else(|| first.as_ref().and_then(|u| u.parent.clone())),
+                        parent: r
+                            .parent
+                            .clone()
+                            .or_else(|| first.as_ref().and_then(|u| u.parent.clone())),
                         valid_from: Some(r.effective),
                         valid_to: None,
                     };
@@ -564,12 +588,20 @@ pub fn read_changes(text: &str) -> Result<Vec<crate::import::Line<ChangeRequest>
             }]);
         }
     };
-    let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == c)).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !headers.iter().any(|h| h == c))
+        .collect();
     if !missing.is_empty() {
         return Err(vec![RowError {
             line: 1,
             column: None,
-            reason: format!("thiếu cột {} trong dòng tiêu đề (cần có: {})", missing.join(", "), COLUMNS.join(",")),
+            reason: format!(
+                "thiếu cột {} trong dòng tiêu đề (cần có: {})",
+                missing.join(", "),
+                COLUMNS.join(",")
+            ),
         }]);
     }
     let index = |name: &str| headers.iter().position(|h| h == name);
@@ -591,7 +623,12 @@ pub fn read_changes(text: &str) -> Result<Vec<crate::import::Line<ChangeRequest>
             continue;
         }
         let line = record.position().map_or(0, |p| p.line());
-        let field = |name: &str| index(name).and_then(|i| record.get(i)).map(crate::text::nfc).unwrap_or_default();
+        let field = |name: &str| {
+            index(name)
+                .and_then(|i| record.get(i))
+                .map(crate::text::nfc)
+                .unwrap_or_default()
+        };
         let before = errors.len();
         let mut fail = |column: &str, reason: String| {
             errors.push(RowError {
@@ -605,13 +642,25 @@ pub fn read_changes(text: &str) -> Result<Vec<crate::import::Line<ChangeRequest>
             .or_else(|_| NaiveDate::parse_from_str(&raw_date, "%d/%m/%Y"))
             .ok();
         if effective.is_none() {
-            fail("date", format!("«{raw_date}» không phải ngày dạng 1/7/2025 hoặc 2025-07-01"));
+            fail(
+                "date",
+                format!("«{raw_date}» không phải ngày dạng 1/7/2025 hoặc 2025-07-01"),
+            );
         }
         let kind = ChangeKind::parse(&field("change"));
         if kind.is_none() {
-            fail("change", format!("«{}» không phải merge, split, move, rename hoặc close", field("change")));
+            fail(
+                "change",
+                format!("«{}» không phải merge, split, move, rename hoặc close", field("change")),
+            );
         }
-        let codes = |raw: &str| -> Vec<String> { raw.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect() };
+        let codes = |raw: &str| -> Vec<String> {
+            raw.split(';')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
         let mut from = Vec::new();
         for c in codes(&field("from")) {
             match UnitCode::parse(&c) {
@@ -632,7 +681,10 @@ pub fn read_changes(text: &str) -> Result<Vec<crate::import::Line<ChangeRequest>
                 None => None,
                 Some(Ok(w)) if w.is_finite() => Some(w),
                 Some(_) => {
-                    fail("to", format!("tỷ lệ chia của «{code}» không phải số (ví dụ: {code}:0,6)"));
+                    fail(
+                        "to",
+                        format!("tỷ lệ chia của «{code}» không phải số (ví dụ: {code}:0,6)"),
+                    );
                     None
                 }
             };
@@ -641,7 +693,12 @@ pub fn read_changes(text: &str) -> Result<Vec<crate::import::Line<ChangeRequest>
                 Err(e) => fail("to", e.to_string()),
             }
         }
-        let names: Vec<String> = field("name").split(';').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+        let names: Vec<String> = field("name")
+            .split(';')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect();
         let parent = match field("parent").trim() {
             "" => None,
             p => match UnitCode::parse(p) {

@@ -12,8 +12,8 @@ use thidua_core::import::RowError;
 use thidua_core::lineage::{self, ChangeKind, Lineage, Plan, UnitChange};
 use thidua_core::text::search_key;
 
-use crate::error::StoreError;
 use crate::ImportSummary;
+use crate::error::StoreError;
 use crate::store::{Store, Table, id_map, load_unit_tree, parse_stored};
 
 impl Store {

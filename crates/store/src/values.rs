@@ -194,9 +194,11 @@ fn stored_number(row: &sqlx::any::AnyRow) -> Result<Option<StoredNumber>, StoreE
 impl Store {
     /// The values' generation now: raised by every transaction that writes values.
     pub async fn value_generation(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// The (unit, period) pairs written after generation `since`, up to `limit` of them.
@@ -216,7 +218,10 @@ impl Store {
         .await?;
         tx.commit().await?;
         if rows.len() > limit {
-            return Ok(ValueChanges { generation, pairs: None });
+            return Ok(ValueChanges {
+                generation,
+                pairs: None,
+            });
         }
         let pairs = rows
             .iter()
@@ -280,8 +285,17 @@ impl Store {
     /// The ids of the units and the indicators, by code.
     pub async fn ids(
         &self,
-    ) -> Result<(std::collections::BTreeMap<String, i64>, std::collections::BTreeMap<String, i64>), StoreError> {
+    ) -> Result<
+        (
+            std::collections::BTreeMap<String, i64>,
+            std::collections::BTreeMap<String, i64>,
+        ),
+        StoreError,
+    > {
         use crate::store::{Table, id_map};
-        Ok((id_map(self.pool(), Table::Unit).await?, id_map(self.pool(), Table::Indicator).await?))
+        Ok((
+            id_map(self.pool(), Table::Unit).await?,
+            id_map(self.pool(), Table::Indicator).await?,
+        ))
     }
 }

@@ -27,7 +27,12 @@ FUNDS,Quỹ (triệu đồng),triệu đồng,number,sum,,Quỹ
 ";
 
 /// The indicators added up (not the rate), and whether each takes the latest.
-const REPORTED: [(&str, bool); 4] = [("DEATHS", false), ("CREMATIONS", false), ("FAMILIES", true), ("FUNDS", false)];
+const REPORTED: [(&str, bool); 4] = [
+    ("DEATHS", false),
+    ("CREMATIONS", false),
+    ("FAMILIES", true),
+    ("FUNDS", false),
+];
 
 /// A small deterministic generator: every run checks the same cases, and a failure names
 /// its seed.
@@ -121,7 +126,10 @@ fn assert_close(engine: &BTreeMap<String, f64>, sql: &BTreeMap<String, f64>, wha
     );
     for (code, x) in &expected {
         let got = engine[code];
-        assert!((got - x).abs() <= 1e-9 * x.abs().max(1.0), "{what}: {code}: engine {got}, SQL {x}");
+        assert!(
+            (got - x).abs() <= 1e-9 * x.abs().max(1.0),
+            "{what}: {code}: engine {got}, SQL {x}"
+        );
     }
 }
 
@@ -164,7 +172,11 @@ async fn the_engine_rolls_up_as_plain_sql_over_random_trees_writes_and_periods(b
             }
             store.import_values_csv(&values).await.unwrap();
             for i in 0..count {
-                for period in [periods[rng.below(periods.len())], Period::Year(2022), Period::HalfYear(2021, 2)] {
+                for period in [
+                    periods[rng.below(periods.len())],
+                    Period::Year(2022),
+                    Period::HalfYear(2021, 2),
+                ] {
                     let what = format!("seed {seed}, round {round}, {} {period}", code(i));
                     let sql = plain_sql(&store, backend, &code(i), period).await;
                     assert_close(&engine_figures(&app, &code(i), period).await, &sql, &what);
@@ -201,7 +213,10 @@ async fn a_value_written_through_one_process_is_in_the_other_s_next_rollup(backe
         .await
         .unwrap();
     assert_eq!(engine_figures(&other, "HN", s1).await.get("DEATHS"), Some(&15.0));
-    assert_eq!(engine_figures(&other, "HN", Period::Year(2022)).await.get("DEATHS"), Some(&15.0));
+    assert_eq!(
+        engine_figures(&other, "HN", Period::Year(2022)).await.get("DEATHS"),
+        Some(&15.0)
+    );
     // A unit added by the one is in the other's tree, and its values in its rollups.
     one.store()
         .import_units_csv("code,name,kind,parent\nHN-HADONG-P2,Ủy ban MTTQ Việt Nam phường Hà Cầu,ward,HN-HADONG\n")

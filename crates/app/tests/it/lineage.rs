@@ -122,7 +122,10 @@ async fn a_bad_changes_file_is_refused_whole_with_its_rows_named(backend: Backen
         panic!("the file is refused");
     };
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    assert!(messages.iter().any(|m| m.starts_with("dòng 3, cột date")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.starts_with("dòng 3, cột date")),
+        "{messages:?}"
+    );
     // Nothing was written: the first, good row did not apply either.
     assert!(store.lineage().await.unwrap().is_empty());
     assert!(store.unit_tree().await.unwrap().get(&code("HN-P-MOI")).is_none());
@@ -136,7 +139,9 @@ async fn a_bad_changes_file_is_refused_whole_with_its_rows_named(backend: Backen
     };
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(
-        messages.iter().any(|m| m.starts_with("dòng 2") && m.contains("cộng lại bằng 1")),
+        messages
+            .iter()
+            .any(|m| m.starts_with("dòng 2") && m.contains("cộng lại bằng 1")),
         "{messages:?}"
     );
     assert!(

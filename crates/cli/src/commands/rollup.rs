@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use thidua_core::rollup::Figures;
-use thidua_core::{Catalog, ClusterCode, Indicator, Period, UnitCode, Value};
 use thidua_app::{App, rollups};
 use thidua_core::lineage::TreeView;
+use thidua_core::rollup::Figures;
+use thidua_core::{Catalog, ClusterCode, Indicator, Period, UnitCode, Value};
 use thidua_store::Store;
 
 use crate::args::Format;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::lineage::{ChangeKind, ChangeRequest, plan};
 use crate::indicator::tests::indicator;
+use crate::lineage::{ChangeKind, ChangeRequest, plan};
 use crate::unit::Unit;
 use crate::value::DataValue;
 
@@ -102,7 +102,11 @@ fn as_number(cube: &Cube, v: &DataValue) -> (UnitSlot, IndicatorSlot, Period, f6
 
 fn assert_same(engine: &Figures, reference: &Figures, what: &str) {
     let keys = |f: &Figures| f.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
-    assert_eq!(keys(engine), keys(reference), "{what}: the same indicators have figures");
+    assert_eq!(
+        keys(engine),
+        keys(reference),
+        "{what}: the same indicators have figures"
+    );
     for (code, value) in reference.iter() {
         let got = engine.get(code).unwrap();
         match (got, value) {
@@ -115,13 +119,21 @@ fn assert_same(engine: &Figures, reference: &Figures, what: &str) {
     }
 }
 
-fn check_every_unit_and_period(cube: &Cube, tree: &UnitTree, db: &BTreeMap<(UnitCode, IndicatorCode, Period), DataValue>) {
+fn check_every_unit_and_period(
+    cube: &Cube,
+    tree: &UnitTree,
+    db: &BTreeMap<(UnitCode, IndicatorCode, Period), DataValue>,
+) {
     let catalog = catalog();
     let values: Vec<DataValue> = db.values().cloned().collect();
     for unit in tree.units() {
         for period in periods() {
             let reference = crate::rollup::unit_figures(&catalog, tree, &unit.code, period, &values);
-            assert_same(&cube.unit_figures(&unit.code, period, TreeView::AsItWas), &reference, &format!("{} {period}", unit.code));
+            assert_same(
+                &cube.unit_figures(&unit.code, period, TreeView::AsItWas),
+                &reference,
+                &format!("{} {period}", unit.code),
+            );
         }
     }
 }
@@ -195,14 +207,22 @@ fn a_month_lies_in_its_quarter_its_half_and_its_year_and_no_other() {
     let containers: Vec<Period> = july.with_containers().map(Slot::period).collect();
     assert_eq!(
         containers,
-        vec![Period::Month(2022, 7), Period::Quarter(2022, 3), Period::HalfYear(2022, 2), Period::Year(2022)]
+        vec![
+            Period::Month(2022, 7),
+            Period::Quarter(2022, 3),
+            Period::HalfYear(2022, 2),
+            Period::Year(2022)
+        ]
     );
     assert!(!Slot::of(Period::HalfYear(2022, 1)).unwrap().contains(july));
 }
 
 #[test]
 fn every_period_keeps_its_identity_through_its_slot() {
-    for period in periods().into_iter().chain([Period::Year(1945), Period::Month(2100, 12)]) {
+    for period in periods()
+        .into_iter()
+        .chain([Period::Year(1945), Period::Month(2100, 12)])
+    {
         assert_eq!(Slot::of(period).map(Slot::period), Some(period));
     }
 }
@@ -212,16 +232,23 @@ fn the_periods_with_values_are_those_reported_newest_first() {
     let tree = tree(&[0, 0]);
     let catalog = catalog();
     let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
-    let numbers: Vec<_> = [(1, 0, Period::HalfYear(2021, 2)), (2, 0, Period::HalfYear(2022, 1)), (2, 0, Period::Year(2021))]
-        .into_iter()
-        .map(|(u, _, p)| (cube.unit_slot(&unit_code(u)).unwrap(), IndicatorSlot(0), p, 1.0, true))
-        .collect();
+    let numbers: Vec<_> = [
+        (1, 0, Period::HalfYear(2021, 2)),
+        (2, 0, Period::HalfYear(2022, 1)),
+        (2, 0, Period::Year(2021)),
+    ]
+    .into_iter()
+    .map(|(u, _, p)| (cube.unit_slot(&unit_code(u)).unwrap(), IndicatorSlot(0), p, 1.0, true))
+    .collect();
     cube.load(numbers);
     assert_eq!(
         cube.periods_with_values(&[unit_code(0)], TreeView::AsItWas),
         vec![Period::HalfYear(2022, 1), Period::Year(2021), Period::HalfYear(2021, 2)]
     );
-    assert_eq!(cube.periods_with_values(&[unit_code(1)], TreeView::AsItWas), vec![Period::HalfYear(2021, 2)]);
+    assert_eq!(
+        cube.periods_with_values(&[unit_code(1)], TreeView::AsItWas),
+        vec![Period::HalfYear(2021, 2)]
+    );
 }
 
 #[test]
@@ -231,9 +258,16 @@ fn a_unit_whose_numbers_are_all_taken_back_leaves_no_total_behind() {
     let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
     let child = cube.unit_slot(&unit_code(1)).unwrap();
     cube.replace(child, Period::HalfYear(2022, 1), &[(IndicatorSlot(0), 5.0, true)]);
-    assert!(!cube.unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas).is_empty());
+    assert!(
+        !cube
+            .unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas)
+            .is_empty()
+    );
     cube.replace(child, Period::HalfYear(2022, 1), &[]);
-    assert!(cube.unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas).is_empty());
+    assert!(
+        cube.unit_figures(&unit_code(0), Period::Year(2022), TreeView::AsItWas)
+            .is_empty()
+    );
     assert!(cube.periods_with_values(&[unit_code(0)], TreeView::AsItWas).is_empty());
     assert!(cube.is_empty());
 }
@@ -335,4 +369,3 @@ fn today_s_tree_carries_each_predecessor_s_past_by_its_share() {
         }
     });
 }
-

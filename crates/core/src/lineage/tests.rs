@@ -35,7 +35,13 @@ fn tree() -> UnitTree {
     .unwrap()
 }
 
-fn request(kind: ChangeKind, from: &[&str], to: &[(&str, Option<f64>)], names: &[&str], parent: Option<&str>) -> ChangeRequest {
+fn request(
+    kind: ChangeKind,
+    from: &[&str],
+    to: &[(&str, Option<f64>)],
+    names: &[&str],
+    parent: Option<&str>,
+) -> ChangeRequest {
     ChangeRequest {
         effective: day(2025, 7, 1),
         kind,
@@ -50,7 +56,13 @@ fn request(kind: ChangeKind, from: &[&str], to: &[(&str, Option<f64>)], names: &
 fn a_merge_into_a_new_unit_creates_it_and_ends_the_old_ones_the_day_before() {
     let plan = plan(
         &tree(),
-        &[request(ChangeKind::Merge, &["W1", "W2"], &[("N1", None)], &["Ủy ban MTTQ Việt Nam phường Mới"], Some("HN"))],
+        &[request(
+            ChangeKind::Merge,
+            &["W1", "W2"],
+            &[("N1", None)],
+            &["Ủy ban MTTQ Việt Nam phường Mới"],
+            Some("HN"),
+        )],
     )
     .unwrap();
     assert_eq!(plan.create.len(), 1);
@@ -64,7 +76,11 @@ fn a_merge_into_a_new_unit_creates_it_and_ends_the_old_ones_the_day_before() {
 
 #[test]
 fn a_merge_into_one_of_its_units_keeps_that_one_open() {
-    let plan = plan(&tree(), &[request(ChangeKind::Merge, &["W1", "W2"], &[("W1", None)], &[], None)]).unwrap();
+    let plan = plan(
+        &tree(),
+        &[request(ChangeKind::Merge, &["W1", "W2"], &[("W1", None)], &[], None)],
+    )
+    .unwrap();
     assert!(plan.create.is_empty());
     assert!(!plan.end.contains_key(&code("W1")));
     assert!(plan.end.contains_key(&code("W2")));
@@ -74,15 +90,30 @@ fn a_merge_into_one_of_its_units_keeps_that_one_open() {
 fn a_split_shares_the_past_by_its_weights_and_without_weights_keeps_it() {
     let weighted = plan(
         &tree(),
-        &[request(ChangeKind::Split, &["W3"], &[("S1", Some(0.6)), ("S2", Some(0.4))], &["phường S1", "phường S2"], None)],
+        &[request(
+            ChangeKind::Split,
+            &["W3"],
+            &[("S1", Some(0.6)), ("S2", Some(0.4))],
+            &["phường S1", "phường S2"],
+            None,
+        )],
     )
     .unwrap();
     let lineage = Lineage::new(weighted.changes);
-    assert_eq!(lineage.successors_today(&code("W3")), vec![(code("S1"), 0.6), (code("S2"), 0.4)]);
+    assert_eq!(
+        lineage.successors_today(&code("W3")),
+        vec![(code("S1"), 0.6), (code("S2"), 0.4)]
+    );
 
     let unweighted = plan(
         &tree(),
-        &[request(ChangeKind::Split, &["W3"], &[("S1", None), ("S2", None)], &["phường S1", "phường S2"], None)],
+        &[request(
+            ChangeKind::Split,
+            &["W3"],
+            &[("S1", None), ("S2", None)],
+            &["phường S1", "phường S2"],
+            None,
+        )],
     )
     .unwrap();
     let lineage = Lineage::new(unweighted.changes);
@@ -93,7 +124,13 @@ fn a_split_shares_the_past_by_its_weights_and_without_weights_keeps_it() {
 fn weights_that_do_not_add_up_to_one_are_refused() {
     let errors = plan(
         &tree(),
-        &[request(ChangeKind::Split, &["W3"], &[("S1", Some(0.6)), ("S2", Some(0.6))], &["a", "b"], None)],
+        &[request(
+            ChangeKind::Split,
+            &["W3"],
+            &[("S1", Some(0.6)), ("S2", Some(0.6))],
+            &["a", "b"],
+            None,
+        )],
     )
     .unwrap_err();
     assert!(errors[0].1.contains("cộng lại bằng 1"), "{errors:?}");
@@ -110,8 +147,14 @@ fn a_moved_unit_stands_under_its_old_parent_before_the_move() {
         }
     }
     let today = UnitTree::new(moved).unwrap();
-    assert_eq!(lineage.parent_on(&today, &code("W3"), day(2024, 12, 31)), Some(&code("D2")));
-    assert_eq!(lineage.parent_on(&today, &code("W3"), day(2025, 7, 1)), Some(&code("D1")));
+    assert_eq!(
+        lineage.parent_on(&today, &code("W3"), day(2024, 12, 31)),
+        Some(&code("D2"))
+    );
+    assert_eq!(
+        lineage.parent_on(&today, &code("W3"), day(2025, 7, 1)),
+        Some(&code("D1"))
+    );
 }
 
 #[test]
@@ -136,8 +179,24 @@ fn a_unit_ended_by_an_earlier_change_cannot_change_again() {
 
 #[test]
 fn merges_of_merges_lead_to_today_s_unit() {
-    let first = plan(&tree(), &[request(ChangeKind::Merge, &["W1", "W2"], &[("N1", None)], &["phường N1"], Some("D1"))]).unwrap();
-    let mut later = request(ChangeKind::Merge, &["N1", "W3"], &[("N2", None)], &["phường N2"], Some("HN"));
+    let first = plan(
+        &tree(),
+        &[request(
+            ChangeKind::Merge,
+            &["W1", "W2"],
+            &[("N1", None)],
+            &["phường N1"],
+            Some("D1"),
+        )],
+    )
+    .unwrap();
+    let mut later = request(
+        ChangeKind::Merge,
+        &["N1", "W3"],
+        &[("N2", None)],
+        &["phường N2"],
+        Some("HN"),
+    );
     later.effective = day(2026, 1, 1);
     let mut after_first = tree().units().cloned().collect::<Vec<_>>();
     after_first.extend(first.create.clone());
@@ -150,7 +209,13 @@ fn merges_of_merges_lead_to_today_s_unit() {
 fn the_unit_page_tells_how_a_unit_was_formed() {
     let plan = plan(
         &tree(),
-        &[request(ChangeKind::Merge, &["W1", "W2"], &[("N1", None)], &["Ủy ban MTTQ Việt Nam phường Mới"], Some("HN"))],
+        &[request(
+            ChangeKind::Merge,
+            &["W1", "W2"],
+            &[("N1", None)],
+            &["Ủy ban MTTQ Việt Nam phường Mới"],
+            Some("HN"),
+        )],
     )
     .unwrap();
     let mut units = tree().units().cloned().collect::<Vec<_>>();
@@ -161,5 +226,9 @@ fn the_unit_page_tells_how_a_unit_was_formed() {
         lineage.describe_vi(&tree, &code("N1")),
         vec!["Thành lập ngày 1/7/2025 trên cơ sở hợp nhất phường Một và phường Hai.".to_owned()]
     );
-    assert_eq!(lineage.predecessors_of(&code("N1"), &tree).len(), 3, "N1 itself, W1 and W2");
+    assert_eq!(
+        lineage.predecessors_of(&code("N1"), &tree).len(),
+        3,
+        "N1 itself, W1 and W2"
+    );
 }
