@@ -461,14 +461,20 @@ impl Cube {
         let mut out = Vec::new();
         match view {
             TreeView::AsItWas => {
-                let day = slot.period().end();
+                // The period's last day, needed only by a unit that has moved.
+                let mut day = None;
                 let mut current = Some(unit);
                 while let Some(u) = current {
                     if out.len() > self.nodes.len() {
                         break;
                     }
                     out.push((u, 1.0));
-                    current = self.nodes[u.0 as usize].parent_on(day);
+                    let node = &self.nodes[u.0 as usize];
+                    current = if node.moves.is_empty() {
+                        node.parent
+                    } else {
+                        node.parent_on(*day.get_or_insert_with(|| slot.period().end()))
+                    };
                 }
             }
             TreeView::Current => {
@@ -729,52 +735,49 @@ fn reported_counts(held: &Numbers) -> BTreeMap<Slot, u64> {
     out
 }
 
+/// A unit's numbers in runs of one indicator each: (indicator, keys, values).
+fn by_indicator(held: &Numbers) -> impl Iterator<Item = (u16, &[u32], &[f64])> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let indicator = key_indicator(*held.keys.get(start)?);
+        let len = held.keys[start..]
+            .iter()
+            .take_while(|k| key_indicator(**k) == indicator)
+            .count();
+        let run = (
+            indicator,
+            &held.keys[start..start + len],
+            &held.values[start..start + len],
+        );
+        start += len;
+        Some(run)
+    })
+}
+
 /// A unit's own figure for every indicator it has numbers for inside `period`.
 fn own_figures(measures: &[Measure], held: &Numbers, period: Slot) -> Vec<(u16, Own)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < held.keys.len() {
-        let indicator = key_indicator(held.keys[start]);
-        let mut end = start;
-        while end < held.keys.len() && key_indicator(held.keys[end]) == indicator {
-            end += 1;
-        }
-        if let Some(measure) = measures.get(usize::from(indicator))
-            && let Some(own) = own_figure(
-                measure.aggregation,
-                &held.keys[start..end],
-                &held.values[start..end],
-                period,
-            )
-        {
-            out.push((indicator, own));
-        }
-        start = end;
-    }
-    out
+    by_indicator(held)
+        .filter_map(|(indicator, keys, values)| {
+            let measure = measures.get(usize::from(indicator))?;
+            Some((indicator, own_figure(measure.aggregation, keys, values, period)?))
+        })
+        .collect()
 }
 
 /// A unit's own figures for every indicator and every period it has figures for (each
 /// period reported and each longer one containing it).
 fn own_figures_all(measures: &[Measure], held: &Numbers) -> Vec<(Slot, u16, Own)> {
     let mut out = Vec::new();
-    let mut start = 0;
-    while start < held.keys.len() {
-        let indicator = key_indicator(held.keys[start]);
-        let mut end = start;
-        while end < held.keys.len() && key_indicator(held.keys[end]) == indicator {
-            end += 1;
-        }
-        if let Some(measure) = measures.get(usize::from(indicator)) {
-            let keys = &held.keys[start..end];
-            let periods: BTreeSet<Slot> = keys.iter().flat_map(|k| key_slot(*k).with_containers()).collect();
-            for period in periods {
-                if let Some(own) = own_figure(measure.aggregation, keys, &held.values[start..end], period) {
-                    out.push((period, indicator, own));
-                }
+    for (indicator, keys, values) in by_indicator(held) {
+        let Some(measure) = measures.get(usize::from(indicator)) else {
+            continue;
+        };
+        let periods: BTreeSet<Slot> = keys.iter().flat_map(|k| key_slot(*k).with_containers()).collect();
+        for period in periods {
+            if let Some(own) = own_figure(measure.aggregation, keys, values, period) {
+                out.push((period, indicator, own));
             }
         }
-        start = end;
     }
     out
 }

@@ -14,6 +14,7 @@ use crate::code::{ClusterCode, IndicatorCode, UnitCode};
 use crate::error::Error;
 use crate::formula::Formula;
 use crate::indicator::{Aggregation, Catalog, Indicator, ValueType};
+use crate::lineage::{ChangeKind, ChangeRequest};
 use crate::period::Period;
 use crate::rule::ValidationRule;
 use crate::text::nfc;
@@ -568,6 +569,64 @@ pub fn check_rules(new: &[Line<DataValue>], stored: &[DataValue], rules: &[Valid
     }
     errors.sort_by_key(|e| e.line);
     errors
+}
+
+/// Reads `changes.csv`: `date,change,from,to,name,parent` — `change` one of merge, split,
+/// move, rename, close; `from` and `to` unit codes separated by `;`, a split's shares as
+/// `CODE:0.6`; `name` the new name (rename) or the new units' names (separated by `;`);
+/// `parent` a move's new parent or the new units' parent; dates as `1/7/2025` or
+/// `2025-07-01`. Every bad row is named with its line and column; with any, no row is
+/// given. The rows are checked against the tree by [`crate::lineage::plan`].
+pub fn read_changes(text: &str) -> Result<Vec<Line<ChangeRequest>>, Vec<RowError>> {
+    fn codes(raw: &str) -> impl Iterator<Item = &str> {
+        raw.split(';').map(str::trim).filter(|c| !c.is_empty())
+    }
+    read_rows(text, &["date", "change", "from", "to", "name", "parent"], |r| {
+        let effective = r.parse("date", parse_date);
+        let kind = r.parse("change", |raw| {
+            ChangeKind::parse(raw).ok_or_else(|| Error::InvalidField {
+                field: "loại thay đổi",
+                value: raw.to_owned(),
+                expected: "merge, split, move, rename hoặc close",
+            })
+        });
+        let from: Option<Vec<UnitCode>> = r.parse("from", |raw| codes(raw).map(UnitCode::parse).collect());
+        let to: Result<Vec<(UnitCode, Option<f64>)>, Error> = r
+            .optional("to")
+            .map_or_else(Vec::new, |raw| codes(&raw).map(str::to_owned).collect())
+            .iter()
+            .map(|c| match c.split_once(':') {
+                None => Ok((UnitCode::parse(c)?, None)),
+                Some((code, w)) => {
+                    let weight = w
+                        .trim()
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|w| w.is_finite())
+                        .ok_or_else(|| Error::InvalidField {
+                            field: "tỷ lệ chia",
+                            value: w.to_owned(),
+                            expected: "một số, ví dụ MA_DON_VI:0,6",
+                        })?;
+                    Ok((UnitCode::parse(code.trim())?, Some(weight)))
+                }
+            })
+            .collect();
+        let to = to.map_err(|e| r.fail("to", e.to_string())).ok();
+        let names = r
+            .optional("name")
+            .map_or_else(Vec::new, |raw| codes(&raw).map(str::to_owned).collect());
+        let parent = r.parse_optional("parent", UnitCode::parse);
+        Some(ChangeRequest {
+            effective: effective?,
+            kind: kind?,
+            from: from?,
+            to: to?,
+            names,
+            parent,
+        })
+    })
 }
 
 fn duplicates<T>(rows: &[Line<T>], key: impl Fn(&T) -> String) -> Vec<RowError> {

@@ -164,7 +164,7 @@ impl Store {
 
 /// Reads and checks a changes file against the tree, naming each bad row.
 fn plan_file(tree: &thidua_core::UnitTree, text: &str) -> Result<Plan, StoreError> {
-    let rows = lineage::read_changes(text).map_err(StoreError::Rejected)?;
+    let rows = thidua_core::import::read_changes(text).map_err(StoreError::Rejected)?;
     let requests: Vec<_> = rows.iter().map(|l| l.row.clone()).collect();
     lineage::plan(tree, &requests).map_err(|errors| {
         StoreError::Rejected(

@@ -174,13 +174,10 @@ pub(crate) async fn record_changes(
 
 fn stored_number(row: &sqlx::any::AnyRow) -> Result<Option<StoredNumber>, StoreError> {
     use sqlx::Row;
-    let (whole, value) = match (
-        row.try_get::<Option<i64>, _>("value_int")?,
-        row.try_get::<Option<f64>, _>("value_real")?,
-    ) {
-        (Some(n), _) => (true, n as f64),
-        (None, Some(x)) => (false, x),
-        (None, None) => return Ok(None),
+    let (value, whole) = match crate::store::value_from_columns(row)? {
+        Some(thidua_core::Value::Whole(n)) => (n as f64, true),
+        Some(thidua_core::Value::Decimal(x)) => (x, false),
+        Some(thidua_core::Value::Text(_)) | None => return Ok(None),
     };
     Ok(Some(StoredNumber {
         unit_id: row.try_get("unit_id")?,
@@ -238,20 +235,30 @@ impl Store {
         })
     }
 
-    /// The numbers stored now for each (unit id, period) pair.
+    /// The numbers stored now for each (unit id, period) pair: one statement per period
+    /// and a few hundred units.
     pub async fn numbers_of(&self, pairs: &[(i64, Period)]) -> Result<Vec<StoredNumber>, StoreError> {
-        let mut out = Vec::new();
+        const UNITS_PER_STATEMENT: usize = 500;
+        let mut by_period: std::collections::BTreeMap<Period, Vec<i64>> = std::collections::BTreeMap::new();
         for (unit_id, period) in pairs {
-            let rows = sqlx::query(
-                "SELECT unit_id, indicator_id, period, value_int, value_real FROM data_value
-                 WHERE unit_id = $1 AND period = $2",
-            )
-            .bind(*unit_id)
-            .bind(period.code())
-            .fetch_all(self.pool())
-            .await?;
-            for row in &rows {
-                out.extend(stored_number(row)?);
+            by_period.entry(*period).or_default().push(*unit_id);
+        }
+        let mut out = Vec::new();
+        for (period, units) in by_period {
+            for chunk in units.chunks(UNITS_PER_STATEMENT) {
+                let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
+                     WHERE period = $1 AND unit_id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(period.code());
+                for unit_id in chunk {
+                    query = query.bind(*unit_id);
+                }
+                for row in &query.fetch_all(self.pool()).await? {
+                    out.extend(stored_number(row)?);
+                }
             }
         }
         Ok(out)
@@ -268,7 +275,7 @@ impl Store {
             .await?;
         {
             let mut rows = sqlx::query(
-                "SELECT unit_id, indicator_id, period, value_int, value_real FROM data_value
+                "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
                  WHERE value_int IS NOT NULL OR value_real IS NOT NULL",
             )
             .fetch(&mut *tx);
