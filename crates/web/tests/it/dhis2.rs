@@ -46,6 +46,13 @@ async fn call(
     app.send(request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
+/// Posts a JSON data value set with an `Authorization` header (or none): the status and
+/// the answer's body.
+async fn post_json(app: &TestApp, uri: &str, authorization: Option<&str>, body: &str) -> (StatusCode, String) {
+    let (status, _, answer) = call(app, "POST", uri, authorization, Some("application/json"), body).await;
+    (status, answer)
+}
+
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -171,15 +178,7 @@ async fn a_token_pushes_its_own_unit_s_figures_into_the_form_s_draft(backend: Ba
     };
     let token = format!("ApiToken {}", token_of(&app, "hadong").await);
     let body = set_of("HN-HADONG", &[("TANG_SO_DAM", "1020"), ("QUY_BIEN_DAO", "2350000000")]);
-    let (status, _, answer) = call(
-        &app,
-        "POST",
-        "/api/v1/dataValueSets",
-        Some(&token),
-        Some("application/json"),
-        &body,
-    )
-    .await;
+    let (status, answer) = post_json(&app, "/api/v1/dataValueSets", Some(&token), &body).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let answer = json(&answer);
     assert_eq!(answer["response"]["status"], "SUCCESS");
@@ -241,15 +240,7 @@ async fn another_unit_s_token_is_refused_with_403_and_writes_nothing(backend: Ba
     for login in ["khac", "thanhpho"] {
         let token = format!("Bearer {}", token_of(&app, login).await);
         let body = set_of("HN-HADONG", &[("TANG_SO_DAM", "5")]);
-        let (status, _, answer) = call(
-            &app,
-            "POST",
-            "/api/v1/dataValueSets",
-            Some(&token),
-            Some("application/json"),
-            &body,
-        )
-        .await;
+        let (status, answer) = post_json(&app, "/api/v1/dataValueSets", Some(&token), &body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{login}: {answer}");
         assert!(
             json(&answer)["error"]["message"]
@@ -303,15 +294,7 @@ async fn an_accepted_form_is_a_dhis2_conflict_naming_the_reason(backend: Backend
         .unwrap();
 
     let body = set_of("HN-TAYHO", &[("TANG_SO_DAM", "301")]);
-    let (status, _, answer) = call(
-        &app,
-        "POST",
-        "/api/v1/dataValueSets",
-        Some(&token),
-        Some("application/json"),
-        &body,
-    )
-    .await;
+    let (status, answer) = post_json(&app, "/api/v1/dataValueSets", Some(&token), &body).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     let answer = json(&answer);
     assert_eq!(answer["httpStatusCode"], 409);
@@ -339,15 +322,7 @@ async fn a_bad_value_or_a_dry_run_writes_nothing_and_says_why(backend: Backend) 
         "HN-HADONG",
         &[("TANG_SO_DAM", "12"), ("QUY_BIEN_DAO", "1,2 tỷ"), ("KHONG_CO", "1")],
     );
-    let (status, _, answer) = call(
-        &app,
-        "POST",
-        "/api/v1/dataValueSets",
-        Some(&token),
-        Some("application/json"),
-        &body,
-    )
-    .await;
+    let (status, answer) = post_json(&app, "/api/v1/dataValueSets", Some(&token), &body).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     let answer = json(&answer);
     let conflicts = answer["response"]["conflicts"].as_array().cloned().unwrap_or_default();
@@ -379,15 +354,7 @@ async fn a_bad_value_or_a_dry_run_writes_nothing_and_says_why(backend: Backend) 
         "a dry run writes nothing"
     );
 
-    let (status, _, answer) = call(
-        &app,
-        "POST",
-        "/api/v1/dataValueSets?idScheme=UID",
-        Some(&token),
-        Some("application/json"),
-        &good,
-    )
-    .await;
+    let (status, answer) = post_json(&app, "/api/v1/dataValueSets?idScheme=UID", Some(&token), &good).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     let (status, _, answer) = call(
         &app,
