@@ -21,6 +21,9 @@ use crate::text::nfc;
 use crate::unit::{Unit, UnitTree};
 use crate::value::{DataValue, Value};
 
+mod stream;
+pub use stream::{ValueRow, ValuesStream};
+
 /// One rejected row: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {

@@ -3,24 +3,25 @@
 //! already holds, and either every row is written or none is. Importing the same file
 //! again replaces what it wrote before.
 //!
-//! A values import is a change of figures like any other: every value it changes leaves
-//! an entry in the audit trail, in the import's transaction, and it respects the
-//! workflow — figures of a form that was accepted, or that the reporting window has
+//! A values import is a change of figures like any other, streamed for files of any size
+//! ([`bulk`]): every stored figure it replaces with another leaves an entry in the audit
+//! trail, the figures new to the database one entry per form naming the file, in the
+//! import's transaction; and it respects the workflow — figures of a form that was accepted, or that the reporting window has
 //! locked, are not overwritten unless an upper-level or admin account takes it on
 //! explicitly ([`ValuesImport`]), which the trail records.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use thidua_core::import::{self, Line, RowError};
 use thidua_core::text::search_key;
-use thidua_core::workflow::{ReportingWindow, SubmissionState};
-use thidua_core::{Access, DataValue, IndicatorCode, Period, Principal, Role, Unit, UnitCode, UnitTree, Value};
+use thidua_core::{DataValue, Unit, Value};
 
-use crate::audit::{self, Event};
 use crate::error::StoreError;
-use crate::store::{Store, Table, data_value_from_row, id_map, load_catalog, load_rules, load_unit_tree, parse_stored};
+use crate::store::{Store, Table, id_map, load_catalog, load_unit_tree};
+
+mod bulk;
+pub use bulk::{ImportProgress, MAX_LISTED};
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,31 +40,6 @@ pub struct ValuesImport {
     /// Ghi đè số liệu đã duyệt — overwrite the figures of accepted or locked forms. Only
     /// for an admin, or an upper-level account above the unit; requires `by`.
     pub overwrite_accepted: bool,
-}
-
-/// The audit action of an imported value, and of one over an accepted or locked figure.
-const IMPORT_ACTION: &str = "import";
-const OVERWRITE_ACTION: &str = "import-overwrite";
-/// The reason the trail gives for an overwrite.
-const OVERWRITE_REASON: &str = "ghi đè số liệu đã duyệt (--overwrite-accepted)";
-
-/// Why a (unit, period)'s figures are settled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Settled {
-    /// Its form was accepted.
-    Accepted,
-    /// Its form was started but the reporting window has closed and it was not reopened.
-    Locked,
-}
-
-impl Settled {
-    fn refusal(self, unit: &UnitCode, period: Period) -> String {
-        let why = match self {
-            Settled::Accepted => "đã được duyệt",
-            Settled::Locked => "đã khóa (hết kỳ nhập liệu)",
-        };
-        format!("số liệu của {unit} kỳ {period} {why}; chỉ cấp trên ghi đè được, với --overwrite-accepted")
-    }
 }
 
 fn rejected(errors: Vec<RowError>) -> StoreError {
@@ -206,226 +182,17 @@ impl Store {
         self.import_values_csv_as(text, &ValuesImport::default()).await
     }
 
-    /// Imports a long-format values file. Each value is read against its indicator's
-    /// type, and the validation rules are checked on the imported values laid over the
-    /// stored ones; a value that changes the figure of an accepted or locked form is
-    /// refused unless `options` allows the overwrite; any error refuses the whole file.
-    /// Every changed value is written to the audit trail with its old and new value.
-    /// Values whose figure is unchanged are rewritten (their comment may change) but
-    /// neither audited nor refused: nothing settled changes.
+    /// Imports a long-format values file held in memory (an upload, a file of the
+    /// demo): [`Store::import_values_from`] over its text. Each value is read against
+    /// its indicator's type, and the validation rules are checked on the imported values
+    /// laid over the stored ones; a value that changes the figure of an accepted or
+    /// locked form is refused unless `options` allows the overwrite; any error refuses
+    /// the whole file. Values whose figure is unchanged are rewritten (their comment may
+    /// change) but neither audited nor refused: nothing settled changes.
     pub async fn import_values_csv_as(&self, text: &str, options: &ValuesImport) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let catalog = load_catalog(&mut *tx).await?;
-        let units = load_unit_tree(&mut *tx).await?;
-        let rules = load_rules(&mut *tx).await?;
-        let rows = import::read_values(text, &catalog, &units).map_err(rejected)?;
-        let account = match &options.by {
-            Some(username) => Some(importing_account(&mut tx, username).await?),
-            None => None,
-        };
-        if options.overwrite_accepted
-            && !account
-                .as_ref()
-                .is_some_and(|a| matches!(a.role, Role::Upper | Role::Admin))
-        {
-            return Err(StoreError::Domain(thidua_core::Error::NotAllowed(
-                "--overwrite-accepted cần --by TÊN_ĐĂNG_NHẬP của một tài khoản cấp trên hoặc quản trị".into(),
-            )));
-        }
-        let stored = stored_values_for(&mut tx, &rows).await?;
-        let settled = settled_forms(&mut tx, &rows, chrono::Local::now().date_naive()).await?;
-        let (events, mut errors) = changes(&rows, &stored, &settled, account.as_ref(), &units, options);
-        errors.extend(import::check_rules(&rows, &stored, &rules));
-        if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            return Err(rejected(errors));
-        }
-        write_values(&mut tx, rows.iter().map(|l| &l.row)).await?;
-        audit::append(&mut tx, self.key(), &events).await?;
-        tx.commit().await?;
-        Ok(ImportSummary { rows: rows.len() })
+        let input = std::io::Cursor::new(text.as_bytes().to_vec());
+        self.import_values_from(input, options, "tải lên", &|_| {}).await
     }
-}
-
-/// The audit entries of an import's changed values, and the rows refused because they
-/// would change a settled figure without the right to.
-fn changes(
-    rows: &[Line<DataValue>],
-    stored: &[DataValue],
-    settled: &BTreeMap<(UnitCode, Period), Settled>,
-    account: Option<&Principal>,
-    units: &UnitTree,
-    options: &ValuesImport,
-) -> (Vec<Event>, Vec<RowError>) {
-    let before: BTreeMap<(&UnitCode, &IndicatorCode, Period), &Value> = stored
-        .iter()
-        .map(|v| ((&v.unit, &v.indicator, v.period), &v.value))
-        .collect();
-    let access = account.map(|a| Access::new(a, units, &[]));
-    let at = chrono::Utc::now().to_rfc3339();
-    let mut events = Vec::new();
-    let mut errors = Vec::new();
-    for Line { line, row } in rows {
-        let old = before.get(&(&row.unit, &row.indicator, row.period)).copied();
-        if old == Some(&row.value) {
-            continue;
-        }
-        let overwrite = match settled.get(&(row.unit.clone(), row.period)) {
-            None => false,
-            Some(how) if !options.overwrite_accepted => {
-                errors.push(RowError {
-                    line: *line,
-                    column: None,
-                    reason: how.refusal(&row.unit, row.period),
-                });
-                continue;
-            }
-            Some(_) if !access.as_ref().is_some_and(|a| a.can_reopen(&row.unit)) => {
-                errors.push(RowError {
-                    line: *line,
-                    column: None,
-                    reason: format!(
-                        "tài khoản «{}» không phải cấp trên của {}; không được ghi đè số liệu đã duyệt",
-                        account.map_or("", |a| a.username.as_str()),
-                        row.unit
-                    ),
-                });
-                continue;
-            }
-            Some(_) => true,
-        };
-        events.push(Event {
-            at: at.clone(),
-            actor: account.map_or_else(|| IMPORT_ACTION.to_owned(), |a| a.username.clone()),
-            user_id: account.map(|a| a.user_id),
-            action: if overwrite { OVERWRITE_ACTION } else { IMPORT_ACTION }.to_owned(),
-            unit_code: Some(row.unit.to_string()),
-            period: Some(row.period.code()),
-            indicator: Some(row.indicator.to_string()),
-            old_value: old.map(Value::format_plain),
-            new_value: Some(row.value.format_plain()),
-            reason: overwrite.then(|| OVERWRITE_REASON.to_owned()),
-            subject: None,
-        });
-    }
-    (events, errors)
-}
-
-/// The account an import is made by, checked in the database: it must exist and not be
-/// disabled.
-async fn importing_account(tx: &mut Transaction<'static, Any>, username: &str) -> Result<Principal, StoreError> {
-    let row = sqlx::query(
-        "SELECT a.id, a.username, a.role, a.disabled, u.code AS unit
-         FROM app_user a LEFT JOIN unit u ON u.id = a.unit_id WHERE a.username = $1",
-    )
-    .bind(username.trim())
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        what: "tài khoản",
-        key: username.to_owned(),
-    })?;
-    if row.try_get::<i64, _>("disabled")? != 0 {
-        return Err(StoreError::Domain(thidua_core::Error::NotAllowed(format!(
-            "tài khoản «{username}» đã bị khóa"
-        ))));
-    }
-    Ok(Principal {
-        user_id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        role: parse_stored(Role::parse(&row.try_get::<String, _>("role")?))?,
-        unit: row
-            .try_get::<Option<String>, _>("unit")?
-            .map(|c| parse_stored(UnitCode::parse(&c)))
-            .transpose()?,
-    })
-}
-
-/// The (unit, period) pairs of the file whose figures are settled: the form was
-/// accepted, or it was started and the period's reporting window is closed on `today`
-/// without the upper level having reopened it. A unit that never started a form for the
-/// period has nothing settled (the import is then how its figures arrive, as for past
-/// years).
-async fn settled_forms(
-    tx: &mut Transaction<'static, Any>,
-    rows: &[Line<DataValue>],
-    today: NaiveDate,
-) -> Result<BTreeMap<(UnitCode, Period), Settled>, StoreError> {
-    let periods: BTreeSet<Period> = rows.iter().map(|l| l.row.period).collect();
-    let pairs: BTreeSet<(&UnitCode, Period)> = rows.iter().map(|l| (&l.row.unit, l.row.period)).collect();
-    let mut out = BTreeMap::new();
-    for period in periods {
-        let window = sqlx::query("SELECT opens_on, deadline, lock_after_days FROM reporting_window WHERE period = $1")
-            .bind(period.code())
-            .fetch_optional(&mut **tx)
-            .await?;
-        let window = match window {
-            None => ReportingWindow::default_for(period),
-            Some(row) => {
-                let date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(StoreError::corrupt);
-                ReportingWindow {
-                    period,
-                    opens_on: date(row.try_get("opens_on")?)?,
-                    deadline: date(row.try_get("deadline")?)?,
-                    lock_after_days: u32::try_from(row.try_get::<i64, _>("lock_after_days")?)
-                        .map_err(StoreError::corrupt)?,
-                }
-            }
-        };
-        let forms = sqlx::query(
-            "SELECT u.code AS unit, s.state, s.reopened FROM submission s JOIN unit u ON u.id = s.unit_id
-             WHERE s.period = $1",
-        )
-        .bind(period.code())
-        .fetch_all(&mut **tx)
-        .await?;
-        for form in &forms {
-            let unit = parse_stored(UnitCode::parse(&form.try_get::<String, _>("unit")?))?;
-            if !pairs.contains(&(&unit, period)) {
-                continue;
-            }
-            let state = parse_stored(SubmissionState::parse(&form.try_get::<String, _>("state")?))?;
-            let reopened = form.try_get::<i64, _>("reopened")? != 0;
-            let settled = if state == SubmissionState::Accepted {
-                Some(Settled::Accepted)
-            } else if !window.is_open_on(today) && !reopened {
-                Some(Settled::Locked)
-            } else {
-                None
-            };
-            if let Some(how) = settled {
-                out.insert((unit, period), how);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The stored values of the (unit, period) pairs an import touches.
-async fn stored_values_for(
-    tx: &mut Transaction<'static, Any>,
-    rows: &[Line<DataValue>],
-) -> Result<Vec<DataValue>, StoreError> {
-    let periods: BTreeSet<Period> = rows.iter().map(|l| l.row.period).collect();
-    let pairs: BTreeSet<(&str, Period)> = rows.iter().map(|l| (l.row.unit.as_str(), l.row.period)).collect();
-    let mut out = Vec::new();
-    for period in periods {
-        let found = sqlx::query(
-            "SELECT u.code AS unit, i.code AS indicator, v.period, v.value_int, v.value_real, v.value_text, v.comment
-             FROM data_value v JOIN unit u ON u.id = v.unit_id JOIN indicator i ON i.id = v.indicator_id
-             WHERE v.period = $1",
-        )
-        .bind(period.code())
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in &found {
-            let value = data_value_from_row(row)?;
-            if pairs.contains(&(value.unit.as_str(), value.period)) {
-                out.push(value);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The upsert of one value, with the value columns (`value_int, value_real, value_text`)

@@ -36,7 +36,7 @@ pub use emulation::{
 };
 pub use error::StoreError;
 pub use forms::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission};
-pub use import::{ImportSummary, ValuesImport};
+pub use import::{ImportProgress, ImportSummary, MAX_LISTED, ValuesImport};
 pub use news::{Article, NewArticle};
 pub use register::DocumentKey;
 pub use search::SearchHit;

@@ -33,6 +33,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where the database is: a bulk import opens a PostgreSQL connection of its own for
+    /// `COPY`, which sqlx's `Any` driver does not offer.
+    url: std::sync::Arc<DatabaseUrl>,
     /// The installation's secret key (sealed ballots, the audit chain's MACs).
     key: std::sync::Arc<ServerKey>,
 }
@@ -70,6 +73,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            url: std::sync::Arc::new(url.clone()),
             key: std::sync::Arc::new(key),
         })
     }
@@ -77,6 +81,10 @@ impl Store {
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

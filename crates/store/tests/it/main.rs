@@ -9,6 +9,7 @@
 mod api_tokens;
 mod audit_chain;
 mod ballot_secrecy;
+mod bulk_import;
 mod emulation;
 mod storage;
 mod workflow;
