@@ -1,5 +1,5 @@
-//! The command line of `thidua-bench`, as clap types: the two benchmarks and their
-//! options (the same as they had as `thidua bench …`).
+//! The command line of `thidua-bench`, as clap types: the benchmarks and their options
+//! (`rollup` and `load` the same as they had as `thidua bench …`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -20,6 +20,52 @@ pub enum Command {
     Rollup(BenchArgs),
     /// Nhiều cán bộ cùng đăng nhập, lưu và gửi báo cáo qua HTTP sát hạn nộp.
     Load(LoadArgs),
+    /// Quy mô toàn quốc: nhập, khởi động, bộ nhớ, độ trễ tổng hợp qua API, độ tươi giữa hai
+    /// tiến trình, so với SQL thuần và DuckDB trên cùng bộ số liệu.
+    Scale(ScaleArgs),
+}
+
+/// Options of `thidua-bench scale`: the size of the `thidua bench-data` dataset and how
+/// the measures are taken.
+#[derive(Debug, clap::Args)]
+pub struct ScaleArgs {
+    /// Backend to measure, on a fresh database made for the run and dropped after it.
+    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
+    pub backend: BenchBackend,
+    /// Provinces (as `thidua bench-data --provinces`).
+    #[arg(long, default_value_t = 34)]
+    pub provinces: usize,
+    /// Communes in all.
+    #[arg(long, default_value_t = 3321)]
+    pub communes: usize,
+    /// Residential areas in all.
+    #[arg(long, default_value_t = 30000)]
+    pub areas: usize,
+    /// Indicators, formulas included.
+    #[arg(long, default_value_t = 100)]
+    pub indicators: usize,
+    /// Half-years of values, the last 2026S1.
+    #[arg(long, default_value_t = 4)]
+    pub periods: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Keep the generated CSV files in this folder, and reuse them when a run with the same
+    /// sizes and seed left them there; without it they go to a temporary folder, removed.
+    #[arg(long)]
+    pub keep: Option<std::path::PathBuf>,
+    /// Requests per rollup through the JSON API (p50 and p99 of these).
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
+    /// How many times each plain SQL and DuckDB query is timed (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// The `thidua` binary; by default the one beside `thidua-bench`.
+    #[arg(long)]
+    pub thidua: Option<std::path::PathBuf>,
+    /// The Python that runs the DuckDB reference (needs `pip install duckdb`).
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
 /// Options of `thidua-bench load`.

@@ -1,13 +1,15 @@
 //! `thidua-bench` — the benchmarks of thidua, a binary of their own so the product's
 //! `thidua` carries no benchmark or test-support code: `rollup` (import and roll up a
-//! large synthetic cluster, against plain SQL and DuckDB) and `load` (the deadline rush
-//! over HTTP, against direct store calls). Each makes a fresh database for the run and
-//! drops it afterwards; see BENCHMARKS.md for the figures.
+//! large synthetic cluster, against plain SQL and DuckDB), `load` (the deadline rush over
+//! HTTP, against direct store calls) and `scale` (a national dataset through the `thidua`
+//! binary and its JSON API, against plain SQL and DuckDB). Each makes a fresh database
+//! for the run and drops it afterwards; see BENCHMARKS.md for the figures.
 
 mod args;
 mod load;
 mod reference;
 mod rollup;
+mod scale;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         match &args.command {
             Command::Rollup(options) => rollup::run(options).await,
             Command::Load(options) => load::run(options).await,
+            Command::Scale(options) => scale::run(options).await,
         }
     });
     match result {
