@@ -45,7 +45,16 @@ pub enum Command {
         /// hoặc quản trị, nêu bằng --by); mỗi giá trị bị ghi đè được ghi vào nhật ký.
         #[arg(long, requires = "by")]
         overwrite_accepted: bool,
+        /// Chỉ kiểm tra và đếm, không ghi gì (chỉ với «thidua import dhis2»).
+        #[arg(long)]
+        dry_run: bool,
     },
+    /// Xuất số liệu chính thức ra tệp để trao đổi với hệ thống khác.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Mã truy cập API của tài khoản: tạo, xem, thu hồi.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Tổng hợp số liệu của một cụm thi đua (hoặc một đơn vị) trong một kỳ.
     Rollup {
         /// Mã cụm thi đua, ví dụ HN-CUM2.
@@ -192,6 +201,9 @@ pub enum ImportKind {
     Criteria,
     /// awards.toml: danh mục hình thức khen thưởng (xem data/demo/awards.toml)
     Awards,
+    /// Tệp dataValueSets của DHIS2 (JSON hoặc CSV, mã làm định danh): số liệu chính thức,
+    /// có thể --dry-run
+    Dhis2,
 }
 
 /// `thidua criteria …`.
@@ -317,5 +329,61 @@ pub enum VerifyCommand {
     Ballot {
         /// Số cuộc bỏ phiếu (trong địa chỉ /ballots/SỐ).
         id: i64,
+    },
+}
+
+/// `thidua export …`: the official figures for another system.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Số liệu chính thức của một kỳ (và các kỳ ngắn hơn trong kỳ đó) dưới dạng
+    /// dataValueSets của DHIS2, mã chỉ tiêu và mã đơn vị làm định danh; không có bản nháp.
+    Dhis2 {
+        /// Kỳ báo cáo: 2022, 2022S1, 2022Q3, 202207.
+        #[arg(long)]
+        period: String,
+        /// Mã đơn vị: số liệu của chính đơn vị (thêm --children: cả các đơn vị trực thuộc).
+        #[arg(long, conflicts_with = "cluster", required_unless_present = "cluster")]
+        unit: Option<String>,
+        /// Cùng các đơn vị trực thuộc --unit (children=true của DHIS2).
+        #[arg(long, requires = "unit")]
+        children: bool,
+        /// Mã cụm thi đua (theo thành phần cụm của năm của kỳ).
+        #[arg(long)]
+        cluster: Option<String>,
+        /// json (mặc định) hoặc csv.
+        #[arg(long, default_value = "json", value_parser = ["json", "csv"])]
+        format: String,
+        /// Tệp kết quả; «-» hoặc bỏ trống: in ra màn hình.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `thidua token …`: personal API tokens. A token is shown once, when made; only its hash
+/// is kept.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Tạo mã truy cập API cho một tài khoản; mã chỉ hiện một lần.
+    Create {
+        /// Tên đăng nhập của tài khoản dùng mã.
+        #[arg(long, value_name = "TÊN_ĐĂNG_NHẬP")]
+        user: String,
+        /// Tên của mã, để nhận ra mã dùng cho việc gì (ví dụ «Đồng bộ DHIS2 tỉnh»).
+        #[arg(long)]
+        name: String,
+    },
+    /// Liệt kê mã truy cập (của một tài khoản, hoặc của mọi tài khoản).
+    List {
+        /// Tên đăng nhập.
+        #[arg(long, value_name = "TÊN_ĐĂNG_NHẬP")]
+        user: Option<String>,
+    },
+    /// Thu hồi một mã truy cập: từ nay mã bị từ chối.
+    Revoke {
+        /// Số của mã (cột «Số» của «thidua token list») hoặc tên của mã.
+        token: String,
+        /// Tên đăng nhập của tài khoản có mã.
+        #[arg(long, value_name = "TÊN_ĐĂNG_NHẬP")]
+        user: String,
     },
 }

@@ -2,11 +2,13 @@
 //! one thing; `bench-data` only writes files.
 
 mod bench_data;
+mod dhis2;
 mod emulation;
 mod import;
 mod report;
 mod rollup;
 mod serve;
+mod token;
 mod user;
 mod verify_audit;
 mod verify_ballot;
@@ -15,7 +17,7 @@ mod window;
 use anyhow::Context;
 use thidua_store::{DatabaseUrl, ServerKey, Store};
 
-use crate::args::{Args, Command};
+use crate::args::{Args, Command, ImportKind};
 
 /// Runs the command the arguments name.
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -34,11 +36,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("không mở được cơ sở dữ liệu {url}"))?;
     let result = match args.command {
         Command::Import {
+            kind: ImportKind::Dhis2,
+            file,
+            by,
+            overwrite_accepted,
+            dry_run,
+        } => dhis2::import(&store, &file, by, overwrite_accepted, dry_run).await,
+        Command::Import { dry_run: true, .. } => Err(anyhow::anyhow!("--dry-run chỉ dùng với «thidua import dhis2»")),
+        Command::Import {
             kind,
             file,
             by,
             overwrite_accepted,
+            dry_run: false,
         } => import::run(&store, kind, &file, by, overwrite_accepted).await,
+        Command::Export(command) => dhis2::export(&store, command).await,
+        Command::Token(command) => token::run(&store, command).await,
         Command::Rollup {
             cluster,
             unit,

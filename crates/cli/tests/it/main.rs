@@ -8,6 +8,7 @@
 mod bench_data;
 mod cli;
 mod common;
+mod dhis2_cli;
 mod freshness;
 mod lineage;
 mod report_templates;
