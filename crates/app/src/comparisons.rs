@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use thidua_core::comparison::{self, Change, HistoryCheck, Reported, ReportingRate};
+use thidua_core::lineage::TreeView;
 use thidua_core::period::PeriodType;
 use thidua_core::rollup::Figures;
 use thidua_core::text::Collator;
@@ -203,58 +204,107 @@ pub struct EarlierPeriod {
 /// A cluster's members compared for a period.
 #[derive(Debug, Clone)]
 pub struct ClusterComparison {
-    /// The period shown: the cluster, its rollup, the catalog.
+    /// The period shown: the cluster, its rollup, the catalog, the view of history.
     pub shown: ClusterFigures,
     /// The earlier periods of the same type with figures, oldest first.
     pub earlier: Vec<EarlierPeriod>,
+    /// The earlier period asked for beside them ("so với kỳ"), when one was.
+    pub against: Option<EarlierPeriod>,
     /// The year's targets.
     pub targets: Targets,
 }
 
-/// The comparisons of cluster `code` for `period` (as [`rollups::cluster`] chooses it),
-/// after the cluster's access check.
+/// The comparisons of cluster `code` for `period` (as [`rollups::cluster`] chooses it)
+/// under `view`, and against the earlier period `against` when one is asked for, after
+/// the cluster's access check.
 pub async fn cluster(
     app: &App,
     caller: &Context,
     code: &str,
     period: Option<&str>,
+    view: TreeView,
+    against: Option<&str>,
 ) -> Result<ClusterComparison, Error> {
-    let shown = rollups::cluster(app, caller, code, period).await?;
+    let against = against
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(Period::parse)
+        .transpose()?;
+    let shown = rollups::cluster(app, caller, code, period, view).await?;
+    if let Some(base) = against {
+        let period = shown.open.period;
+        if base.period_type() != period.period_type() || base >= period {
+            return Err(Error::Invalid(format!(
+                "kỳ so sánh phải là một kỳ cùng loại trước {} (ví dụ: {})",
+                period.label_vi(),
+                period.same_period_last_year().code()
+            )));
+        }
+    }
     let (earlier, targets) = tokio::try_join!(cluster_history(app, caller, &shown), targets(app, caller, &shown))?;
+    let against = match against {
+        Some(base) => match earlier.iter().find(|e| e.period == base) {
+            Some(found) => Some(found.clone()),
+            None => Some(earlier_period(app, caller, &shown, base).await?),
+        },
+        None => None,
+    };
     Ok(ClusterComparison {
         shown,
         earlier,
+        against,
         targets,
     })
 }
 
-/// One rollup per earlier period with figures: the cluster's when it was constituted that
-/// year within what the caller may see, and the unit's own for a member that was not in it
-/// (when the caller may see that unit).
+/// One rollup per earlier period with figures ([`earlier_period`]).
 async fn cluster_history(app: &App, caller: &Context, shown: &ClusterFigures) -> Result<Vec<EarlierPeriod>, Error> {
+    let mut out = Vec::new();
+    for period in earlier_with_figures(shown.open.period, &shown.with_data) {
+        out.push(earlier_period(app, caller, shown, period).await?);
+    }
+    Ok(out)
+}
+
+/// The cluster's figures in an earlier period: the cluster's rollup when it was
+/// constituted that year within what the caller may see; else, on today's tree, today's
+/// membership read in that period when the caller may see every member (so a cluster of
+/// units that did not exist then still has a total to compare with); and the unit's own
+/// figures for a member that was in neither (when the caller may see that unit).
+async fn earlier_period(
+    app: &App,
+    caller: &Context,
+    shown: &ClusterFigures,
+    period: Period,
+) -> Result<EarlierPeriod, Error> {
     let cluster = &shown.open.cluster;
     let directory = &caller.directory;
     let access = caller.access();
-    let mut out = Vec::new();
-    for period in earlier_with_figures(shown.open.period, &shown.with_data) {
-        let mut members = HashMap::new();
-        let mut total = None;
-        if shown.open.years.contains(&period.year()) && directory.cluster(&cluster.code, period.year()).is_some() {
-            let rollup = rollups::cluster_rollup(app, directory, &shown.catalog, &cluster.code, period).await?;
-            for (unit, figures) in rollup.members {
-                members.insert(unit.code, figures);
-            }
-            total = Some(rollup.total);
+    let view = shown.view;
+    let mut members = HashMap::new();
+    let mut total = None;
+    let constituted =
+        shown.open.years.contains(&period.year()) && directory.cluster(&cluster.code, period.year()).is_some();
+    let rollup = if constituted {
+        Some(rollups::cluster_rollup_in(app, directory, &shown.catalog, &cluster.code, period, view).await?)
+    } else if view == TreeView::Current && cluster.members.iter().all(|m| access.can_view_unit(m)) {
+        Some(rollups::cluster_rollup_of(app, directory, &shown.catalog, cluster, period, view).await?)
+    } else {
+        None
+    };
+    if let Some(rollup) = rollup {
+        for (unit, figures) in rollup.members {
+            members.insert(unit.code, figures);
         }
-        for member in &cluster.members {
-            if !members.contains_key(member) && access.can_view_unit(member) {
-                let figures = rollups::unit_figures(app, directory, &shown.catalog, member, period).await?;
-                members.insert(member.clone(), figures);
-            }
-        }
-        out.push(EarlierPeriod { period, members, total });
+        total = Some(rollup.total);
     }
-    Ok(out)
+    for member in &cluster.members {
+        if !members.contains_key(member) && access.can_view_unit(member) {
+            let figures = rollups::unit_figures_in(app, directory, &shown.catalog, member, period, view).await?;
+            members.insert(member.clone(), figures);
+        }
+    }
+    Ok(EarlierPeriod { period, members, total })
 }
 
 /// One member on one indicator.
@@ -278,6 +328,10 @@ pub struct MemberComparison<'a> {
     pub last_year: Option<f64>,
     /// Against it.
     pub last_year_change: Option<Change>,
+    /// Its figure of the earlier period asked for ("so với kỳ").
+    pub against: Option<f64>,
+    /// Against it.
+    pub against_change: Option<Change>,
     /// Its target for the year, when one is set.
     pub target: Option<Target>,
     /// The share of the target reached, in percent.
@@ -299,6 +353,12 @@ pub struct IndicatorComparison<'a> {
     pub previous_period: Period,
     /// The same period last year.
     pub last_year_period: Period,
+    /// The earlier period asked for, when one was.
+    pub against_period: Option<Period>,
+    /// The cluster's figure then, when it is known.
+    pub against_total: Option<f64>,
+    /// The cluster's figure now against it.
+    pub against_total_change: Option<Change>,
     /// Each member, in rank order, those without a figure last.
     pub members: Vec<MemberComparison<'a>>,
 }
@@ -327,6 +387,17 @@ impl ClusterComparison {
 
     fn earlier_figures(&self, period: Period) -> Option<&EarlierPeriod> {
         self.earlier.iter().find(|e| e.period == period)
+    }
+
+    /// The view of the tree's history the comparison is read under.
+    pub fn view(&self) -> TreeView {
+        self.shown.view
+    }
+
+    /// The earlier periods with figures that the comparison can be set against, newest
+    /// first.
+    pub fn earlier_periods(&self) -> Vec<Period> {
+        self.earlier.iter().rev().map(|e| e.period).collect()
     }
 
     /// A member's figures in an earlier period, when it has any there.
@@ -360,6 +431,11 @@ impl ClusterComparison {
                 let value = place.value;
                 let previous = self.member_then(&unit.code, previous_period, code);
                 let last_year = self.member_then(&unit.code, last_year_period, code);
+                let then = self
+                    .against
+                    .as_ref()
+                    .and_then(|e| e.members.get(&unit.code))
+                    .and_then(|f| f.number(code));
                 let against = |base: Option<f64>| value.zip(base).map(|(v, b)| comparison::change(v, b));
                 let target = self.targets.of(&unit.code, code);
                 MemberComparison {
@@ -372,6 +448,8 @@ impl ClusterComparison {
                     previous_change: against(previous),
                     last_year,
                     last_year_change: against(last_year),
+                    against: then,
+                    against_change: against(then),
                     target,
                     target_share: value
                         .zip(target)
@@ -381,12 +459,20 @@ impl ClusterComparison {
                 }
             })
             .collect();
+        let against_total = self
+            .against
+            .as_ref()
+            .and_then(|e| e.total.as_ref())
+            .and_then(|t| t.number(code));
         IndicatorComparison {
             indicator,
             total,
             average,
             previous_period,
             last_year_period,
+            against_period: self.against.as_ref().map(|e| e.period),
+            against_total,
+            against_total_change: total.zip(against_total).map(|(v, b)| comparison::change(v, b)),
             members,
         }
     }
@@ -566,19 +652,21 @@ pub struct UnitLine<'a> {
     pub history: Option<HistoryCheck>,
 }
 
-/// Unit `code` for `period` (or as `default` chooses) with its earlier periods, after the
-/// unit's access check.
+/// Unit `code` for `period` (or as `default` chooses) with its earlier periods under
+/// `view`, after the unit's access check.
 pub async fn unit(
     app: &App,
     caller: &Context,
     code: &str,
     period: Option<&str>,
     default: DefaultPeriod,
+    view: TreeView,
 ) -> Result<UnitTrend, Error> {
-    let shown = rollups::unit(app, caller, code, period, default).await?;
+    let shown = rollups::unit(app, caller, code, period, default, view).await?;
     let mut earlier = Vec::new();
     for p in earlier_with_figures(shown.period, &shown.with_data) {
-        let figures = rollups::unit_figures(app, &caller.directory, &shown.catalog, &shown.unit.code, p).await?;
+        let figures =
+            rollups::unit_figures_in(app, &caller.directory, &shown.catalog, &shown.unit.code, p, view).await?;
         earlier.push((p, figures));
     }
     Ok(UnitTrend { shown, earlier })

@@ -5,7 +5,7 @@
 use thidua_core::cube::Cube;
 use thidua_core::lineage::TreeView;
 use thidua_core::rollup::{ClusterRollup, Figures};
-use thidua_core::{Catalog, ClusterCode, Period, Unit, UnitCode};
+use thidua_core::{Catalog, Cluster, ClusterCode, Period, Unit, UnitCode};
 use thidua_store::MemberStatus;
 
 use crate::clusters::{OpenCluster, ensure_can_view_unit};
@@ -57,6 +57,20 @@ pub async fn cluster_rollup_in(
     let cluster = directory
         .cluster(code, period.year())
         .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {}", period.year())))?;
+    cluster_rollup_of(app, directory, catalog, cluster, period, view).await
+}
+
+/// The figures of `cluster`'s members for any period, whatever year the membership is of:
+/// on today's tree, today's cluster in a year before it was constituted (its members'
+/// predecessors' figures, as "this year against three years ago" needs).
+pub async fn cluster_rollup_of(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    cluster: &Cluster,
+    period: Period,
+    view: TreeView,
+) -> Result<ClusterRollup, Error> {
     if let Some(rollup) = from_engine(app, directory, view, |cube| {
         cube.cluster(&directory.tree, cluster, period, view)
     })
@@ -137,23 +151,32 @@ pub struct ClusterFigures {
     pub catalog: Catalog,
     /// The periods the cluster's members have figures for, newest first.
     pub with_data: Vec<Period>,
+    /// The view of the tree's history the figures are read under.
+    pub view: TreeView,
 }
 
 /// The figures of cluster `code` for `period` (or the latest period with data in a year
-/// the caller may see), after the cluster's access check.
-pub async fn cluster(app: &App, caller: &Context, code: &str, period: Option<&str>) -> Result<ClusterFigures, Error> {
+/// the caller may see) under `view`, after the cluster's access check.
+pub async fn cluster(
+    app: &App,
+    caller: &Context,
+    code: &str,
+    period: Option<&str>,
+    view: TreeView,
+) -> Result<ClusterFigures, Error> {
     let open = crate::clusters::open(app, caller, code, period).await?;
     let store = app.store();
     let (catalog, with_data) = tokio::try_join!(
         async { Ok::<_, Error>(store.catalog().await?) },
-        periods_with_values(app, &caller.directory, &open.cluster.members)
+        periods_with_values_in(app, &caller.directory, &open.cluster.members, view)
     )?;
-    let rollup = cluster_rollup(app, &caller.directory, &catalog, &open.cluster.code, open.period).await?;
+    let rollup = cluster_rollup_in(app, &caller.directory, &catalog, &open.cluster.code, open.period, view).await?;
     Ok(ClusterFigures {
         open,
         rollup,
         catalog,
         with_data,
+        view,
     })
 }
 
@@ -179,6 +202,8 @@ pub struct UnitFigures {
     pub catalog: Catalog,
     /// The periods the unit's subtree has figures for, newest first.
     pub with_data: Vec<Period>,
+    /// The view of the tree's history the figures are read under.
+    pub view: TreeView,
 }
 
 /// How a unit's period is chosen when none is asked for.
@@ -190,13 +215,14 @@ pub enum DefaultPeriod {
     Required,
 }
 
-/// The figures of unit `code` for `period`, after the unit's access check.
+/// The figures of unit `code` for `period` under `view`, after the unit's access check.
 pub async fn unit(
     app: &App,
     caller: &Context,
     code: &str,
     period: Option<&str>,
     default: DefaultPeriod,
+    view: TreeView,
 ) -> Result<UnitFigures, Error> {
     let not_found = || Error::NotFound(format!("không tìm thấy đơn vị «{code}»"));
     let unit_code = UnitCode::parse(code).map_err(|_| not_found())?;
@@ -210,7 +236,7 @@ pub async fn unit(
     let store = app.store();
     let (catalog, with_data) = tokio::try_join!(
         async { Ok::<_, Error>(store.catalog().await?) },
-        periods_with_values(app, &caller.directory, std::slice::from_ref(&unit_code)),
+        periods_with_values_in(app, &caller.directory, std::slice::from_ref(&unit_code), view),
     )?;
     let period = asked.unwrap_or_else(|| {
         with_data
@@ -218,12 +244,13 @@ pub async fn unit(
             .copied()
             .unwrap_or_else(|| Period::half_year_of(today()))
     });
-    let figures = unit_figures(app, &caller.directory, &catalog, &unit_code, period).await?;
+    let figures = unit_figures_in(app, &caller.directory, &catalog, &unit_code, period, view).await?;
     Ok(UnitFigures {
         unit,
         period,
         figures,
         catalog,
         with_data,
+        view,
     })
 }

@@ -7,11 +7,11 @@ use serde::Serialize;
 use thidua_app::rollups;
 use utoipa::ToSchema;
 
-use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto, UnitFiguresDto, figures_dto};
+use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto, RollupQuery, UnitFiguresDto, figures_dto};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::pages::PeriodQuery;
+use crate::pages::tree_view;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -47,6 +47,10 @@ pub(crate) struct ClusterRollupDto {
     period: String,
     /// The period's Vietnamese name, e.g. "6 tháng đầu năm 2022".
     period_label: String,
+    /// The view of history: `period` (the tree as it was) or `current` (today's tree).
+    tree: String,
+    /// The view's Vietnamese name.
+    tree_label: String,
     /// The catalog, in order.
     indicators: Vec<IndicatorDto>,
     /// Each member's figures (over its subtree).
@@ -56,17 +60,19 @@ pub(crate) struct ClusterRollupDto {
 }
 
 /// Each member's figures and the cluster's total for a period (`?period=2022S1`;
-/// without it, the latest period with data).
+/// without it, the latest period with data), on the tree as it was then or, with
+/// `?tree=current`, on today's tree.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{code}/rollup",
     params(
         ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2", example = "HN-CUM2"),
-        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100); empty or absent, the latest period with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$")
+        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100); empty or absent, the latest period with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$"),
+        ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in the period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$")
     ),
     responses(
         (status = 200, body = ClusterRollupDto),
-        (status = 400, description = "Bad period code or path", body = ErrorBody),
+        (status = 400, description = "Bad period code, tree or path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown cluster or year", body = ErrorBody)
@@ -76,15 +82,18 @@ pub(super) async fn cluster_rollup(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiPath(code): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<RollupQuery>,
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
-    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref(), view).await?;
     let (cluster, period, rollup, catalog) = (&shown.open.cluster, shown.open.period, &shown.rollup, &shown.catalog);
     Ok(Json(ClusterRollupDto {
         cluster: ClusterDto::from(cluster),
         period: period.code(),
         period_label: period.label_vi(),
+        tree: view.as_str().to_owned(),
+        tree_label: view.label_vi().to_owned(),
         indicators: catalog.indicators().iter().map(IndicatorDto::from).collect(),
         members: rollup
             .members

@@ -18,6 +18,7 @@ use super::{ApiPath, ApiQuery, ClusterDto, IndicatorDto};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
+use crate::pages::tree_view;
 use crate::view::{format_change, format_number, format_optional, number_hint, rate_text, reported_label};
 
 pub(super) fn router() -> Router<AppState> {
@@ -27,19 +28,22 @@ pub(super) fn router() -> Router<AppState> {
         .route("/units/{code}/reporting", get(unit_reporting))
 }
 
-/// `?period=2022S1&indicator=TY_LE_HOA_TANG&threshold=98`.
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG&threshold=98&tree=current&against=2022S1`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ComparisonQuery {
     period: Option<String>,
     indicator: Option<String>,
     threshold: Option<f64>,
+    tree: Option<String>,
+    against: Option<String>,
 }
 
-/// `?period=2022S1&indicator=TY_LE_HOA_TANG`.
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG&tree=current`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct TrendQuery {
     period: Option<String>,
     indicator: Option<String>,
+    tree: Option<String>,
 }
 
 /// A number and how a Vietnamese reader writes it.
@@ -176,6 +180,10 @@ pub(crate) struct MemberComparisonDto {
     last_year: Option<NumberDto>,
     /// Against it.
     last_year_change: Option<ChangeDto>,
+    /// The figure of the earlier period asked for (`against`); null without one.
+    against: Option<NumberDto>,
+    /// Against it.
+    against_change: Option<ChangeDto>,
     /// The year's target, where one is set.
     target: Option<TargetDto>,
     /// The figure against the member's own history.
@@ -280,6 +288,19 @@ pub(crate) struct ClusterComparisonDto {
     last_year_period: String,
     /// Its Vietnamese name.
     last_year_period_label: String,
+    /// The view of history: `period` (the tree as it was) or `current` (today's tree).
+    tree: String,
+    /// The view's Vietnamese name.
+    tree_label: String,
+    /// The earlier period asked for (`against`), when one was.
+    against_period: Option<String>,
+    /// Its Vietnamese name.
+    against_period_label: Option<String>,
+    /// The cluster's figure then: the cluster as constituted that year or, on today's
+    /// tree, today's members then; null when unknown.
+    against_total: Option<NumberDto>,
+    /// The cluster's figure now against it.
+    against_total_change: Option<ChangeDto>,
     /// The indicator compared.
     indicator: IndicatorDto,
     /// The cluster's figure.
@@ -303,7 +324,10 @@ pub(crate) struct ClusterComparisonDto {
 
 /// The members of a cluster compared on one indicator: ranks, the cluster's average,
 /// the previous period, the same period last year, targets, the threshold list, the
-/// totals over time, the reporting rate and figures flagged for review.
+/// totals over time, the reporting rate and figures flagged for review; with `against`,
+/// each member and the cluster also against that earlier period, and with
+/// `tree=current` everything on today's tree (so a cluster of merged units compares with
+/// the years before the merge).
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{code}/comparison",
@@ -311,11 +335,13 @@ pub(crate) struct ClusterComparisonDto {
         ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2", example = "HN-CUM2"),
         ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100); empty or absent, the latest period with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$"),
         ("indicator" = Option<String>, Query, description = "Indicator code; absent, the first rate indicator", example = "TY_LE_HOA_TANG"),
-        ("threshold" = Option<f64>, Query, description = "List the members at or above this figure; absent, 98 for a percentage", example = 98.0)
+        ("threshold" = Option<f64>, Query, description = "List the members at or above this figure; absent, 98 for a percentage", example = 98.0),
+        ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in each period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$"),
+        ("against" = Option<String>, Query, description = "An earlier period of the same type to compare with (so với kỳ), e.g. 2022S1 for 2026S1; empty or absent, none", example = "2021S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$")
     ),
     responses(
         (status = 200, body = ClusterComparisonDto),
-        (status = 400, description = "Bad period, indicator or threshold, or a bad path", body = ErrorBody),
+        (status = 400, description = "Bad period, indicator, threshold, tree or period compared with, or a bad path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown cluster or year", body = ErrorBody)
@@ -335,8 +361,17 @@ pub(super) async fn cluster_comparison(
                 .ok_or_else(|| AppError::BadRequest("ngưỡng (threshold) phải là một số".into()))
         })
         .transpose()?;
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
-    let compared = comparisons::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let compared = comparisons::cluster(
+        &state.app,
+        &caller,
+        &code,
+        query.period.as_deref(),
+        view,
+        query.against.as_deref(),
+    )
+    .await?;
     let indicator = comparisons::choose_indicator(&compared.shown.catalog, query.indicator.as_deref())?;
     let statuses = rollups::completeness(&state.app, &compared.shown).await?;
     Ok(Json(cluster_dto(
@@ -367,6 +402,12 @@ fn cluster_dto(
         previous_period_label: on.previous_period.label_vi(),
         last_year_period: on.last_year_period.code(),
         last_year_period_label: on.last_year_period.label_vi(),
+        tree: compared.view().as_str().to_owned(),
+        tree_label: compared.view().label_vi().to_owned(),
+        against_period: on.against_period.map(|p| p.code()),
+        against_period_label: on.against_period.map(|p| p.label_vi()),
+        against_total: on.against_total.map(|x| number(indicator, x)),
+        against_total_change: change(on.against_total_change),
         indicator: IndicatorDto::from(indicator),
         total: on.total.map(|x| number(indicator, x)),
         average: on.average.map(|x| number(indicator, x)),
@@ -386,6 +427,8 @@ fn cluster_dto(
                 previous_change: change(m.previous_change),
                 last_year: m.last_year.map(|x| number(indicator, x)),
                 last_year_change: change(m.last_year_change),
+                against: m.against.map(|x| number(indicator, x)),
+                against_change: change(m.against_change),
                 target: target(indicator, m.target, m.target_share),
                 history: history(m.history),
             })
@@ -420,6 +463,10 @@ pub(crate) struct UnitTrendDto {
     period: String,
     /// Its Vietnamese name.
     period_label: String,
+    /// The view of history: `period` (the tree as it was) or `current` (today's tree).
+    tree: String,
+    /// The view's Vietnamese name.
+    tree_label: String,
     /// The indicator.
     indicator: IndicatorDto,
     /// The figure in each period of the type, from the earliest with figures (at most 10
@@ -439,18 +486,20 @@ pub(crate) struct UnitTrendDto {
 
 /// A unit's figure (over its subtree) on one indicator across periods of the same type,
 /// with the last one against the previous period, the same period last year and the
-/// unit's history.
+/// unit's history; with `tree=current` on today's tree (a merged unit's earlier periods
+/// are its predecessors').
 #[utoipa::path(
     get,
     path = "/api/v1/units/{code}/trend",
     params(
         ("code" = String, Path, description = "Unit code, e.g. HN-HADONG", example = "HN-HADONG"),
         ("period" = Option<String>, Query, description = "The last period of the trend, a DHIS2 period code (years 1945 to 2100); empty or absent, the latest with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$"),
-        ("indicator" = Option<String>, Query, description = "Indicator code; absent, the first rate indicator", example = "TY_LE_HOA_TANG")
+        ("indicator" = Option<String>, Query, description = "Indicator code; absent, the first rate indicator", example = "TY_LE_HOA_TANG"),
+        ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in each period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$")
     ),
     responses(
         (status = 200, body = UnitTrendDto),
-        (status = 400, description = "Bad period or indicator, or a bad path", body = ErrorBody),
+        (status = 400, description = "Bad period, indicator or tree, or a bad path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit", body = ErrorBody)
@@ -462,6 +511,7 @@ pub(super) async fn unit_trend(
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<TrendQuery>,
 ) -> Result<Json<UnitTrendDto>, ApiError> {
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
     let trend = comparisons::unit(
         &state.app,
@@ -469,6 +519,7 @@ pub(super) async fn unit_trend(
         &code,
         query.period.as_deref(),
         DefaultPeriod::LatestWithData,
+        view,
     )
     .await?;
     let indicator = comparisons::choose_indicator(&trend.shown.catalog, query.indicator.as_deref())?;
@@ -483,6 +534,8 @@ fn trend_dto(trend: &UnitTrend, indicator: &Indicator) -> UnitTrendDto {
         name: unit.name.clone(),
         period: trend.shown.period.code(),
         period_label: trend.shown.period.label_vi(),
+        tree: trend.shown.view.as_str().to_owned(),
+        tree_label: trend.shown.view.label_vi().to_owned(),
         indicator: IndicatorDto::from(indicator),
         series: series(&trend.series(&indicator.code)),
         value: line.value.map(|x| number(indicator, x)),
@@ -562,6 +615,7 @@ pub(super) async fn unit_reporting(
         &code,
         query.period.as_deref(),
         DefaultPeriod::LatestWithData,
+        thidua_core::lineage::TreeView::AsItWas,
     )
     .await?;
     let levels = comparisons::units_below(&state.app, &caller, &shown, &state.collator).await?;

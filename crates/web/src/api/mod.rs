@@ -79,6 +79,13 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi().merge_from(data_value_sets::DataValueSetsDoc::openapi()))
 }
 
+/// `?period=2022S1&tree=current` — the period and the view of history, both optional.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct RollupQuery {
+    pub period: Option<String>,
+    pub tree: Option<String>,
+}
+
 /// axum's `Query`, whose refusal (a malformed query string) answers in the API's JSON
 /// error format instead of axum's plain text.
 pub(crate) struct ApiQuery<T>(pub T);

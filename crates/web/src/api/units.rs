@@ -7,11 +7,11 @@ use serde::Serialize;
 use thidua_app::rollups::{self, DefaultPeriod};
 use utoipa::ToSchema;
 
-use super::{ApiPath, ApiQuery, UnitFiguresDto, figures_dto};
+use super::{ApiPath, ApiQuery, RollupQuery, UnitFiguresDto, figures_dto};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::pages::PeriodQuery;
+use crate::pages::tree_view;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/units/{code}/rollup", get(unit_rollup))
@@ -24,21 +24,28 @@ pub(crate) struct UnitRollupDto {
     period: String,
     /// The period's Vietnamese name.
     period_label: String,
+    /// The view of history: `period` (the tree as it was) or `current` (today's tree).
+    tree: String,
+    /// The view's Vietnamese name.
+    tree_label: String,
     /// The unit and its figures (the unit and every unit below it).
     unit: UnitFiguresDto,
 }
 
-/// The figures of a unit and everything below it, for a period.
+/// The figures of a unit and everything below it, for a period, on the tree as it was
+/// then or, with `?tree=current`, on today's tree (a merged unit's past is its
+/// predecessors').
 #[utoipa::path(
     get,
     path = "/api/v1/units/{code}/rollup",
     params(
         ("code" = String, Path, description = "Unit code, e.g. HN-HADONG", example = "HN-HADONG"),
-        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100)", example = "2022S1", pattern = "^(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?$")
+        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100)", example = "2022S1", pattern = "^(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?$"),
+        ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in the period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$")
     ),
     responses(
         (status = 200, body = UnitRollupDto),
-        (status = 400, description = "Missing or bad period code, or a bad path", body = ErrorBody),
+        (status = 400, description = "Missing or bad period code, a bad tree, or a bad path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit", body = ErrorBody)
@@ -48,8 +55,9 @@ pub(super) async fn unit_rollup(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiPath(code): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<RollupQuery>,
 ) -> Result<Json<UnitRollupDto>, ApiError> {
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
     let shown = rollups::unit(
         &state.app,
@@ -57,12 +65,15 @@ pub(super) async fn unit_rollup(
         &code,
         query.period.as_deref(),
         DefaultPeriod::Required,
+        view,
     )
     .await?;
     let (unit, period, figures, catalog) = (&shown.unit, shown.period, &shown.figures, &shown.catalog);
     Ok(Json(UnitRollupDto {
         period: period.code(),
         period_label: period.label_vi(),
+        tree: view.as_str().to_owned(),
+        tree_label: view.label_vi().to_owned(),
         unit: UnitFiguresDto {
             unit: unit.code.to_string(),
             name: unit.name.clone(),

@@ -19,6 +19,7 @@ use thidua_core::text::Collator;
 use thidua_core::workflow::SubmissionState;
 use thidua_core::{Cluster, Indicator, Period, ValueType};
 
+use super::history::{TreeSwitch, tree_view};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
@@ -54,13 +55,18 @@ struct ClusterPage {
     rates: ReportingLine,
     flagged: Vec<FlaggedLine>,
     outlier_rule: &'static str,
+    tree: TreeSwitch,
+    /// Said when the cluster's figures are the demo's illustration.
+    illustrative: bool,
 }
 
-/// `?period=2022S1&indicator=TY_LE_HOA_TANG` — both optional.
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG&tree=current&against=2022S1` — all optional.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct ClusterQuery {
     period: Option<String>,
     indicator: Option<String>,
+    tree: Option<String>,
+    against: Option<String>,
 }
 
 /// An indicator the comparison can be switched to.
@@ -98,6 +104,13 @@ struct ComparisonView {
     /// The API address the charts read.
     chart_url: String,
     totals: Vec<(String, String)>,
+    /// The earlier period compared with ("so với kỳ"), when one was asked for.
+    against_label: String,
+    /// The cluster's figure then, and now against it.
+    against_total: String,
+    against_total_change: String,
+    /// The earlier periods with figures that can be chosen, the chosen one selected.
+    against_options: Vec<PeriodOption>,
 }
 
 /// One member's line of the comparison.
@@ -112,6 +125,8 @@ struct ComparisonRow {
     previous_change: String,
     last_year: String,
     last_year_change: String,
+    against: String,
+    against_change: String,
     target: String,
     target_title: String,
     target_share: String,
@@ -189,6 +204,8 @@ fn comparison_view(
             previous_change: m.previous_change.as_ref().map(format_change).unwrap_or_default(),
             last_year: format_optional(m.last_year),
             last_year_change: m.last_year_change.as_ref().map(format_change).unwrap_or_default(),
+            against: format_optional(m.against),
+            against_change: m.against_change.as_ref().map(format_change).unwrap_or_default(),
             target: m.target.map(|t| format_number(t.value)).unwrap_or_default(),
             target_title: m
                 .target
@@ -213,14 +230,33 @@ fn comparison_view(
         },
         rows,
         chart_url: format!(
-            "/api/v1/clusters/{cluster_code}/comparison?period={}&indicator={}",
+            "/api/v1/clusters/{cluster_code}/comparison?period={}&indicator={}{}{}",
             period.code(),
-            indicator.code
+            indicator.code,
+            match compared.view() {
+                thidua_core::lineage::TreeView::AsItWas => "",
+                thidua_core::lineage::TreeView::Current => "&tree=current",
+            },
+            on.against_period
+                .map(|p| format!("&against={}", p.code()))
+                .unwrap_or_default()
         ),
         totals: compared
             .totals(&indicator.code)
             .into_iter()
             .map(|(p, v)| (p.label_vi(), format_optional(v)))
+            .collect(),
+        against_label: on.against_period.map(|p| p.label_vi()).unwrap_or_default(),
+        against_total: format_optional(on.against_total),
+        against_total_change: on.against_total_change.as_ref().map(format_change).unwrap_or_default(),
+        against_options: compared
+            .earlier_periods()
+            .into_iter()
+            .map(|p| PeriodOption {
+                code: p.code(),
+                label: p.label_vi(),
+                selected: on.against_period == Some(p),
+            })
             .collect(),
     }
 }
@@ -358,8 +394,17 @@ async fn cluster_page(
     Path(code): Path<String>,
     Query(query): Query<ClusterQuery>,
 ) -> Result<ClusterPage, AppError> {
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
-    let compared = comparisons::cluster(&state.app, &caller, &code, query.period.as_deref()).await?;
+    let compared = comparisons::cluster(
+        &state.app,
+        &caller,
+        &code,
+        query.period.as_deref(),
+        view,
+        query.against.as_deref(),
+    )
+    .await?;
     let completeness = rollups::completeness(&state.app, &compared.shown).await?;
     let indicator = comparisons::choose_indicator(&compared.shown.catalog, query.indicator.as_deref())?;
     let rate = comparisons::reporting_rate(&completeness);
@@ -376,11 +421,13 @@ async fn cluster_page(
     let thresholds = threshold_lines(&compared);
     let ranks = rank_table(&compared, &state.collator);
     let flagged = flagged_lines(&compared);
+    let against = compared.against.as_ref().map(|e| e.period.code()).unwrap_or_default();
     let rollups::ClusterFigures {
         open: OpenCluster { cluster, period, years },
         rollup,
         catalog,
         with_data,
+        view,
     } = compared.shown;
     let (principal, scope) = (&caller.principal, &caller.directory);
     // The access check already loaded the tree; no second load for the names.
@@ -455,7 +502,17 @@ async fn cluster_page(
         year: cluster.year,
         period_code: period.code(),
         period_label: period.label_vi(),
-        periods: period_options(&years, &with_data, period),
+        // On today's tree the members' predecessors add their periods; only the years the
+        // cluster was constituted can be opened.
+        periods: period_options(
+            &years,
+            &with_data
+                .iter()
+                .copied()
+                .filter(|p| view == thidua_core::lineage::TreeView::AsItWas || years.contains(&p.year()))
+                .collect::<Vec<_>>(),
+            period,
+        ),
         roles,
         reporting,
         member_count: cluster.members.len(),
@@ -471,5 +528,16 @@ async fn cluster_page(
         },
         flagged,
         outlier_rule: OUTLIER_RULE,
+        tree: TreeSwitch::new(
+            &format!("/clusters/{}", cluster.code),
+            &[
+                ("period", period.code()),
+                ("indicator", query.indicator.clone().unwrap_or_default()),
+                ("against", against),
+            ],
+            view,
+        )
+        .with_split_notes(&scope.lineage, tree, &cluster.members),
+        illustrative: false,
     })
 }

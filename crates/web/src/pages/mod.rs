@@ -9,6 +9,8 @@ mod conference;
 mod criteria;
 mod emulation;
 mod form;
+mod history;
+pub(crate) use history::tree_view;
 mod pledge;
 mod scoring;
 pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};

@@ -13,6 +13,7 @@ use thidua_app::rollups::DefaultPeriod;
 use thidua_core::comparison::OUTLIER_RULE;
 
 use super::cluster::{IndicatorOption, indicator_options, review_text};
+use super::history::{TreeSwitch, tree_view};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me};
 use crate::error::AppError;
@@ -46,13 +47,17 @@ struct UnitPage {
     trend: TrendView,
     levels: Vec<LevelView>,
     outlier_rule: &'static str,
+    tree: TreeSwitch,
+    /// Its reorganisations in sentences ("Thành lập ngày 1/7/2025 trên cơ sở hợp nhất …").
+    lineage: Vec<String>,
 }
 
-/// `?period=2022S1&indicator=TY_LE_HOA_TANG` — both optional.
+/// `?period=2022S1&indicator=TY_LE_HOA_TANG&tree=current` — all optional.
 #[derive(Debug, serde::Deserialize)]
 struct UnitQuery {
     period: Option<String>,
     indicator: Option<String>,
+    tree: Option<String>,
 }
 
 /// An indicator's figure against earlier ones, as the figures table shows it.
@@ -89,6 +94,7 @@ async fn unit_page(
     Path(code): Path<String>,
     Query(query): Query<UnitQuery>,
 ) -> Result<UnitPage, AppError> {
+    let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
     let trend = comparisons::unit(
         &state.app,
@@ -96,6 +102,7 @@ async fn unit_page(
         &code,
         query.period.as_deref(),
         DefaultPeriod::LatestWithData,
+        view,
     )
     .await?;
     let indicator = comparisons::choose_indicator(&trend.shown.catalog, query.indicator.as_deref())?;
@@ -124,10 +131,14 @@ async fn unit_page(
             .map(|(p, v)| (p.label_vi(), format_optional(v)))
             .collect(),
         chart_url: format!(
-            "/api/v1/units/{}/trend?period={}&indicator={}",
+            "/api/v1/units/{}/trend?period={}&indicator={}{}",
             trend.shown.unit.code,
             trend.shown.period.code(),
-            indicator.code
+            indicator.code,
+            match view {
+                thidua_core::lineage::TreeView::AsItWas => "",
+                thidua_core::lineage::TreeView::Current => "&tree=current",
+            }
         ),
     };
     let levels = levels
@@ -151,6 +162,7 @@ async fn unit_page(
         figures,
         catalog,
         with_data,
+        ..
     } = shown;
     let code = unit.code.clone();
     let (principal, scope) = (&caller.principal, &caller.directory);
@@ -203,5 +215,15 @@ async fn unit_page(
         trend: trend_view,
         levels,
         outlier_rule: OUTLIER_RULE,
+        tree: TreeSwitch::new(
+            &format!("/units/{code}"),
+            &[
+                ("period", period.code()),
+                ("indicator", query.indicator.clone().unwrap_or_default()),
+            ],
+            view,
+        )
+        .with_split_notes(&scope.lineage, tree, std::slice::from_ref(&code)),
+        lineage: scope.lineage.describe_vi(tree, &code),
     })
 }

@@ -16,6 +16,7 @@ mod comparison;
 mod dhis2;
 mod directory_cache;
 mod http;
+mod lineage;
 mod scoring;
 mod security_access;
 mod security_audit;

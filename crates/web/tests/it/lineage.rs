@@ -1,0 +1,202 @@
+//! Reorganisations in the API and the pages, on both backends: the demo with two of its
+//! districts merged into a ward and one split without weights on 1/7/2025; the rollups
+//! read on the tree as it was (the default) and on today's tree (`?tree=current`), the
+//! pages' switch between the two, and the unit page's lineage.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use serde_json::Value as Json;
+use thidua_store::Backend;
+
+common::on_both_backends!(
+    the_rollup_api_reads_a_merged_ward_s_past_on_today_s_tree,
+    an_unknown_tree_is_a_400_in_json,
+    the_openapi_document_describes_the_tree_parameter,
+    the_unit_page_switches_views_keeping_the_period_and_tells_its_lineage,
+    the_cluster_page_says_which_view_it_shows_and_where_an_unweighted_split_s_past_stays,
+);
+
+/// Cầu Giấy and Tây Hồ merge into phường Tây Hồ; Nam Từ Liêm splits in two without
+/// weights.
+const CHANGES: &str = "date,change,from,to,name,parent
+1/7/2025,merge,HN-CAUGIAY;HN-TAYHO,HN-P-TAYHO,Ủy ban MTTQ Việt Nam phường Tây Hồ,HN
+1/7/2025,split,HN-NAMTULIEM,HN-P-TULIEM;HN-P-XUANPHUONG,Ủy ban MTTQ Việt Nam phường Từ Liêm;Ủy ban MTTQ Việt Nam phường Xuân Phương,HN
+";
+
+async fn reorganised(backend: Backend) -> Option<TestApp> {
+    let app = TestApp::with_demo(backend).await?;
+    app.state
+        .store
+        .import_changes_csv(CHANGES, "admin")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    Some(app)
+}
+
+fn figure(figures: &Json, indicator: &str) -> Option<i64> {
+    figures
+        .as_array()?
+        .iter()
+        .find(|f| f["indicator"] == indicator)
+        .and_then(|f| f["value"].as_i64())
+}
+
+async fn the_rollup_api_reads_a_merged_ward_s_past_on_today_s_tree(backend: Backend) {
+    let Some(app) = reorganised(backend).await else {
+        return;
+    };
+    // As it was: the ward did not exist in 2022.
+    let (status, body) = app.json("/api/v1/units/HN-P-TAYHO/rollup?period=2022S1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tree"], "period");
+    assert_eq!(figure(&body["unit"]["figures"], "TANG_SO_DAM"), None);
+    // Today's tree: its 2022 is Cầu Giấy's 610 and Tây Hồ's 380.
+    let (status, body) = app
+        .json("/api/v1/units/HN-P-TAYHO/rollup?period=2022S1&tree=current")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tree"], "current");
+    assert_eq!(body["tree_label"], "theo tổ chức hiện nay");
+    assert_eq!(figure(&body["unit"]["figures"], "TANG_SO_DAM"), Some(990));
+
+    // The city's total is the same in both views.
+    let city = |tree: &'static str| {
+        let app = &app;
+        async move {
+            let (_, body) = app
+                .json(&format!("/api/v1/units/HN/rollup?period=2022S1&tree={tree}"))
+                .await;
+            figure(&body["unit"]["figures"], "TANG_SO_DAM")
+        }
+    };
+    assert_eq!(city("period").await, city("current").await);
+
+    let (status, body) = app
+        .json("/api/v1/clusters/HN-CUM2/rollup?period=2022S1&tree=current")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tree"], "current");
+
+    // The trend on today's tree reaches back before the merge.
+    let (status, body) = app
+        .json("/api/v1/units/HN-P-TAYHO/trend?period=2026S1&indicator=TANG_SO_DAM&tree=current")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tree"], "current");
+    let series = body["series"].as_array().unwrap();
+    let first = series.first().unwrap();
+    assert_eq!(first["period"], "2022S1", "{body}");
+    assert_eq!(first["value"].as_f64(), Some(990.0));
+    let (_, body) = app
+        .json("/api/v1/units/HN-P-TAYHO/trend?period=2026S1&indicator=TANG_SO_DAM")
+        .await;
+    assert_eq!(body["series"].as_array().map(Vec::len), Some(1), "{body}");
+}
+
+async fn an_unknown_tree_is_a_400_in_json(backend: Backend) {
+    let Some(app) = reorganised(backend).await else {
+        return;
+    };
+    for uri in [
+        "/api/v1/units/HN-P-TAYHO/rollup?period=2022S1&tree=tomorrow",
+        "/api/v1/clusters/HN-CUM2/rollup?period=2022S1&tree=tomorrow",
+        "/api/v1/clusters/HN-CUM2/comparison?period=2022S1&tree=tomorrow",
+        "/api/v1/units/HN-P-TAYHO/trend?tree=tomorrow",
+    ] {
+        let (status, body) = app.json(uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("tham số tree"),
+            "{uri}: {body}"
+        );
+    }
+}
+
+async fn the_openapi_document_describes_the_tree_parameter(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, doc) = app.json("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        "/api/v1/clusters/{code}/rollup",
+        "/api/v1/units/{code}/rollup",
+        "/api/v1/clusters/{code}/comparison",
+        "/api/v1/units/{code}/trend",
+    ] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        assert!(params.iter().any(|p| p["name"] == "tree"), "{path}");
+    }
+    let params = doc["paths"]["/api/v1/clusters/{code}/comparison"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(params.iter().any(|p| p["name"] == "against"));
+}
+
+async fn the_unit_page_switches_views_keeping_the_period_and_tells_its_lineage(backend: Backend) {
+    let Some(app) = reorganised(backend).await else {
+        return;
+    };
+    let (status, _, page) = app.get("/units/HN-P-TAYHO?period=2022S1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Thành lập ngày 1/7/2025 trên cơ sở hợp nhất quận Cầu Giấy và quận Tây Hồ."),
+        "{page}"
+    );
+    assert!(page.contains("<strong aria-current=\"page\">theo tổ chức tại kỳ báo cáo</strong>"));
+    assert!(
+        page.contains("href=\"/units/HN-P-TAYHO?period=2022S1&#38;tree=current\""),
+        "the switch keeps the period: {page}"
+    );
+    assert!(!page.contains("990"), "the ward had no figures of its own in 2022");
+
+    let (status, _, page) = app.get("/units/HN-P-TAYHO?period=2022S1&tree=current").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<strong aria-current=\"page\">theo tổ chức hiện nay</strong>"));
+    assert!(page.contains("href=\"/units/HN-P-TAYHO?period=2022S1\""));
+    assert!(page.contains(">990<"), "Cầu Giấy's and Tây Hồ's deaths: {page}");
+    assert!(
+        page.contains("<input type=\"hidden\" name=\"tree\" value=\"current\">"),
+        "choosing another period keeps the view"
+    );
+
+    // A merged district says where its history went.
+    let (_, _, page) = app.get("/units/HN-TAYHO?period=2022S1").await;
+    assert!(page.contains("Từ ngày 1/7/2025 hợp nhất vào phường Tây Hồ"), "{page}");
+
+    let (status, _, _) = app.get("/units/HN-P-TAYHO?tree=tomorrow").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn the_cluster_page_says_which_view_it_shows_and_where_an_unweighted_split_s_past_stays(backend: Backend) {
+    let Some(app) = reorganised(backend).await else {
+        return;
+    };
+    let (status, _, page) = app.get("/clusters/HN-CUM2?period=2022S1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đang xem theo tổ chức tại kỳ báo cáo"), "{page}");
+    assert!(page.contains("href=\"/clusters/HN-CUM2?period=2022S1&#38;tree=current\""));
+    assert!(!page.contains("không có tỷ lệ chia"));
+
+    let (status, _, page) = app
+        .get("/clusters/HN-CUM2?period=2022S1&indicator=TANG_SO_DAM&tree=current")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đang xem theo tổ chức hiện nay"), "{page}");
+    assert!(
+        page.contains("href=\"/clusters/HN-CUM2?period=2022S1&#38;indicator=TANG_SO_DAM\""),
+        "the switch back keeps the period and the indicator"
+    );
+    assert!(
+        page.contains(
+            "Quận Nam Từ Liêm chia tách thành phường Từ Liêm và phường Xuân Phương từ ngày 1/7/2025 không có tỷ lệ chia: số liệu trước ngày đó vẫn thuộc quận Nam Từ Liêm"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("tree=current#so-sanh") && page.contains("&#38;tree=current\">"),
+        "links within the page keep the view"
+    );
+}
