@@ -49,6 +49,14 @@ pub(crate) const CRITERIA_FILE: BodyLimit = BodyLimit {
     what: "Tệp bảng tiêu chí",
 };
 
+/// A reorganisation file (changes.csv), and its text sent back with the confirmation:
+/// a national reform is a few thousand rows, about 300 kB.
+pub(crate) const CHANGES_FILE: BodyLimit = BodyLimit {
+    shown: MB,
+    request: MB + ENVELOPE,
+    what: "Tệp sắp xếp tổ chức",
+};
+
 /// A unit's form as a workbook: the upload limit of [`thidua_report::xlsx_bounds`].
 pub(crate) const FORM_WORKBOOK: BodyLimit = BodyLimit {
     shown: thidua_report::xlsx_bounds::MAX_WORKBOOK_BYTES,

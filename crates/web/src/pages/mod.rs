@@ -17,6 +17,7 @@ pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
 mod home;
 mod news;
+mod reorganise;
 mod report;
 mod search;
 mod tokens;
@@ -46,6 +47,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(form::router())
         .merge(admin::router())
+        .merge(reorganise::router())
         .merge(account::router())
         .merge(tokens::router())
         .merge(report::router())

@@ -32,6 +32,8 @@ struct UnitPage {
     query: String,
     me: Option<Me>,
     can_enter: bool,
+    /// Whether to link the reorganisation page: an admin, or the upper level on its unit.
+    can_reorganise: bool,
     code: String,
     name: String,
     kind: String,
@@ -183,6 +185,8 @@ async fn unit_page(
         query: String::new(),
         me: Some(user.me()),
         can_enter: scope.access(principal).can_enter(&code),
+        can_reorganise: principal.role == thidua_core::Role::Admin
+            || (principal.role == thidua_core::Role::Upper && principal.unit.as_ref() == Some(&code)),
         code: code.to_string(),
         name: unit.name.clone(),
         kind: unit.kind_label().to_owned(),

@@ -5,7 +5,8 @@
 
 use crate::common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use common::TestApp;
 use serde_json::Value as Json;
 use thidua_store::Backend;
@@ -16,6 +17,9 @@ common::on_both_backends!(
     the_openapi_document_describes_the_tree_parameter,
     the_unit_page_switches_views_keeping_the_period_and_tells_its_lineage,
     the_cluster_page_says_which_view_it_shows_and_where_an_unweighted_split_s_past_stays,
+    the_upper_level_previews_a_changes_file_then_applies_it,
+    a_bad_changes_file_is_refused_whole_with_its_row_named_and_nothing_changes,
+    only_the_upper_level_or_an_admin_reorganises_and_only_with_the_form_s_token,
 );
 
 /// Cầu Giấy and Tây Hồ merge into phường Tây Hồ; Nam Từ Liêm splits in two without
@@ -199,4 +203,152 @@ async fn the_cluster_page_says_which_view_it_shows_and_where_an_unweighted_split
         page.contains("tree=current#so-sanh") && page.contains("&#38;tree=current\">"),
         "links within the page keep the view"
     );
+}
+
+/// Posts the reorganisation page's multipart form as `who` with `csrf`, the text fields
+/// and optionally a file.
+async fn post_changes(
+    app: &TestApp,
+    who: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+    file: Option<&str>,
+) -> (StatusCode, String) {
+    let boundary = "thidua-changes-boundary";
+    let mut body = String::new();
+    let all = std::iter::once(("csrf", csrf)).chain(fields.iter().copied());
+    for (name, value) in all {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    if let Some(text) = file {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"changes.csv\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let request = Request::post("/admin/changes")
+        .header(header::COOKIE, app.cookie(Some(who)))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = app.send(request).await;
+    (status, page)
+}
+
+/// The file's text as the preview sends it back with the confirmation.
+fn text_to_confirm(page: &str) -> String {
+    let start = page
+        .find("aria-label=\"Nội dung tệp sắp xếp tổ chức\">")
+        .unwrap_or_else(|| panic!("{page}"));
+    let rest = &page[start..];
+    let (from, to) = (rest.find('>').unwrap() + 1, rest.find("</textarea>").unwrap());
+    rest[from..to].to_owned()
+}
+
+async fn the_upper_level_previews_a_changes_file_then_applies_it(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let csrf = app.csrf("thanhpho");
+    let (status, page) = post_changes(&app, "thanhpho", &csrf, &[("action", "preview")], Some(CHANGES)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Xem trước: tệp sẽ thay đổi những gì"), "{page}");
+    assert!(page.contains("Ủy ban MTTQ Việt Nam phường Tây Hồ (HN-P-TAYHO), trực thuộc Ủy ban MTTQ Việt Nam Thành phố Hà Nội, từ ngày 1/7/2025"));
+    assert!(page.contains("Ủy ban MTTQ Việt Nam quận Tây Hồ (HN-TAYHO): ngày cuối 30/6/2025"));
+    assert!(
+        app.state.store.lineage().await.unwrap().is_empty(),
+        "a preview writes nothing"
+    );
+
+    let text = text_to_confirm(&page);
+    assert_eq!(text, CHANGES);
+    let (status, page) = post_changes(&app, "thanhpho", &csrf, &[("action", "apply"), ("text", &text)], None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã áp dụng 2 thay đổi."), "{page}");
+    assert_eq!(app.state.store.lineage().await.unwrap().changes().len(), 2);
+    let (_, _, page) = app.get_as(Some("thanhpho"), "/admin/changes").await;
+    assert!(page.contains("Các lần sắp xếp đã áp dụng"));
+    assert!(
+        page.contains("quận Cầu Giấy (HN-CAUGIAY); quận Tây Hồ (HN-TAYHO)"),
+        "{page}"
+    );
+    // The directory the pages read has the new ward at once.
+    let (status, _, page) = app.get("/units/HN-P-TAYHO?period=2022S1&tree=current").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Thành lập ngày 1/7/2025"));
+}
+
+async fn a_bad_changes_file_is_refused_whole_with_its_row_named_and_nothing_changes(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let bad = "date,change,from,to,name,parent
+1/7/2025,merge,HN-CAUGIAY;HN-TAYHO,HN-P-TAYHO,Ủy ban MTTQ Việt Nam phường Tây Hồ,HN
+1/7/2025,move,HN-W9,,,HN
+";
+    let csrf = app.csrf("admin");
+    for (fields, file) in [
+        (vec![("action", "preview")], Some(bad)),
+        (vec![("action", "apply"), ("text", bad)], None),
+    ] {
+        let (status, page) = post_changes(&app, "admin", &csrf, &fields, file).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        assert!(page.contains("Tệp có lỗi, chưa thay đổi gì"), "{page}");
+        assert!(
+            page.contains("Dòng 3") && page.contains("HN-W9"),
+            "the bad row is named: {page}"
+        );
+        assert!(!page.contains("Xem trước: tệp sẽ thay đổi"));
+    }
+    assert!(app.state.store.lineage().await.unwrap().is_empty());
+    let tree = app.state.store.unit_tree().await.unwrap();
+    assert!(
+        tree.get(&thidua_core::UnitCode::parse("HN-P-TAYHO").unwrap()).is_none(),
+        "the good row did not apply either"
+    );
+
+    let (status, page) = post_changes(&app, "admin", &csrf, &[("action", "preview")], None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Chưa chọn tệp"), "{page}");
+}
+
+async fn only_the_upper_level_or_an_admin_reorganises_and_only_with_the_form_s_token(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, _) = app.get_as(Some("hadong"), "/admin/changes").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = app.csrf("cumtruong");
+    let (status, _) = post_changes(
+        &app,
+        "cumtruong",
+        &csrf,
+        &[("action", "apply"), ("text", CHANGES)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post_changes(
+        &app,
+        "admin",
+        "not-the-token",
+        &[("action", "apply"), ("text", CHANGES)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app.get_as(None, "/admin/changes").await;
+    assert!(
+        status == StatusCode::SEE_OTHER || status == StatusCode::UNAUTHORIZED,
+        "{status}"
+    );
+    assert!(app.state.store.lineage().await.unwrap().is_empty());
+    let (status, _, page) = app.get_as(Some("thanhpho"), "/admin/changes").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Chưa có lần sắp xếp nào."));
 }
