@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 mod conference;
 mod demo;
+mod demo_reform;
 mod dhis2;
 mod emulation;
 mod error;
@@ -30,6 +31,7 @@ mod values;
 pub use accounts::{LoginAttempt, LoginPolicy, NewUser, Session, User};
 pub use audit::{AuditProblem, AuditReport};
 pub use demo::{DEMO_ACCOUNTS, DEMO_AWARDS, DEMO_CRITERIA, DEMO_FILES, DEMO_PASSWORD};
+pub use demo_reform::{DEMO_ILLUSTRATIVE_CLUSTERS, DEMO_REFORM_CLUSTER, REFORM_CHANGES};
 pub use emulation::{
     Actor, Ballot, BallotSeal, CriteriaSummary, DecisionInput, EvidenceFile, EvidenceInfo, ProposalFilter, Ranking,
     SavedCriteria, ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal,

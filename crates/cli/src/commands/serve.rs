@@ -72,7 +72,9 @@ async fn shutdown_signal() {
     }
 }
 
-/// Loads the demo figures, accounts, and this year's cluster for trying the workflow.
+/// Loads the demo figures, accounts, and this year's cluster for trying the workflow;
+/// then the illustrative post-reform demo (the districts merged into wards on 1/7/2025,
+/// the wards' 2026 cluster).
 pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
     store.load_demo().await.context("không nạp được dữ liệu mẫu")?;
     let year = chrono::Datelike::year(&chrono::Local::now());
@@ -80,6 +82,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
         .prepare_demo_workflow(year)
         .await
         .context("không tạo được tài khoản mẫu")?;
+    store
+        .load_reform_demo()
+        .await
+        .context("không nạp được dữ liệu mẫu sau sắp xếp đơn vị")?;
     Ok(())
 }
 

@@ -538,6 +538,6 @@ async fn cluster_page(
             view,
         )
         .with_split_notes(&scope.lineage, tree, &cluster.members),
-        illustrative: false,
+        illustrative: thidua_store::DEMO_ILLUSTRATIVE_CLUSTERS.contains(&cluster.code.as_str()),
     })
 }

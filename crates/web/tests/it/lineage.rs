@@ -20,6 +20,7 @@ common::on_both_backends!(
     the_upper_level_previews_a_changes_file_then_applies_it,
     a_bad_changes_file_is_refused_whole_with_its_row_named_and_nothing_changes,
     only_the_upper_level_or_an_admin_reorganises_and_only_with_the_form_s_token,
+    the_post_reform_demo_compares_its_wards_2026_with_their_districts_2022_on_today_s_tree,
 );
 
 /// Cầu Giấy and Tây Hồ merge into phường Tây Hồ; Nam Từ Liêm splits in two without
@@ -351,4 +352,70 @@ async fn only_the_upper_level_or_an_admin_reorganises_and_only_with_the_form_s_t
     let (status, _, page) = app.get_as(Some("thanhpho"), "/admin/changes").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Chưa có lần sắp xếp nào."));
+}
+
+async fn the_post_reform_demo_compares_its_wards_2026_with_their_districts_2022_on_today_s_tree(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let store = &app.state.store;
+    store.load_reform_demo().await.unwrap();
+    // Loaded again, as at every `serve --demo`: nothing changes, the districts stay ended.
+    store.load_demo().await.unwrap();
+    store.load_reform_demo().await.unwrap();
+    assert_eq!(store.lineage().await.unwrap().changes().len(), 3);
+    let tree = store.unit_tree().await.unwrap();
+    let hadong = tree.get(&thidua_core::UnitCode::parse("HN-HADONG").unwrap()).unwrap();
+    assert_eq!(hadong.valid_to, chrono::NaiveDate::from_ymd_opt(2025, 6, 30));
+
+    let uri = "/clusters/HN-CUMPHUONG1?period=2026S1&indicator=TANG_SO_DAM&tree=current&against=2022S1";
+    let (status, _, page) = app.get_as(Some("thanhpho"), uri).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("số liệu minh họa"),
+        "the page says its figures are illustrative"
+    );
+    assert!(page.contains("<th scope=\"col\">6 tháng đầu năm 2022</th>"), "{page}");
+    assert!(page.contains("Tăng, giảm so với 6 tháng đầu năm 2022"));
+    // Phường Hà Đông's 2022S1 is quận Hà Đông's 1.020 and quận Thanh Xuân's 700; the
+    // cluster's is the six districts' 4.130.
+    assert!(page.contains("<td>1.720</td>"), "{page}");
+    assert!(page.contains("<td>4.130</td>"), "{page}");
+    assert!(
+        page.contains("<option value=\"2022S1\" selected>"),
+        "the choice keeps the period compared with"
+    );
+
+    let (status, body) = app
+        .json(
+            "/api/v1/clusters/HN-CUMPHUONG1/comparison?period=2026S1&indicator=TANG_SO_DAM&tree=current&against=2022S1",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["against_period"], "2022S1");
+    assert_eq!(body["against_total"]["value"].as_f64(), Some(4130.0));
+    let hadong = body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["unit"] == "HN-P-HADONG")
+        .unwrap();
+    assert_eq!(hadong["against"]["value"].as_f64(), Some(1720.0));
+    assert_eq!(hadong["value"].as_f64(), Some(1754.0));
+    assert_eq!(hadong["against_change"]["absolute"].as_f64(), Some(34.0));
+
+    // On the tree as it was, the wards had nothing in 2022.
+    let (_, body) = app
+        .json("/api/v1/clusters/HN-CUMPHUONG1/comparison?period=2026S1&indicator=TANG_SO_DAM&against=2022S1")
+        .await;
+    assert!(body["against_total"].is_null(), "{body}");
+    // The 2022 cluster's page stays as it was, without the illustration's note.
+    let (status, _, page) = app.get("/clusters/HN-CUM2?period=2022S1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("số liệu minh họa"));
+    // A period compared with must be earlier and of the same type.
+    let (status, _) = app
+        .json("/api/v1/clusters/HN-CUMPHUONG1/comparison?period=2026S1&against=2026")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
