@@ -233,18 +233,41 @@ pub async fn list(app: &App, caller: &Context, unit: &str) -> Result<(Unit, Vec<
 }
 
 /// The changes of one figure of the form, oldest first (with the form's own state
-/// changes), and the indicator they are of.
+/// changes and imports), the indicator they are of, and the figure it holds now.
 /// `form` was opened for its caller ([`open`]), so reading its history is theirs to do.
-pub async fn history(app: &App, form: &OpenForm, indicator: &str) -> Result<(Indicator, Vec<AuditEvent>), Error> {
+pub async fn history(app: &App, form: &OpenForm, indicator: &str) -> Result<CellHistory, Error> {
     let found = IndicatorCode::parse(indicator)
         .ok()
         .and_then(|c| form.catalog.get(&c).cloned())
         .ok_or_else(|| Error::NotFound(format!("không tìm thấy chỉ tiêu «{indicator}»")))?;
-    let events = app
-        .store()
-        .cell_history(&form.unit.code, form.period, &found.code)
-        .await?;
-    Ok((found, events))
+    let store = app.store();
+    let pair = [(form.unit.code.clone(), form.period)];
+    let (events, official) = tokio::try_join!(
+        store.cell_history(&form.unit.code, form.period, &found.code),
+        store.values_of(&pair),
+    )?;
+    let current = official
+        .into_iter()
+        .find(|v| v.indicator == found.code)
+        .map(|v| v.value);
+    Ok(CellHistory {
+        indicator: found,
+        events,
+        current,
+    })
+}
+
+/// Lịch sử một ô — a cell's trail, and the official figure it holds now (a figure that
+/// arrived by a whole-form import has no entry of its own: the form's entry names the
+/// file).
+#[derive(Debug, Clone)]
+pub struct CellHistory {
+    /// The indicator.
+    pub indicator: Indicator,
+    /// The trail's entries for the cell and for its form as a whole, oldest first.
+    pub events: Vec<AuditEvent>,
+    /// The official figure now, if there is one.
+    pub current: Option<Value>,
 }
 
 /// Why a workbook was not taken into the form.

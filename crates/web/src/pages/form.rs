@@ -390,6 +390,8 @@ struct HistoryPage {
     period_code: String,
     period_label: String,
     indicator_name: String,
+    /// The official figure now, in Vietnamese style.
+    current: String,
     lines: Vec<HistoryLine>,
 }
 
@@ -400,9 +402,14 @@ async fn history_page(
 ) -> Result<HistoryPage, AppError> {
     let caller = state.app.context(user.principal()).await?;
     let ctx = forms::open(&state.app, &caller, &code, &period).await?;
-    let (indicator, events) = forms::history(&state.app, &ctx, &indicator).await?;
-    let action_label = |a: &str| -> String {
+    let forms::CellHistory {
+        indicator,
+        events,
+        current,
+    } = forms::history(&state.app, &ctx, &indicator).await?;
+    let action_label = |a: &str, whole_form: bool| -> String {
         match a {
+            "import" if whole_form => "Nhập từ tệp (cả biểu)".into(),
             "value" => "Sửa số liệu".into(),
             "state" => "Chuyển trạng thái".into(),
             "official" => "Thành số liệu chính thức".into(),
@@ -428,9 +435,18 @@ async fn history_page(
                 .map(|t| t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string())
                 .unwrap_or(e.at),
             actor: e.actor,
-            action: action_label(&e.action),
-            old_value: state_or_value(e.old_value),
-            new_value: state_or_value(e.new_value),
+            action: action_label(&e.action, e.indicator.is_none()),
+            // A whole form's entry counts its values; the count is in its reason.
+            old_value: if e.indicator.is_none() && e.action == "import" {
+                "—".into()
+            } else {
+                state_or_value(e.old_value)
+            },
+            new_value: if e.indicator.is_none() && e.action == "import" {
+                "—".into()
+            } else {
+                state_or_value(e.new_value)
+            },
             reason: e.reason.unwrap_or_default(),
         })
         .collect();
@@ -443,6 +459,7 @@ async fn history_page(
         period_code: ctx.period.code(),
         period_label: ctx.period.label_vi(),
         indicator_name: indicator.name.clone(),
+        current: current.map_or_else(|| "chưa có".to_owned(), |v| v.format_vi()),
         lines,
     })
 }

@@ -46,8 +46,9 @@ async fn the_admin_page_says_whether_the_audit_trail_is_intact(backend: Backend)
     );
 }
 
-/// The demo's figures arrive by import, and each leaves an audit row the unit's officer
-/// reads in the cell's history, named in Vietnamese.
+/// The demo's figures arrive by import, which leaves one audit row per form naming the
+/// file; the unit's officer reads it in the cell's history, in Vietnamese, beside the
+/// figure the cell holds.
 async fn a_cell_s_history_names_the_import_that_wrote_it_in_vietnamese(backend: Backend) {
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
@@ -56,6 +57,10 @@ async fn a_cell_s_history_names_the_import_that_wrote_it_in_vietnamese(backend: 
         .get_as(Some("hadong"), "/units/HN-HADONG/forms/2022S1/history/TANG_SO_DAM")
         .await;
     assert_eq!(status.as_u16(), 200, "{page}");
-    assert!(page.contains("Nhập từ tệp"), "{page}");
-    assert!(page.contains("1.020"), "{page}");
+    assert!(page.contains("Nhập từ tệp (cả biểu)"), "{page}");
+    assert!(page.contains("giá trị mới từ tệp"), "{page}");
+    assert!(
+        page.contains("Số liệu chính thức hiện nay: <strong>1.020</strong>"),
+        "{page}"
+    );
 }
