@@ -732,11 +732,9 @@ impl ImportOptions {
                 "importStrategy=DELETE không dùng được: thidua không xóa số liệu khi nhập".into(),
             ));
         }
-        let dry_run = own
-            .dry_run
-            .as_ref()
-            .or(requested.dry_run.as_ref())
-            .is_some_and(|d| is_true(d));
+        // A dry run when either asks for one: a set that says `false` must not turn the
+        // caller's `dryRun=true` into a write (unlike the strategy, where the set wins).
+        let dry_run = own.dry_run.as_deref().is_some_and(is_true) || requested.dry_run.as_deref().is_some_and(is_true);
         let complete = own
             .complete_date
             .as_ref()
@@ -1657,6 +1655,15 @@ mod tests {
         let options = ImportOptions::of(&set, &requested).unwrap();
         assert!(options.dry_run);
         assert_eq!(options.strategy, Strategy::Create);
+        let says_false = parse(br#"{"dryRun": false, "dataValues": []}"#, Format::Json).unwrap();
+        let asked = Requested {
+            dry_run: Some("true".into()),
+            ..Requested::default()
+        };
+        assert!(
+            ImportOptions::of(&says_false, &asked).unwrap().dry_run,
+            "a set's dryRun=false does not turn the caller's dry run into a write"
+        );
         let by_uid = Requested {
             id_scheme: Some("UID".into()),
             ..Requested::default()

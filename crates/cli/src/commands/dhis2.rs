@@ -95,18 +95,7 @@ pub async fn import(
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
     let format = format_of(file, &bytes);
-    // The file's own `dryRun` wins over the request's, as in DHIS2: a file that says
-    // `false` must not turn `--dry-run` into a write.
-    if dry_run
-        && let Ok(set) = thidua_core::dhis2::parse(&bytes, format)
-        && let Some(own) = set.options.dry_run.as_deref()
-        && !matches!(own.trim().to_ascii_lowercase().as_str(), "true" | "1" | "t")
-    {
-        anyhow::bail!(
-            "tệp {} ghi dryRun={own} mà lệnh có --dry-run: hãy bỏ dryRun khỏi tệp hoặc bỏ --dry-run",
-            file.display()
-        );
-    }
+    // A dry run when the command or the file asks for one (thidua_core::dhis2).
     let requested = Requested {
         dry_run: dry_run.then(|| "true".to_owned()),
         ..Requested::default()

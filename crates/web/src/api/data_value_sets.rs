@@ -143,7 +143,7 @@ pub(crate) struct DataValueSetDto {
     org_unit: Option<String>,
     /// Only DHIS2's default or nothing.
     attribute_option_combo: Option<String>,
-    /// Check and count only; overrides the URL's `dryRun`.
+    /// Check and count only; a dry run when this or the URL's `dryRun` asks for one.
     dry_run: Option<bool>,
     /// `CREATE_AND_UPDATE` (default), `CREATE` or `UPDATE`; overrides the URL's.
     import_strategy: Option<String>,
@@ -373,7 +373,7 @@ struct ImportQuery {
     post,
     path = "/api/v1/dataValueSets",
     params(
-        ("dryRun" = Option<bool>, Query, description = "Check and count only; the set's own `dryRun` wins"),
+        ("dryRun" = Option<bool>, Query, description = "Check and count only; a dry run when this or the set's own `dryRun` asks for one"),
         ("importStrategy" = Option<String>, Query, description = "`CREATE_AND_UPDATE` (default), `CREATE` (keep the form's values) or `UPDATE` (only replace them); `DELETE` is refused"),
         ("idScheme" = Option<String>, Query, description = "Only `CODE`"),
         ("dataElementIdScheme" = Option<String>, Query, description = "Only `CODE`"),
