@@ -51,10 +51,13 @@ impl Thidua {
         let output = child.wait_with_output()?;
         let took = started.elapsed();
         if !output.status.success() {
+            // The import's progress lines come first; its message is at the end.
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last: Vec<&str> = stderr.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).collect();
             bail!(
                 "thidua {} thất bại: {}",
                 args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
+                last[last.len().saturating_sub(5)..].join("\n")
             );
         }
         Ok(took)

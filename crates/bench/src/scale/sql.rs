@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Row};
 use thidua_core::Period;
 
 /// Totals per key: an indicator code, or `member/indicator` for a cluster's members.
@@ -49,7 +50,12 @@ impl PlainSql {
     /// Connects to the (existing, migrated) database at `url`.
     pub async fn connect(url: &str) -> anyhow::Result<PlainSql> {
         sqlx::any::install_default_drivers();
-        let conn = AnyConnection::connect(url)
+        // The queries are slow by nature at scale: sqlx's slow-statement warnings would
+        // only bury the table.
+        let options: AnyConnectOptions = url.parse().context("bad database URL")?;
+        let conn = options
+            .disable_statement_logging()
+            .connect()
             .await
             .context("không mở được kết nối SQL thuần để đối chiếu")?;
         Ok(PlainSql { conn })
