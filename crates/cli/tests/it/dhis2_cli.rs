@@ -5,14 +5,13 @@
 //! command line is listed, opens `GET /api/v1/dataValueSets` of a running server, and
 //! once revoked no longer does.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
 
-use crate::common::thidua;
+use crate::common::{Server, thidua};
 
 thidua_store::on_both_backends!(
     a_cluster_exported_imported_into_a_fresh_database_and_exported_again_is_the_same_file,
@@ -173,60 +172,19 @@ async fn a_file_with_an_unknown_indicator_on_one_row_is_refused_whole_with_the_r
     let _ = std::fs::remove_file(written);
 }
 
-/// A `thidua serve` on the test's database and port 0, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &TestDatabase) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
-            .arg("--db")
-            .arg(&db.url_text)
-            .arg("--key-file")
-            .arg(&db.key_file)
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env_remove("THIDUA_DB")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .map(|addr| format!("http://{addr}"))
-            .unwrap_or_else(|| panic!("the server says where it listens: {line:?}"));
-        Server { child, base }
-    }
-
-    /// `GET /api/v1/dataValueSets` of Hà Đông's first half of 2022 with `token`: the
-    /// status and the body.
-    async fn data_value_sets(&self, token: &str) -> (u16, String) {
-        let response = reqwest::Client::new()
-            .get(format!(
-                "{}/api/v1/dataValueSets?period=2022S1&orgUnit=HN-HADONG",
-                self.base
-            ))
-            .header("Authorization", format!("ApiToken {token}"))
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `GET /api/v1/dataValueSets` of Hà Đông's first half of 2022 with `token`: the
+/// status and the body.
+async fn data_value_sets(server: &Server, token: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/dataValueSets?period=2022S1&orgUnit=HN-HADONG",
+            server.base
+        ))
+        .header("Authorization", format!("ApiToken {token}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
 }
 
 async fn a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked(backend: Backend) {
@@ -255,7 +213,7 @@ async fn a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked(back
     assert!(everyone.contains("hadong"), "{everyone}");
 
     let server = Server::start(&db);
-    let (status, body) = server.data_value_sets(&secret).await;
+    let (status, body) = data_value_sets(&server, &secret).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("TANG_SO_DAM") && body.contains("HN-HADONG"), "{body}");
 
@@ -265,6 +223,6 @@ async fn a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked(back
     assert!(said.contains("Đã thu hồi"), "{said}");
     let listed = ok(thidua(&db, &["token", "list", "--user", "hadong"]));
     assert!(listed.contains("đã thu hồi"), "{listed}");
-    let (status, _) = server.data_value_sets(&secret).await;
+    let (status, _) = data_value_sets(&server, &secret).await;
     assert_eq!(status, 401, "a revoked token is refused");
 }

@@ -2,13 +2,10 @@
 //! same database: one written by `thidua import values` while the server runs, and on
 //! PostgreSQL one written through another server process.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use thidua_store::Backend;
 use thidua_store::testing::TestDatabase;
 
-use crate::common::thidua;
+use crate::common::{Server, thidua};
 
 thidua_store::on_both_backends!(a_value_imported_while_the_server_runs_is_in_its_next_rollup);
 
@@ -153,44 +150,4 @@ async fn deaths(base: &str, session: &str, period: &str) -> Option<f64> {
         .as_array()
         .and_then(|figures| figures.iter().find(|f| f["indicator"] == "TANG_SO_DAM"))
         .and_then(|f| f["value"].as_f64())
-}
-
-/// A `thidua serve` on the test's database and port 0, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &TestDatabase) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
-            .arg("--db")
-            .arg(&db.url_text)
-            .arg("--key-file")
-            .arg(&db.key_file)
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env_remove("THIDUA_DB")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .map(|addr| format!("http://{addr}"))
-            .unwrap_or_else(|| panic!("the server says where it listens: {line:?}"));
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
