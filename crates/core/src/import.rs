@@ -21,6 +21,7 @@ use crate::text::nfc;
 use crate::unit::{Unit, UnitTree};
 use crate::value::{DataValue, Value};
 
+mod lines;
 mod stream;
 pub use stream::{ValueRow, ValuesStream};
 
@@ -81,7 +82,7 @@ fn read_sheet(text: &str, required: &[&str]) -> Result<Sheet, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(lines::CountingLines::new(text.as_bytes()));
     let headers: HashMap<String, usize> = match reader.headers() {
         Ok(h) => h
             .iter()
@@ -104,16 +105,21 @@ fn read_sheet(text: &str, required: &[&str]) -> Result<Sheet, Vec<RowError>> {
     }
     let mut records = Vec::new();
     let mut errors = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if r.iter().all(str::is_empty) {
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = reader.get_mut().line_at(record.position().map_or(0, |p| p.byte()));
+                if record.iter().all(str::is_empty) {
                     continue;
                 }
-                records.push((line, r));
+                records.push((line, record.clone()));
             }
-            Err(e) => errors.push(csv_error(e.position().map_or(0, |p| p.line()), &e)),
+            Err(e) => {
+                let line = reader.get_mut().line_at(e.position().map_or(0, |p| p.byte()));
+                errors.push(csv_error(line, &e));
+            }
         }
     }
     if errors.is_empty() {

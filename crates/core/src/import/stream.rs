@@ -18,6 +18,7 @@ use crate::text::nfc;
 use crate::unit::{Unit, UnitTree};
 use crate::value::Value;
 
+use super::lines::CountingLines;
 use super::{RowError, csv_error, quote_all};
 
 /// The columns a values file must have.
@@ -52,7 +53,7 @@ struct Columns {
 
 /// A values file being read: the header checked, the rows given one by one.
 pub struct ValuesStream<'c, R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<CountingLines<R>>,
     record: csv::StringRecord,
     columns: Columns,
     units: HashMap<&'c str, &'c Unit>,
@@ -65,7 +66,7 @@ impl<'c, R: Read> ValuesStream<'c, R> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(input);
+            .from_reader(CountingLines::new(input));
         let headers: HashMap<String, usize> = match reader.headers() {
             // A UTF-8 byte-order mark is what Excel writes; it is not part of the first header.
             Ok(h) => h
@@ -114,11 +115,11 @@ impl<'c, R: Read> ValuesStream<'c, R> {
     /// rows are skipped.
     pub fn next_row(&mut self) -> Option<Result<ValueRow<'c>, Vec<RowError>>> {
         loop {
-            let line = self.reader.position().line();
+            let at = self.reader.position().byte();
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => return None,
                 Err(e) => {
-                    let line = e.position().map_or(line, |p| p.line());
+                    let line = self.reader.get_mut().line_at(e.position().map_or(at, |p| p.byte()));
                     // A broken record (bad UTF-8, a quote never closed) may leave the reader
                     // anywhere; the row is reported and reading goes on where it can.
                     return Some(Err(vec![csv_error(line, &e)]));
@@ -127,7 +128,10 @@ impl<'c, R: Read> ValuesStream<'c, R> {
                     if self.record.iter().all(str::is_empty) {
                         continue;
                     }
-                    let line = self.record.position().map_or(line, |p| p.line());
+                    let line = self
+                        .reader
+                        .get_mut()
+                        .line_at(self.record.position().map_or(at, |p| p.byte()));
                     return Some(self.row(line));
                 }
             }
@@ -285,7 +289,7 @@ mod tests {
     #[test]
     fn good_rows_come_out_with_their_lines_values_and_comments() {
         let text = "\u{feff}Unit,Indicator,Period,Value,Comment\n\
-                    HD,A,2022S1,\"1.084\",ghi chú\n\
+                    HD,A,2022S1,\"1.084\",ghi chú\n\n\
                     HD,M, 2022S1 ,\"1.200.000\",\n";
         let (rows, errors) = streamed(text);
         assert!(errors.is_empty(), "{errors:?}");
@@ -301,7 +305,7 @@ mod tests {
                     Some("ghi chú".into())
                 ),
                 (
-                    3,
+                    4,
                     "HD".into(),
                     "M".into(),
                     "2022S1".into(),
@@ -340,5 +344,14 @@ mod tests {
         whole.sort_by_key(key);
         assert_eq!(streamed_errors, whole);
         assert_eq!(streamed_errors.len(), 9, "{streamed_errors:#?}");
+    }
+
+    #[test]
+    fn a_bad_row_after_blank_lines_is_named_by_the_line_it_is_on_in_both_readers() {
+        let text = "unit,indicator,period,value\n\n\r\nXX,A,2022S1,1\n";
+        let (_, streamed_errors) = streamed(text);
+        let whole = read_values(text, &catalog(), &units()).expect_err("the unit is unknown");
+        assert_eq!(streamed_errors.iter().map(|e| e.line).collect::<Vec<_>>(), [4]);
+        assert_eq!(whole.iter().map(|e| e.line).collect::<Vec<_>>(), [4]);
     }
 }
