@@ -32,11 +32,10 @@ fn ok(output: Output) -> String {
 
 /// A path in the temporary folder of this test process, database and name.
 fn temp(db: &TestDatabase, name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "thidua-dhis2-cli-{}-{}-{name}",
-        std::process::id(),
-        db.url_text.len()
-    ))
+    // Named after the database's own key file, which is unique to it: two databases of
+    // the same backend have URLs of the same length, which collided.
+    let database = db.key_file.file_stem().and_then(|s| s.to_str()).unwrap_or("db");
+    std::env::temp_dir().join(format!("thidua-dhis2-cli-{database}-{name}"))
 }
 
 fn path(p: &Path) -> &str {
