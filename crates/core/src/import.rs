@@ -670,7 +670,8 @@ fn finish<T>(rows: Vec<Line<T>>, mut errors: Vec<RowError>) -> Result<Vec<Line<T
 mod tests {
     use super::*;
 
-    fn catalog() -> Catalog {
+    /// Two summed indicators and a ratio of them; the streamed reader's tests share it.
+    pub(super) fn catalog() -> Catalog {
         let text = "code,name,measure,value_type,aggregation,formula,group\n\
                     A,Số cuộc,cuộc,integer,sum,,Nhóm\n\
                     M,Số tiền,đồng,money,sum,,Nhóm\n\

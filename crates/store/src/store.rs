@@ -122,11 +122,17 @@ pub(crate) fn parse_stored<T>(parsed: Result<T, thidua_core::Error>) -> Result<T
 /// A stored value from its three columns (`value_int`, `value_real`, `value_text`), of
 /// which at most one is set; `None` when none is.
 pub(crate) fn value_from_columns(row: &AnyRow) -> Result<Option<Value>, StoreError> {
+    value_from_named(row, ["value_int", "value_real", "value_text"])
+}
+
+/// A value from three columns of other names (whole, decimal, text), as a query that
+/// reads a stored and a new value side by side names them.
+pub(crate) fn value_from_named(row: &AnyRow, [whole, decimal, text]: [&str; 3]) -> Result<Option<Value>, StoreError> {
     Ok(
         match (
-            row.try_get::<Option<i64>, _>("value_int")?,
-            row.try_get::<Option<f64>, _>("value_real")?,
-            row.try_get::<Option<String>, _>("value_text")?,
+            row.try_get::<Option<i64>, _>(whole)?,
+            row.try_get::<Option<f64>, _>(decimal)?,
+            row.try_get::<Option<String>, _>(text)?,
         ) {
             (Some(n), _, _) => Some(Value::Whole(n)),
             (None, Some(x), _) => Some(Value::Decimal(x)),

@@ -241,16 +241,8 @@ impl<'c, R: Read> ValuesStream<'c, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::{read_indicators, read_units, read_values};
-
-    fn catalog() -> Catalog {
-        let text = "code,name,measure,value_type,aggregation,formula,group\n\
-                    A,Số cuộc,cuộc,integer,sum,,Nhóm\n\
-                    M,Số tiền,đồng,money,sum,,Nhóm\n\
-                    R,Tỷ lệ,%,percent,ratio,100 * A / M,Nhóm\n";
-        let rows = read_indicators(text, &Catalog::default()).unwrap();
-        Catalog::new(rows.into_iter().map(|l| l.row).collect()).unwrap()
-    }
+    use crate::import::tests::catalog;
+    use crate::import::{read_units, read_values};
 
     fn units() -> UnitTree {
         let text = "code,name,kind,parent,valid_from,valid_to\nHN,Thành phố,city,,,\n\

@@ -30,7 +30,10 @@ use thidua_core::{Access, Catalog, DataValue, IndicatorCode, Period, Principal, 
 use super::{ImportSummary, ValuesImport};
 use crate::audit::{self, Event};
 use crate::error::StoreError;
-use crate::store::{Backend, Store, Table, id_map, load_catalog, load_rules, load_unit_tree, parse_stored};
+use crate::store::{
+    Backend, Store, Table, id_map, load_catalog, load_rules, load_unit_tree, parse_stored, value_from_columns,
+    value_from_named,
+};
 
 /// Rows handed from the reading thread to the writer at once.
 const BATCH: usize = 8192;
@@ -334,10 +337,11 @@ impl Store {
                     });
                     continue;
                 }
+                let (old_value, new_value) = old_and_new(row)?;
                 events.push(Event {
                     indicator: Some(row.try_get("indicator")?),
-                    old_value: columns_value(row, "old_")?.map(|v| v.format_plain()),
-                    new_value: columns_value(row, "")?.map(|v| v.format_plain()),
+                    old_value,
+                    new_value,
                     reason: Some(OVERWRITE_REASON.to_owned()),
                     ..event(OVERWRITE_ACTION, unit, &period.code())
                 });
@@ -435,10 +439,11 @@ impl Store {
                 for row in &page {
                     let unit: String = row.try_get("unit")?;
                     let period: String = row.try_get("period")?;
+                    let (old_value, new_value) = old_and_new(row)?;
                     changed.push(Event {
                         indicator: Some(row.try_get("indicator")?),
-                        old_value: columns_value(row, "old_")?.map(|v| v.format_plain()),
-                        new_value: columns_value(row, "")?.map(|v| v.format_plain()),
+                        old_value,
+                        new_value,
                         ..event(IMPORT_ACTION, &unit, &period)
                     });
                 }
@@ -775,27 +780,12 @@ fn escape_copy(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// A value from three columns named `{prefix}int`… or `value_int`… (prefix empty).
-fn columns_value(row: &sqlx::any::AnyRow, prefix: &str) -> Result<Option<Value>, StoreError> {
-    let name = |kind: &str| {
-        if prefix.is_empty() {
-            format!("value_{kind}")
-        } else {
-            format!("{prefix}{kind}")
-        }
-    };
-    Ok(
-        match (
-            row.try_get::<Option<i64>, _>(name("int").as_str())?,
-            row.try_get::<Option<f64>, _>(name("real").as_str())?,
-            row.try_get::<Option<String>, _>(name("text").as_str())?,
-        ) {
-            (Some(n), _, _) => Some(Value::Whole(n)),
-            (None, Some(x), _) => Some(Value::Decimal(x)),
-            (None, None, Some(t)) => Some(Value::Text(t)),
-            (None, None, None) => None,
-        },
-    )
+/// The stored and the new figure of a row that reads both (`old_int`… and `value_int`…),
+/// as the audit trail writes them.
+fn old_and_new(row: &sqlx::any::AnyRow) -> Result<(Option<String>, Option<String>), StoreError> {
+    let old = value_from_named(row, ["old_int", "old_real", "old_text"])?;
+    let new = value_from_columns(row)?;
+    Ok((old.map(|v| v.format_plain()), new.map(|v| v.format_plain())))
 }
 
 /// Whether any value is stored for any of these periods.
@@ -861,7 +851,7 @@ async fn rule_violations(
         let (Some(unit), Some(indicator), Some(value)) = (
             unit_of.get(&key.0),
             indicator_of.get(&row.try_get::<i64, _>("indicator_id")?),
-            columns_value(&row, "")?,
+            value_from_columns(&row)?,
         ) else {
             continue;
         };
