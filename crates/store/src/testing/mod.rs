@@ -3,17 +3,32 @@
 //! `THIDUA_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`); when that
 //! server cannot be reached they are skipped — except under `CI=true`, where an
 //! unreachable PostgreSQL fails the test, so CI never passes by skipping.
+//!
+//! Most tests start from the same prepared database (the demo, its accounts, the current
+//! year's workflow). Preparing it costs about a second — the demo's imports and an argon2
+//! hash per account — so each test process prepares it once per backend, as a template
+//! ([`TestDatabase::from_template`]), and every test gets a copy of its own: the file
+//! copied on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL. A test still owns its
+//! database and nothing it writes reaches another test. Templates outlive their process
+//! (statics are never dropped); the next process to prepare one removes those of
+//! processes that have ended, with any test database they left behind.
 
 pub mod statements;
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sqlx::{Connection, Executor};
 
 use crate::{Backend, DatabaseUrl, Store};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The prefix of every database and file the tests create; after it comes the process id.
+const PREFIX: &str = "thidua_test_";
 
 /// Turns each listed `async fn name(backend: Backend)` into two tests, `sqlite::name` and
 /// `postgres::name`, so one suite covers both backends.
@@ -45,7 +60,7 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!(
-        "thidua_test_{}_{}_{}",
+        "{PREFIX}{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
         nanos
@@ -128,6 +143,119 @@ impl TestDatabase {
             .await
             .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
     }
+}
+
+/// A prepared database kept for the life of the test process, copied for each test.
+type Templates = Mutex<HashMap<(&'static str, Backend), Arc<tokio::sync::OnceCell<TestDatabase>>>>;
+
+static TEMPLATES: std::sync::LazyLock<Templates> = std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
+
+impl TestDatabase {
+    /// A database of its own for one test, holding what `prepare` writes into a fresh
+    /// one: `prepare` runs once per `name` and backend in this process, on a template
+    /// that is then copied for each caller. `None` when PostgreSQL is unreachable
+    /// outside CI. Two callers must not give one name different preparations.
+    pub async fn from_template<F, Fut>(backend: Backend, name: &'static str, prepare: F) -> Option<TestDatabase>
+    where
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let cell = {
+            let mut templates = TEMPLATES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(templates.entry((name, backend)).or_default())
+        };
+        // A preparation that panics leaves the cell empty: the next test tries again and
+        // fails the same way, each with the panic's own message.
+        let template = cell
+            .get_or_try_init(|| async {
+                remove_what_ended_processes_left().await;
+                let Some(template) = TestDatabase::new(backend).await else {
+                    return Err(());
+                };
+                let store = template.store().await;
+                prepare(store.clone()).await;
+                if backend == Backend::Sqlite {
+                    // Everything into the main file, which is all that is copied.
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(store.pool_for_tests())
+                        .await
+                        .unwrap_or_else(|e| panic!("checkpointing the template {name}: {e}"));
+                }
+                // PostgreSQL copies a template only while nobody is connected to it.
+                store.close().await;
+                Ok(template)
+            })
+            .await
+            .ok()?;
+        let copy = TestDatabase::new(backend).await?;
+        std::fs::copy(&template.key_file, &copy.key_file)
+            .unwrap_or_else(|e| panic!("copying the key file of the template {name}: {e}"));
+        match (&template.cleanup, &copy.cleanup) {
+            (Cleanup::File(from), Cleanup::File(to)) => {
+                std::fs::copy(from, to).unwrap_or_else(|e| panic!("copying the template {name}: {e}"));
+            }
+            (Cleanup::Postgres { name: from, .. }, Cleanup::Postgres { admin, name: to }) => {
+                let mut conn = sqlx::PgConnection::connect(admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin}: {e}"));
+                // The copy replaces the empty database `new` made, under the same name.
+                conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {to}")))
+                    .await
+                    .unwrap_or_else(|e| panic!("replacing {to}: {e}"));
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {to} TEMPLATE {from}")))
+                    .await
+                    .unwrap_or_else(|e| panic!("copying the template {name} into {to}: {e}"));
+                let _ = conn.close().await;
+            }
+            _ => unreachable!("a template and its copy are on one backend"),
+        }
+        Some(copy)
+    }
+}
+
+/// The process id in the name of a test database or file, when it is one.
+fn owner_process(name: &str) -> Option<u32> {
+    name.strip_prefix(PREFIX)?.split(['_', '.']).next()?.parse().ok()
+}
+
+/// Whether the process with this id has ended (Linux's `/proc`; elsewhere nothing is
+/// taken for ended).
+fn has_ended(pid: u32) -> bool {
+    std::path::Path::new("/proc/self").exists() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes the templates and test databases of test processes that have ended: their
+/// files in the temporary folder and their PostgreSQL databases. Once per process.
+async fn remove_what_ended_processes_left() {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if owner_process(&name).is_some_and(has_ended) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let admin = postgres_admin_url();
+        let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await else {
+            return;
+        };
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'thidua\\_test\\_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+        for name in names.into_iter().filter(|n| owner_process(n).is_some_and(has_ended)) {
+            let _ = conn
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+        }
+        let _ = conn.close().await;
+    })
+    .await;
 }
 
 impl Drop for TestDatabase {

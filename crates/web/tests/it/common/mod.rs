@@ -28,27 +28,30 @@ pub fn current_half() -> Period {
 
 impl TestApp {
     pub async fn with_demo(backend: Backend) -> Option<TestApp> {
-        let db = TestDatabase::new(backend).await?;
+        // Prepared once per test process and copied for each test (store's testing module).
+        let db = TestDatabase::from_template(backend, "web-demo", |store| async move {
+            store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
+            store
+                .prepare_demo_workflow(current_half().year())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            store
+                .import_units_csv("code,name,kind,parent\nHN-SOCSON,Ủy ban MTTQ Việt Nam huyện Sóc Sơn,district,HN\n")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            store
+                .create_user(NewUser {
+                    username: "khac".into(),
+                    display_name: "Cán bộ huyện Sóc Sơn".into(),
+                    password: DEMO_PASSWORD.into(),
+                    role: Role::Officer,
+                    unit: Some(UnitCode::parse("HN-SOCSON").unwrap_or_else(|e| panic!("{e}"))),
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        })
+        .await?;
         let store = db.store().await;
-        store.load_demo().await.unwrap_or_else(|e| panic!("{e}"));
-        store
-            .prepare_demo_workflow(current_half().year())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store
-            .import_units_csv("code,name,kind,parent\nHN-SOCSON,Ủy ban MTTQ Việt Nam huyện Sóc Sơn,district,HN\n")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store
-            .create_user(NewUser {
-                username: "khac".into(),
-                display_name: "Cán bộ huyện Sóc Sơn".into(),
-                password: DEMO_PASSWORD.into(),
-                role: Role::Officer,
-                unit: Some(UnitCode::parse("HN-SOCSON").unwrap_or_else(|e| panic!("{e}"))),
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
         let mut sessions = std::collections::HashMap::new();
         let names = DEMO_ACCOUNTS.iter().map(|a| a.0).chain(["khac"]);
         for name in names {
