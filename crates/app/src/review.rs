@@ -95,6 +95,7 @@ impl Review {
             conference: self.conference.as_ref(),
             issuer: &self.issuer,
             previous: self.previous.as_ref(),
+            signers: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod password;
 pub mod period;
 pub mod rollup;
 pub mod rule;
+pub mod signers;
 pub mod text;
 pub mod toml_file;
 pub mod unit;

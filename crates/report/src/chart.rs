@@ -30,9 +30,13 @@ pub struct BarChart {
 pub struct Bar {
     /// "Hà Đông".
     pub label: String,
-    /// The figure.
-    pub value: f64,
+    /// The figure; none when the member has none — then no bar is drawn, and
+    /// [`NO_FIGURE`] stands where it would be (a missing figure is not a 0).
+    pub value: Option<f64>,
 }
+
+/// What stands in place of the bar of a member without a figure.
+pub const NO_FIGURE: &str = "chưa có số liệu";
 
 /// The chart's size in points in the documents (about the text width of an A4 page).
 pub const WIDTH_PT: u32 = 460;
@@ -64,7 +68,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &BarChart, sca
     let px = |pt: u32| (pt * scale) as i32;
     root.fill(&WHITE).map_err(chart_error)?;
     let n = chart.bars.len().max(1) as u32;
-    let max = chart.bars.iter().map(|b| b.value).fold(0.0, f64::max);
+    let max = chart.bars.iter().filter_map(|b| b.value).fold(0.0, f64::max);
     // Headroom above the tallest bar for its figure.
     let top = if max > 0.0 { max * 1.18 } else { 1.0 };
     let mut plot = ChartBuilder::on(root)
@@ -91,25 +95,30 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &BarChart, sca
         .draw()
         .map_err(chart_error)?;
     let colour = RGBColor(0xb7, 0x1c, 0x1c);
-    plot.draw_series(chart.bars.iter().enumerate().map(|(i, b)| {
+    plot.draw_series(chart.bars.iter().enumerate().filter_map(|(i, b)| {
         let mut bar = Rectangle::new(
             [
                 (SegmentValue::Exact(i as u32), 0.0),
-                (SegmentValue::Exact(i as u32 + 1), b.value),
+                (SegmentValue::Exact(i as u32 + 1), b.value?),
             ],
             colour.filled(),
         );
         bar.set_margin(0, 0, px(12) as u32, px(12) as u32);
-        bar
+        Some(bar)
     }))
     .map_err(chart_error)?;
     let figure_style = TextStyle::from((fonts::FAMILY, px(10)).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
-    plot.draw_series(chart.bars.iter().enumerate().map(|(i, b)| {
-        Text::new(
-            format_decimal_trimmed(b.value, 2),
-            (SegmentValue::CenterOf(i as u32), b.value),
+    plot.draw_series(chart.bars.iter().enumerate().map(|(i, b)| match b.value {
+        Some(v) => Text::new(
+            format_decimal_trimmed(v, 2),
+            (SegmentValue::CenterOf(i as u32), v),
             figure_style.clone(),
-        )
+        ),
+        None => Text::new(
+            NO_FIGURE.to_owned(),
+            (SegmentValue::CenterOf(i as u32), 0.0),
+            figure_style.clone(),
+        ),
     }))
     .map_err(chart_error)?;
     root.present().map_err(chart_error)?;
@@ -160,7 +169,7 @@ mod tests {
             .into_iter()
             .map(|(label, value)| Bar {
                 label: label.into(),
-                value,
+                value: Some(value),
             })
             .collect(),
         }
@@ -191,6 +200,17 @@ mod tests {
         // Bars are drawn: some pixels carry the bar colour.
         let rgb = decoded.to_rgb8();
         assert!(rgb.pixels().any(|p| p.0 == [0xb7, 0x1c, 0x1c]));
+    }
+
+    #[test]
+    fn a_member_without_a_figure_has_no_bar_and_is_said_to_have_none() {
+        let mut chart = cremation();
+        chart.bars[1].value = None;
+        let svg = svg(&chart).unwrap();
+        assert!(svg.contains("Thanh Xuân"), "the member is still named");
+        assert!(svg.contains(NO_FIGURE), "its figure is said to be missing");
+        // Three bars, not four: plotters draws each as a filled rect of the bar colour.
+        assert_eq!(svg.matches("fill=\"#B71C1C\"").count(), 3, "{svg}");
     }
 
     #[test]

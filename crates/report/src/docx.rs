@@ -472,6 +472,20 @@ fn mark_rows(document: &[u8], marks: &[RowMark]) -> Result<Vec<u8>, ReportError>
     Ok(out.into_bytes())
 }
 
+/// A signature block's paragraphs: its lines in bold capitals, room to sign, the name in
+/// bold — or the placeholder, in italics, when no signer is recorded.
+fn signature_block(signature: &crate::document::Signature) -> Vec<Paragraph> {
+    let mut block: Vec<Paragraph> = signature.lines.iter().map(|line| centred(line, BODY, true)).collect();
+    block.extend((0..4).map(|_| Paragraph::new()));
+    let name = run(&signature.name, BODY);
+    block.push(
+        Paragraph::new()
+            .add_run(if signature.recorded { name.bold() } else { name.italic() })
+            .align(AlignmentType::Center),
+    );
+    block
+}
+
 /// Writes the document as DOCX bytes.
 pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
     let text_width = PORTRAIT.text_width();
@@ -542,7 +556,7 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
             docx = docx.add_table(figure_table(table, columns, widths, &mut marks));
         }
     }
-    let more = doc.chart.is_some() || !doc.signer.is_empty();
+    let more = doc.chart.is_some() || !doc.signatures.is_empty();
     if page.landscape {
         if more {
             docx = docx.add_paragraph(Paragraph::new().section_property(page.section()));
@@ -565,9 +579,8 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
                 .align(AlignmentType::Center),
         );
     }
-    if !doc.signer.is_empty() {
+    if !doc.signatures.is_empty() {
         docx = docx.add_paragraph(Paragraph::new());
-        let block: Vec<Paragraph> = doc.signer.iter().map(|line| centred(line, BODY, true)).collect();
         let mut copies = Vec::new();
         if !doc.recipients.is_empty() {
             copies.push(Paragraph::new().add_run(run("Nơi nhận:", 24).bold().italic()));
@@ -577,20 +590,37 @@ pub fn write_docx(doc: &OfficialDocument) -> Result<Vec<u8>, ReportError> {
                     .map(|r| Paragraph::new().add_run(run(&format!("- {r}"), 22))),
             );
         }
-        let signature = Table::without_borders(vec![TableRow::new(vec![
-            borderless_cell(
-                if copies.is_empty() {
-                    vec![Paragraph::new()]
-                } else {
-                    copies
-                },
-                text_width / 2,
-            ),
-            borderless_cell(block, text_width / 2),
-        ])])
-        .clear_all_border();
-        docx = docx.add_table(signature);
-        marks.push(RowMark::plain(2));
+        if let [only] = doc.signatures.as_slice() {
+            // One signer: the recipients on the left, the signature on the right.
+            let left = if copies.is_empty() {
+                vec![Paragraph::new()]
+            } else {
+                copies
+            };
+            let signature = Table::without_borders(vec![TableRow::new(vec![
+                borderless_cell(left, text_width / 2),
+                borderless_cell(signature_block(only), text_width / 2),
+            ])])
+            .clear_all_border();
+            docx = docx.add_table(signature);
+            marks.push(RowMark::plain(2));
+        } else {
+            // Several signers side by side (a record: the secretary, the chair), the
+            // recipients under them.
+            let n = doc.signatures.len();
+            let signatures = Table::without_borders(vec![TableRow::new(
+                doc.signatures
+                    .iter()
+                    .map(|s| borderless_cell(signature_block(s), text_width / n))
+                    .collect(),
+            )])
+            .clear_all_border();
+            docx = docx.add_table(signatures);
+            marks.push(RowMark::plain(n));
+            for p in copies {
+                docx = docx.add_paragraph(p);
+            }
+        }
     }
     let mut xml = docx.build();
     xml.document = mark_rows(&xml.document, &marks)?;
@@ -630,10 +660,13 @@ mod tests {
                 measure: "%".into(),
                 bars: vec![crate::chart::Bar {
                     label: "Hà Đông".into(),
-                    value: 98.2,
+                    value: Some(98.2),
                 }],
             }),
-            signer: vec!["TM. CỤM THI ĐUA SỐ 2".into(), "CỤM TRƯỞNG".into()],
+            signatures: vec![crate::document::Signature::named(
+                vec!["TM. CỤM THI ĐUA SỐ 2".into(), "CỤM TRƯỞNG".into()],
+                "Nguyễn Văn An",
+            )],
             recipients: vec!["Ủy ban MTTQ Việt Nam Thành phố".into(), "Lưu VP".into()],
         }
     }
@@ -652,6 +685,7 @@ mod tests {
             "tỷ lệ hỏa táng đạt 85,01%",
             "1.084",
             "CỤM TRƯỞNG",
+            "Nguyễn Văn An",
             "Liberation Serif",
         ] {
             assert!(json.contains(text), "{text} missing");

@@ -9,7 +9,9 @@ use thidua_core::emulation::pledge::Pledge;
 use thidua_core::number::{format_decimal_trimmed, format_integer};
 use thidua_core::{Catalog, UnitCode, Value, ValueType};
 
-use crate::document::{FigureTable, OfficialDocument, number_line};
+use thidua_core::signers::Signers;
+
+use crate::document::{FigureTable, OfficialDocument, Signature, number_line};
 
 /// Who the documents are about: the cluster, the body above it, and unit names.
 pub struct Heading<'a> {
@@ -23,16 +25,19 @@ pub struct Heading<'a> {
     pub date: NaiveDate,
     /// A unit's name ("quận Hà Đông").
     pub unit_name: &'a dyn Fn(&UnitCode) -> String,
+    /// Who signs for the cluster this year, when recorded; without it each signature
+    /// block shows a placeholder.
+    pub signers: Option<&'a Signers>,
 }
 
 fn place_date(place: &str, date: NaiveDate) -> String {
+    crate::document::place_date_line(place, date)
+}
+
+/// "ngày 20 tháng 12 năm 2022", as a sentence says the day.
+fn day_words(date: NaiveDate) -> String {
     use chrono::Datelike;
-    let place = if place.is_empty() {
-        String::new()
-    } else {
-        format!("{place}, ")
-    };
-    format!("{place}ngày {} tháng {} năm {}", date.day(), date.month(), date.year())
+    format!("ngày {} tháng {} năm {}", date.day(), date.month(), date.year())
 }
 
 fn names(heading: &Heading<'_>, units: &[UnitCode]) -> String {
@@ -127,8 +132,12 @@ fn question_table(heading: &Heading<'_>, q: &QuestionTally) -> FigureTable {
 pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord, seal: &str) -> OfficialDocument {
     let mut paragraphs = vec![
         format!(
-            "Hôm nay, {}, tại hội nghị bình xét thi đua năm {} của {}, Tổ kiểm phiếu đã tiến hành kiểm phiếu. Phiếu bầu là phiếu kín; phiếu được lưu không gắn với người bỏ phiếu.",
-            place_date(heading.place, heading.date),
+            "Hôm nay, {}{}, trong hội nghị bình xét thi đua năm {} của {}, Tổ kiểm phiếu đã tiến hành kiểm phiếu. Phiếu bầu là phiếu kín; phiếu được lưu không gắn với người bỏ phiếu.",
+            day_words(heading.date),
+            match crate::document::place_name(heading.place) {
+                p if p.is_empty() => String::new(),
+                p => format!(", tại {p}"),
+            },
             record.year,
             heading.cluster_name
         ),
@@ -171,7 +180,18 @@ pub fn tally_record_document(heading: &Heading<'_>, record: &TallyRecord, seal: 
         paragraphs,
         tables: record.questions.iter().map(|q| question_table(heading, q)).collect(),
         chart: None,
-        signer: vec!["TỔ TRƯỞNG TỔ KIỂM PHIẾU".into()],
+        // A record is signed by its secretary (left) and the head of the counting
+        // committee (right).
+        signatures: vec![
+            Signature::named(
+                vec!["THƯ KÝ".into()],
+                heading.signers.map_or("", |s| s.secretary.as_str()),
+            ),
+            Signature::named(
+                vec!["TỔ TRƯỞNG TỔ KIỂM PHIẾU".into()],
+                heading.signers.map_or("", |s| s.teller.as_str()),
+            ),
+        ],
         recipients: vec!["Các đơn vị trong cụm".into(), "Lưu: VT".into()],
     }
 }
@@ -277,7 +297,12 @@ pub fn pledge_document(heading: &Heading<'_>, pledge: &Pledge, catalog: &Catalog
         paragraphs,
         tables,
         chart: None,
-        signer: vec!["ĐẠI DIỆN CÁC ĐƠN VỊ KÝ GIAO ƯỚC".into()],
+        // Each member's representative is named in the table; the cluster's signer signs
+        // the pledge for the cluster.
+        signatures: vec![Signature::of(
+            &heading.signers.map(|s| s.chair.clone()).unwrap_or_default(),
+            &[&format!("TM. {}", heading.cluster_name.to_uppercase()), "CỤM TRƯỞNG"],
+        )],
         recipients: vec!["Thường trực Ủy ban MTTQ cấp trên".into(), "Các đơn vị trong cụm".into()],
     }
 }
@@ -311,6 +336,7 @@ mod tests {
             place: "Hà Đông",
             date: NaiveDate::from_ymd_opt(2022, 12, 20).unwrap_or_default(),
             unit_name,
+            signers: None,
         }
     }
 
@@ -376,6 +402,38 @@ mod tests {
     }
 
     const SEAL: &str = "3F9A-1B2C-5D6E-7F80";
+
+    #[test]
+    fn the_record_opens_with_the_day_then_the_place_and_is_signed_by_the_secretary_and_the_teller() {
+        let unsigned = tally_record_document(&heading(&name), &record(), SEAL);
+        assert!(
+            unsigned.paragraphs[0].starts_with(
+                "Hôm nay, ngày 20 tháng 12 năm 2022, tại Hà Đông, trong hội nghị bình xét thi đua năm 2022 của Cụm thi đua số 2, Tổ kiểm phiếu"
+            ),
+            "{}",
+            unsigned.paragraphs[0]
+        );
+        assert_eq!(unsigned.signatures.len(), 2);
+        assert!(unsigned.signatures.iter().all(|s| s.name == crate::document::NO_SIGNER));
+        let signers = Signers {
+            cluster: ClusterCode::parse("HN-CUM2").unwrap(),
+            year: 2022,
+            chair: thidua_core::signers::Signer::default(),
+            secretary: "Lê Thị Hoa".into(),
+            teller: "Trần Văn Bình".into(),
+        };
+        let mut h = heading(&name);
+        h.signers = Some(&signers);
+        let doc = tally_record_document(&h, &record(), SEAL);
+        assert_eq!(doc.signatures[0].lines, ["THƯ KÝ"]);
+        assert_eq!(doc.signatures[0].name, "Lê Thị Hoa");
+        assert_eq!(doc.signatures[1].lines, ["TỔ TRƯỞNG TỔ KIỂM PHIẾU"]);
+        assert_eq!(doc.signatures[1].name, "Trần Văn Bình");
+        let json = docx_rs::read_docx(&crate::docx::write_docx(&doc).unwrap())
+            .unwrap()
+            .json();
+        assert!(json.contains("THƯ KÝ") && json.contains("Lê Thị Hoa") && json.contains("Trần Văn Bình"));
+    }
 
     #[test]
     fn the_record_of_the_count_prints_the_seal() {
@@ -465,6 +523,17 @@ mod tests {
         };
         let doc = pledge_document(&heading(&name), &pledge, &catalog);
         assert_eq!(doc.place_date, "Tây Hồ, ngày 10 tháng 3 năm 2022");
+        assert_eq!(doc.signatures[0].lines, ["TM. CỤM THI ĐUA SỐ 2", "CỤM TRƯỞNG"]);
+        assert_eq!(doc.signatures[0].name, crate::document::NO_SIGNER);
+        // A place typed with its kind is written as the date line names places.
+        let typed = Pledge {
+            place: "quận Tây Hồ".into(),
+            ..pledge.clone()
+        };
+        assert_eq!(
+            pledge_document(&heading(&name), &typed, &catalog).place_date,
+            "Tây Hồ, ngày 10 tháng 3 năm 2022"
+        );
         assert!(doc.paragraphs.iter().any(|p| p == "1. Thực hiện tốt các cuộc vận động"));
         assert_eq!(doc.tables[0].rows[0][2], "Cờ thi đua; Bằng khen");
         assert_eq!(doc.tables[0].rows[0][3], "Nguyễn Văn A, Chủ tịch");

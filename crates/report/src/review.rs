@@ -16,8 +16,9 @@ use serde::Serialize;
 use thidua_core::number::{format_decimal_trimmed, format_integer, money_prose};
 use thidua_core::period::{PeriodType, format_date_vi};
 use thidua_core::rollup::{ClusterRollup, Figures};
+use thidua_core::signers::Signers;
 use thidua_core::text::Collator;
-use thidua_core::{Catalog, Conference, Indicator, IndicatorCode, Period, Value, ValueType};
+use thidua_core::{Catalog, Conference, Indicator, IndicatorCode, Period, Unit, Value, ValueType};
 
 /// Ký hiệu — the symbol of a cluster's review in the document register ("Số: 3/BC-CTĐ":
 /// báo cáo of the cụm thi đua).
@@ -134,6 +135,9 @@ pub struct ReviewInput<'a> {
     pub issuer: &'a str,
     /// The previous period's rollup, for comparisons.
     pub previous: Option<&'a ClusterRollup>,
+    /// Who signs for the cluster this year, when recorded; without it the signature
+    /// block shows a placeholder.
+    pub signers: Option<&'a Signers>,
 }
 
 #[derive(Serialize)]
@@ -147,6 +151,9 @@ struct IndicatorView {
     spoken: String,
     /// "tăng 12 cuộc so với 6 tháng cuối năm 2021", or empty.
     change: String,
+    /// The figure and the indicator as one phrase, read after "toàn cụm có": "1.084 cuộc
+    /// tuyên truyền …", "tỷ lệ hỏa táng đạt 85,01%", "trên 10 tỷ đồng ủng hộ Quỹ “…”".
+    phrase: String,
 }
 
 #[derive(Serialize)]
@@ -155,6 +162,120 @@ struct GroupView {
     /// The name as it reads after "Về": "vận động ủng hộ và nhân đạo từ thiện".
     name_lower: String,
     indicators: Vec<IndicatorView>,
+    /// The group's figures as the clauses of one sentence, each with its change: the
+    /// phrase of each indicator, and the indicators of one body named once ("Ban Thanh
+    /// tra nhân dân có 354 cuộc giám sát, 59 vụ vi phạm phát hiện và …").
+    clauses: Vec<String>,
+}
+
+/// Straight double quotes turned into curly ones, opening and closing in turn
+/// ("Vì người nghèo" → “Vì người nghèo”), so the prose quotes one way throughout.
+pub fn curly_quotes(text: &str) -> String {
+    let mut open = true;
+    text.chars()
+        .map(|c| match c {
+            '"' => {
+                let q = if open { '“' } else { '”' };
+                open = !open;
+                q
+            }
+            '“' => {
+                open = false;
+                c
+            }
+            '”' => {
+                open = true;
+                c
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// The figure alone, as prose writes it ("1.084", "2,5").
+fn figure(value: &Value) -> Option<String> {
+    match value {
+        Value::Whole(n) => Some(format_integer(*n)),
+        Value::Decimal(x) => Some(format_decimal_trimmed(*x, 2)),
+        Value::Text(_) => None,
+    }
+}
+
+/// An indicator's name and figure as one phrase, read after "toàn cụm có": a count named
+/// "Số cuộc giám sát" is "354 cuộc giám sát" (the figure before what it counts), a rate
+/// "tỷ lệ hỏa táng đạt 85,01%", a sum of money "trên 10 tỷ đồng ủng hộ Quỹ “…”"; any
+/// other name is followed by "là" and the figure.
+fn phrase(name: &str, indicator: &Indicator, value: &Value) -> String {
+    // Inside a sentence a campaign is "cuộc vận động “…”", as the seed's article writes it.
+    let name = curly_quotes(name.trim()).replace(" Cuộc vận động ", " cuộc vận động ");
+    let told = spoken(indicator, value);
+    match indicator.value_type {
+        ValueType::Percent => format!("{} {told}", lower_initial(&name)),
+        ValueType::Money => format!("{told} {}", lower_initial(&name)),
+        _ => {
+            let counted = ["Số ", "số "].iter().find_map(|p| name.strip_prefix(p));
+            match (counted, figure(value)) {
+                (Some(rest), Some(n)) => {
+                    let measure = indicator.measure.trim();
+                    if !measure.is_empty() && (rest == measure || rest.starts_with(&format!("{measure} "))) {
+                        format!("{n} {rest}")
+                    } else {
+                        format!("{told} {rest}")
+                    }
+                }
+                _ => format!("{} là {told}", lower_initial(&name)),
+            }
+        }
+    }
+}
+
+/// "a, b và c".
+fn enumerate_vi(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} và {last}", init.join(", ")),
+    }
+}
+
+/// The clauses of a group's sentence: indicators named "Body: what" one after another
+/// with the same body become one clause naming the body once.
+fn clauses(views: &[IndicatorView], catalog_names: &[(&str, Option<&str>)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < views.len() {
+        let with_change = |v: &IndicatorView| {
+            if v.change.is_empty() {
+                v.phrase.clone()
+            } else {
+                format!("{} ({})", v.phrase, v.change)
+            }
+        };
+        match catalog_names[i].1 {
+            Some(body) => {
+                let mut parts = Vec::new();
+                while i < views.len() && catalog_names[i].1 == Some(body) {
+                    parts.push(with_change(&views[i]));
+                    i += 1;
+                }
+                out.push(format!("{} có {}", curly_quotes(body), enumerate_vi(&parts)));
+            }
+            None => {
+                out.push(with_change(&views[i]));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// An indicator's name split at its body ("Ban Thanh tra nhân dân: số cuộc giám sát" →
+/// the body and "số cuộc giám sát"), when it names one.
+fn body_of(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(": ") {
+        Some((body, what)) if !body.trim().is_empty() && !what.trim().is_empty() => (what.trim(), Some(body.trim())),
+        _ => (name, None),
+    }
 }
 
 fn lower_first(text: &str) -> String {
@@ -239,33 +360,40 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
         .groups()
         .into_iter()
         .filter_map(|(name, indicators)| {
-            let views: Vec<IndicatorView> = indicators
+            let (views, names): (Vec<IndicatorView>, Vec<(&str, Option<&str>)>) = indicators
                 .iter()
                 .filter_map(|i| {
                     let value = rollup.total.get(&i.code)?;
                     let before = input.previous.and_then(|p| p.total.get(&i.code));
-                    Some(IndicatorView {
-                        code: i.code.to_string(),
-                        name: i.name.clone(),
-                        name_lower: lower_first(&i.name),
-                        measure: i.measure.clone(),
-                        value_type: i.value_type.as_str(),
-                        spoken: spoken(i, value),
-                        change: if previous_label.is_empty() {
-                            String::new()
-                        } else {
-                            change(i, value, before, &previous_label)
+                    let (what, body) = body_of(&i.name);
+                    Some((
+                        IndicatorView {
+                            code: i.code.to_string(),
+                            name: curly_quotes(&i.name),
+                            name_lower: curly_quotes(&lower_first(&i.name)),
+                            measure: i.measure.clone(),
+                            value_type: i.value_type.as_str(),
+                            spoken: spoken(i, value),
+                            change: if previous_label.is_empty() {
+                                String::new()
+                            } else {
+                                change(i, value, before, &previous_label)
+                            },
+                            phrase: phrase(what, i, value),
                         },
-                    })
+                        (what, body),
+                    ))
                 })
-                .collect();
+                .unzip();
             (!views.is_empty()).then(|| GroupView {
-                name: name.to_owned(),
-                name_lower: lower_initial(name),
+                name: curly_quotes(name),
+                name_lower: curly_quotes(&lower_initial(name)),
+                clauses: clauses(&views, &names),
                 indicators: views,
             })
         })
         .collect();
+    let reporting = reporting(rollup, &collator);
     let conference = input.conference.map(|c| {
         serde_json::json!({
             "kind_label": c.kind.label_vi(),
@@ -294,6 +422,7 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
         "members": members,
         "groups": groups,
         "previous_label": previous_label,
+        "reporting": reporting,
     });
 
     let mut env = Environment::new();
@@ -334,6 +463,45 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
         limit: None,
     })?;
     Ok((tidy(&text), used))
+}
+
+/// Who has sent figures: "x/y thành viên đã gửi báo cáo" when some have not.
+#[derive(Serialize)]
+struct Reporting {
+    /// Members with figures for the period.
+    sent: usize,
+    /// Members of the cluster.
+    expected: usize,
+    /// Whether every member has figures.
+    complete: bool,
+    /// The members without figures, in Vietnamese order.
+    missing: Vec<String>,
+    /// Who the totals are of: "toàn cụm", or "các thành viên đã gửi báo cáo" while some
+    /// have not.
+    subject: &'static str,
+}
+
+fn reporting(rollup: &ClusterRollup, collator: &Collator) -> Reporting {
+    let mut missing: Vec<String> = rollup
+        .members
+        .iter()
+        .filter(|(_, f)| f.is_empty())
+        .map(|(u, _)| short_member_name(u.short_name()))
+        .collect();
+    collator.sort_by_key(&mut missing, |m| m.as_str());
+    let expected = rollup.members.len();
+    let complete = missing.is_empty();
+    Reporting {
+        sent: expected - missing.len(),
+        expected,
+        complete,
+        missing,
+        subject: if complete {
+            "toàn cụm"
+        } else {
+            "các thành viên đã gửi báo cáo"
+        },
+    }
 }
 
 /// Where a rendering writes: refuses to grow past [`MAX_OUTPUT`], so a template writing
@@ -400,28 +568,18 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
     let rollup = input.rollup;
     let conference = input.conference;
     let issuer = conference.map_or(input.issuer, |c| c.issuer.as_str());
+    // The place of the date line: the conference's, else the chair unit's (where the
+    // cluster's documents are issued from), as Nghị định 30/2020 names it.
     let (place, date) = match conference {
-        Some(c) => {
-            let place = ["quận ", "huyện ", "thị xã ", "thành phố ", "phường ", "xã "]
-                .iter()
-                .find_map(|p| c.place.strip_prefix(p))
-                .unwrap_or(&c.place)
-                .to_owned();
-            (place, c.held_on)
-        }
-        None => (String::new(), chrono::Local::now().date_naive()),
+        Some(c) => (c.place.clone(), c.held_on),
+        None => (
+            chair_unit(rollup)
+                .map(|u| u.short_name().to_owned())
+                .unwrap_or_default(),
+            chrono::Local::now().date_naive(),
+        ),
     };
-    let place_date = format!(
-        "{}ngày {} tháng {} năm {}",
-        if place.is_empty() {
-            String::new()
-        } else {
-            format!("{place}, ")
-        },
-        chrono::Datelike::day(&date),
-        chrono::Datelike::month(&date),
-        chrono::Datelike::year(&date)
-    );
+    let place_date = crate::document::place_date_line(&place, date);
     let kind = conference.map_or("sơ kết", |c| c.kind.label_vi().trim_start_matches("hội nghị "));
     let author = conference.map(|c| c.author.as_str()).unwrap_or_default();
     let paragraphs = text
@@ -452,7 +610,7 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
             } else {
                 i.measure.clone()
             };
-            let mut row = vec![i.name.clone(), measure];
+            let mut row = vec![curly_quotes(&i.name), measure];
             row.extend(rollup.members.iter().map(|(_, f)| cell(i, f)));
             row.push(cell(i, &rollup.total));
             row
@@ -471,7 +629,7 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
         .find(|i| i.value_type == ValueType::Percent)
         .or_else(|| input.catalog.indicators().first());
     let chart = charted.map(|i| crate::chart::BarChart {
-        title: format!("{} theo đơn vị, {}", i.name, rollup.period.label_vi()),
+        title: format!("{} theo đơn vị, {}", curly_quotes(&i.name), rollup.period.label_vi()),
         measure: if i.value_type == ValueType::Money {
             "triệu đồng".into()
         } else {
@@ -482,10 +640,10 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
             .iter()
             .map(|(u, f)| crate::chart::Bar {
                 label: short(u),
+                // A member without a figure has no bar, never a bar of 0.
                 value: f
                     .number(&i.code)
-                    .map(|x| if i.value_type == ValueType::Money { x / 1e6 } else { x })
-                    .unwrap_or(0.0),
+                    .map(|x| if i.value_type == ValueType::Money { x / 1e6 } else { x }),
             })
             .collect(),
     });
@@ -507,16 +665,22 @@ pub fn review_document(input: &ReviewInput<'_>, text: &str, number: Option<u32>)
             text_columns: 2,
         }],
         chart,
-        signer: vec![
-            format!("TM. {}", rollup.cluster.name.to_uppercase()),
-            "CỤM TRƯỞNG".into(),
-        ],
+        signatures: vec![crate::document::Signature::of(
+            &input.signers.map(|s| s.chair.clone()).unwrap_or_default(),
+            &[&format!("TM. {}", rollup.cluster.name.to_uppercase()), "CỤM TRƯỞNG"],
+        )],
         recipients: vec![
             format!("Thường trực {issuer}"),
             "Các đơn vị trong cụm".into(),
             "Lưu: VT".into(),
         ],
     }
+}
+
+/// The cluster's chair unit, when it is among the members.
+fn chair_unit(rollup: &ClusterRollup) -> Option<&Unit> {
+    let chair = rollup.cluster.chair.as_ref().or(rollup.cluster.host.as_ref())?;
+    rollup.members.iter().map(|(u, _)| u).find(|u| &u.code == chair)
 }
 
 /// Blank lines collapsed to one, trailing spaces removed: templates stay readable
@@ -607,6 +771,7 @@ mod tests {
             conference: Some(&conference),
             issuer: "",
             previous: None,
+            signers: None,
         };
         let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
         let doc = review_document(&input, &text, None);
@@ -641,6 +806,7 @@ mod tests {
                 conference: Some(&conference),
                 issuer: "",
                 previous: None,
+                signers: None,
             },
             template,
         )
@@ -667,8 +833,8 @@ mod tests {
             "6 tháng cuối năm 2022",
             "tỷ lệ hỏa táng đạt 85,01%",
             "quận Cầu Giấy, quận Hà Đông, quận Tây Hồ có tỷ lệ hỏa táng cao nhất, đạt 98% trở lên",
-            "ủng hộ Quỹ \"Vì biển, đảo Việt Nam\" trên 10 tỷ đồng",
-            "ủng hộ Quỹ \"Vì người nghèo\" trên 1,2 tỷ đồng",
+            "trên 10 tỷ đồng ủng hộ Quỹ “Vì biển, đảo Việt Nam”",
+            "trên 1,2 tỷ đồng ủng hộ Quỹ “Vì người nghèo”",
             "1.084 cuộc",
             "12 hội chợ",
             "20 chuyến",
@@ -684,6 +850,166 @@ mod tests {
         ] {
             assert!(text.contains(phrase), "missing «{phrase}» in:\n{text}");
         }
+    }
+
+    #[test]
+    fn the_prose_turns_indicator_names_into_phrases_one_sentence_per_movement_with_curly_quotes() {
+        let text = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        // The figure before what it counts, not glued after the indicator's name.
+        assert!(
+            text.contains("1.084 cuộc tuyên truyền cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Việt Nam” 1.084") && !text.contains("Việt Nam\" 1.084"),
+            "{text}"
+        );
+        // A body named once for its figures, not before each of them.
+        assert_eq!(text.matches("Ban Thanh tra nhân dân").count(), 1, "{text}");
+        assert!(
+            text.contains("Ban Thanh tra nhân dân có 354 cuộc giám sát, 59 vụ vi phạm phát hiện, 59 vụ kiến nghị cơ quan có thẩm quyền giải quyết và 56 vụ đã được cơ quan có thẩm quyền giải quyết"),
+            "{text}"
+        );
+        assert!(!text.contains(": số "), "{text}");
+        // One way of quoting: curly, paired.
+        assert!(!text.contains('"'), "straight quotes in:\n{text}");
+        assert_eq!(text.matches('“').count(), text.matches('”').count(), "{text}");
+        // One sentence per movement: each "Về …" paragraph holds one sentence of figures.
+        let movements: Vec<&str> = text.split("\n\n").filter(|p| p.starts_with("Về ")).collect();
+        assert_eq!(movements.len(), 4, "{text}");
+        for p in movements {
+            let figures = p.split(" Trong đó ").next().unwrap_or_default();
+            assert_eq!(figures.matches(". ").count(), 0, "more than one sentence: {p}");
+        }
+    }
+
+    /// The demo's rollup with figures from `reporting` members only.
+    fn rollup_of(reporting: &[&str]) -> (ClusterRollup, Catalog) {
+        let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
+        let indicators =
+            read_indicators(&demo_file("indicators.csv"), &Catalog::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let catalog = Catalog::new(indicators.into_iter().map(|l| l.row).collect()).unwrap_or_else(|e| panic!("{e}"));
+        let clusters = read_clusters(&demo_file("clusters.csv"), &tree).unwrap_or_else(|e| panic!("{e:?}"));
+        let values: Vec<DataValue> = read_values(&demo_file("values.csv"), &catalog, &tree)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .into_iter()
+            .map(|l| l.row)
+            .filter(|v| reporting.contains(&v.unit.as_str()))
+            .collect();
+        (
+            rollup_cluster(&catalog, &tree, &clusters[0].row, Period::HalfYear(2022, 1), &values),
+            catalog,
+        )
+    }
+
+    #[test]
+    fn an_incomplete_cluster_says_how_many_members_sent_figures_and_its_chart_draws_no_zero() {
+        let (rollup, catalog) = rollup_of(&["HN-HADONG", "HN-TAYHO"]);
+        let input = ReviewInput {
+            rollup: &rollup,
+            catalog: &catalog,
+            conference: None,
+            issuer: "Ủy ban MTTQ Việt Nam Thành phố Hà Nội",
+            previous: None,
+            signers: None,
+        };
+        let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        assert!(text.contains("2/6 thành viên đã gửi báo cáo"), "{text}");
+        assert!(
+            text.contains("chưa có số liệu của quận Bắc Từ Liêm, quận Cầu Giấy, quận Nam Từ Liêm, quận Thanh Xuân"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("toàn cụm có"),
+            "two members' figures are not the cluster's: {text}"
+        );
+        assert!(text.contains("các thành viên đã gửi báo cáo có"), "{text}");
+        let doc = review_document(&input, &text, None);
+        let chart = doc.chart.unwrap_or_default();
+        let drawn: Vec<(&str, bool)> = chart
+            .bars
+            .iter()
+            .map(|b| (b.label.as_str(), b.value.is_some()))
+            .collect();
+        assert_eq!(
+            drawn,
+            [
+                ("Hà Đông", true),
+                ("Thanh Xuân", false),
+                ("Cầu Giấy", false),
+                ("Tây Hồ", true),
+                ("Bắc Từ Liêm", false),
+                ("Nam Từ Liêm", false),
+            ]
+        );
+        // A complete cluster says nothing of the kind.
+        let full = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !full.contains("thành viên đã gửi báo cáo") && full.contains("toàn cụm có"),
+            "{full}"
+        );
+    }
+
+    #[test]
+    fn a_review_without_a_conference_is_dated_at_the_chair_unit_s_place() {
+        let (rollup, catalog) = demo_rollup();
+        let input = ReviewInput {
+            rollup: &rollup,
+            catalog: &catalog,
+            conference: None,
+            issuer: "Ủy ban MTTQ Việt Nam Thành phố Hà Nội",
+            previous: None,
+            signers: None,
+        };
+        let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        let doc = review_document(&input, &text, None);
+        assert!(doc.place_date.starts_with("Hà Đông, ngày "), "{}", doc.place_date);
+    }
+
+    fn signers() -> Signers {
+        Signers {
+            cluster: thidua_core::ClusterCode::parse("HN-CUM2").unwrap_or_else(|e| panic!("{e}")),
+            year: 2022,
+            chair: thidua_core::signers::Signer {
+                authority: "TM. BAN THƯỜNG TRỰC".into(),
+                title: "CHỦ TỊCH".into(),
+                name: "Nguyễn Văn An".into(),
+            },
+            secretary: "Lê Thị Hoa".into(),
+            teller: "Trần Văn Bình".into(),
+        }
+    }
+
+    #[test]
+    fn the_review_is_signed_by_the_recorded_signer_else_shows_a_placeholder() {
+        let (rollup, catalog) = demo_rollup();
+        let conference = toml_like("");
+        let signers = signers();
+        let mut input = ReviewInput {
+            rollup: &rollup,
+            catalog: &catalog,
+            conference: Some(&conference),
+            issuer: "",
+            previous: None,
+            signers: Some(&signers),
+        };
+        let text = render_review(&input, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+        let signed = review_document(&input, &text, None);
+        assert_eq!(
+            signed.signatures,
+            [crate::document::Signature::named(
+                vec!["TM. BAN THƯỜNG TRỰC".into(), "CHỦ TỊCH".into()],
+                "Nguyễn Văn An"
+            )]
+        );
+        let docx = crate::docx::write_docx(&signed).unwrap_or_else(|e| panic!("{e}"));
+        let json = docx_rs::read_docx(&docx).unwrap_or_else(|e| panic!("{e}")).json();
+        assert!(json.contains("TM. BAN THƯỜNG TRỰC") && json.contains("Nguyễn Văn An"));
+        input.signers = None;
+        let unsigned = review_document(&input, &text, None);
+        assert_eq!(unsigned.signatures[0].name, crate::document::NO_SIGNER);
+        assert_eq!(unsigned.signatures[0].lines, ["TM. CỤM THI ĐUA SỐ 2", "CỤM TRƯỞNG"]);
     }
 
     #[test]
@@ -881,6 +1207,7 @@ mod tests {
             "Bắc Từ Liêm",
             "10.266,5",
             "CỤM TRƯỞNG",
+            crate::document::NO_SIGNER,
             "Nơi nhận:",
         ] {
             assert!(text.contains(phrase), "«{phrase}» missing from the PDF:\n{text}");
@@ -1001,6 +1328,7 @@ mod tests {
             conference: Some(&conference),
             issuer: "",
             previous: Some(&rollup),
+            signers: None,
         };
         // A template as long as the limit allows still renders when it is plain text.
         assert!(render_review(&input, &"a".repeat(MAX_TEMPLATE)).is_ok());

@@ -82,6 +82,7 @@ fn review(demo: &Demo) -> OfficialDocument {
         conference: Some(&demo.conference),
         issuer: "",
         previous: None,
+        signers: None,
     };
     let text = render_review(&input, DEFAULT_TEMPLATE).unwrap();
     review_document(&input, &text, Some(7))
@@ -101,6 +102,7 @@ fn heading<'a>(name: &'a dyn Fn(&UnitCode) -> String) -> Heading<'a> {
         place: "Hà Đông",
         date: NaiveDate::from_ymd_opt(2022, 12, 20).unwrap_or_default(),
         unit_name: name,
+        signers: None,
     }
 }
 
@@ -297,7 +299,12 @@ fn source_words(doc: &OfficialDocument) -> BTreeSet<String> {
     let mut texts: Vec<&str> = vec![FIXED_TEXT, &doc.number, &doc.place_date, &doc.title, &doc.subtitle];
     texts.extend(doc.issuer.iter().map(String::as_str));
     texts.extend(doc.paragraphs.iter().map(String::as_str));
-    texts.extend(doc.signer.iter().map(String::as_str));
+    texts.extend(
+        doc.signatures
+            .iter()
+            .flat_map(|s| s.lines.iter().chain([&s.name]))
+            .map(String::as_str),
+    );
     texts.extend(doc.recipients.iter().map(String::as_str));
     for table in &doc.tables {
         texts.push(&table.title);

@@ -497,6 +497,7 @@ async fn document(state: &AppState, ctx: &Context) -> Result<OfficialDocument, A
         place: &place,
         date: chrono::Local::now().date_naive(),
         unit_name: &name,
+        signers: None,
     };
     Ok(pledge_document(&heading, &pledge, &catalog))
 }

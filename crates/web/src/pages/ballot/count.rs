@@ -56,6 +56,7 @@ async fn record_document(
         place: &place,
         date,
         unit_name: &name,
+        signers: None,
     };
     let document = tally_record_document(&heading, &record, &seal);
     Ok((ballot, cluster, document))
