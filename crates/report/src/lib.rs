@@ -4,6 +4,7 @@
 //! back ([`form_sheet`]); the cluster's figures as a workbook ([`rollup_sheet`]).
 
 pub mod chart;
+pub mod cluster_sheet;
 pub mod document;
 pub mod docx;
 pub mod emulation_documents;
