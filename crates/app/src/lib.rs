@@ -10,6 +10,7 @@
 
 pub mod awards;
 pub mod ballot;
+pub mod cluster_workbook;
 pub mod clusters;
 pub mod comparisons;
 pub mod dhis2;
