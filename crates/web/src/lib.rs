@@ -42,6 +42,8 @@ pub struct AppState {
     /// Whether the client's address is read from `X-Forwarded-For` (`--trust-proxy`):
     /// only behind a proxy that sets it, or anyone could pick their address.
     pub trust_proxy: bool,
+    /// The whole-cluster workbook imports of this process, with their progress.
+    pub(crate) workbook_jobs: Arc<pages::cluster_workbook::Jobs>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             login_policy: thidua_store::LoginPolicy::default(),
             secure_cookies: false,
             trust_proxy: false,
+            workbook_jobs: Arc::default(),
         }
     }
 }

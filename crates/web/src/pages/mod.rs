@@ -5,6 +5,7 @@ mod admin;
 mod awards;
 mod ballot;
 mod cluster;
+pub(crate) mod cluster_workbook;
 mod conference;
 mod criteria;
 mod emulation;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(reorganise::router())
         .merge(account::router())
+        .merge(cluster_workbook::router())
         .merge(tokens::router())
         .merge(report::router())
         .merge(news::router())

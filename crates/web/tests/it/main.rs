@@ -11,6 +11,7 @@ mod access;
 mod awards;
 mod ballot;
 mod browser;
+mod cluster_workbook;
 mod common;
 mod comparison;
 mod dhis2;
