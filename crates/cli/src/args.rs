@@ -45,9 +45,16 @@ pub enum Command {
         /// hoặc quản trị, nêu bằng --by); mỗi giá trị bị ghi đè được ghi vào nhật ký.
         #[arg(long, requires = "by")]
         overwrite_accepted: bool,
-        /// Chỉ kiểm tra và đếm, không ghi gì (chỉ với «thidua import dhis2»).
+        /// Chỉ kiểm tra và đếm, không ghi gì (chỉ với «thidua import dhis2» và
+        /// «thidua import cluster-xlsx»).
         #[arg(long)]
         dry_run: bool,
+        /// Mã cụm thi đua (chỉ với «thidua import cluster-xlsx»), ví dụ HN-CUM2.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Kỳ báo cáo (chỉ với «thidua import cluster-xlsx»), ví dụ 2022S1.
+        #[arg(long)]
+        period: Option<String>,
     },
     /// Xuất số liệu chính thức ra tệp để trao đổi với hệ thống khác.
     #[command(subcommand)]
@@ -204,6 +211,10 @@ pub enum ImportKind {
     /// Tệp dataValueSets của DHIS2 (JSON hoặc CSV, mã làm định danh): số liệu chính thức,
     /// có thể --dry-run
     Dhis2,
+    /// Bảng số liệu cả cụm (.xlsx, mỗi thành viên một trang, tải từ trang cụm hoặc
+    /// «thidua export cluster-xlsx»): cần --cluster, --period và --by (tài khoản chạy cụm);
+    /// có thể --dry-run
+    ClusterXlsx,
 }
 
 /// `thidua criteria …`.
@@ -356,6 +367,19 @@ pub enum ExportCommand {
         /// Tệp kết quả; «-» hoặc bỏ trống: in ra màn hình.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
+    },
+    /// Bảng số liệu cả cụm của một kỳ (.xlsx): trang «Hướng dẫn», rồi mỗi thành viên một
+    /// trang với số liệu chính thức; điền rồi nhập lại bằng «thidua import cluster-xlsx».
+    ClusterXlsx {
+        /// Mã cụm thi đua (theo thành phần cụm của năm của kỳ).
+        #[arg(long)]
+        cluster: String,
+        /// Kỳ báo cáo, ví dụ 2022S1.
+        #[arg(long)]
+        period: String,
+        /// Tệp .xlsx ghi ra.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
     },
 }
 

@@ -29,7 +29,10 @@ pub async fn export(store: &Store, command: ExportCommand) -> anyhow::Result<()>
         cluster,
         format,
         output,
-    } = command;
+    } = command
+    else {
+        anyhow::bail!("«thidua export cluster-xlsx» không phải lệnh xuất DHIS2");
+    };
     let period = Period::parse(&period)?;
     let format = Format::parse(&format)?;
     let selection = match (unit, cluster) {

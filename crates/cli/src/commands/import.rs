@@ -75,6 +75,8 @@ pub async fn run(
             }),
         // A data value set, not CSV text: `commands::run` hands it to `dhis2::import`.
         ImportKind::Dhis2 => anyhow::bail!("tệp DHIS2 nhập bằng «thidua import dhis2 TỆP»"),
+        // A workbook: `commands::run` hands it to `cluster_xlsx::import`.
+        ImportKind::ClusterXlsx => anyhow::bail!("bảng cả cụm nhập bằng «thidua import cluster-xlsx TỆP»"),
     }
     .with_context(|| format!("nhập {} thất bại", file.display()))?;
     println!("Đã nhập {} dòng từ {}.", summary.rows, file.display());

@@ -2,6 +2,7 @@
 //! one thing; `bench-data` only writes files.
 
 mod bench_data;
+mod cluster_xlsx;
 mod dhis2;
 mod emulation;
 mod import;
@@ -36,11 +37,33 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("không mở được cơ sở dữ liệu {url}"))?;
     let result = match args.command {
         Command::Import {
+            kind: ImportKind::ClusterXlsx,
+            file,
+            by,
+            overwrite_accepted,
+            dry_run,
+            cluster,
+            period,
+        } => {
+            let options = cluster_xlsx::ImportOptions {
+                by,
+                overwrite_accepted,
+                dry_run,
+                cluster,
+                period,
+            };
+            cluster_xlsx::import(&store, &file, options).await
+        }
+        Command::Import { cluster: Some(_), .. } | Command::Import { period: Some(_), .. } => Err(anyhow::anyhow!(
+            "--cluster và --period chỉ dùng với «thidua import cluster-xlsx»"
+        )),
+        Command::Import {
             kind: ImportKind::Dhis2,
             file,
             by,
             overwrite_accepted,
             dry_run,
+            ..
         } => dhis2::import(&store, &file, by, overwrite_accepted, dry_run).await,
         Command::Import { dry_run: true, .. } => Err(anyhow::anyhow!("--dry-run chỉ dùng với «thidua import dhis2»")),
         Command::Import {
@@ -49,7 +72,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             by,
             overwrite_accepted,
             dry_run: false,
+            ..
         } => import::run(&store, kind, &file, by, overwrite_accepted).await,
+        Command::Export(crate::args::ExportCommand::ClusterXlsx {
+            cluster,
+            period,
+            output,
+        }) => cluster_xlsx::export(&store, &cluster, &period, &output).await,
         Command::Export(command) => dhis2::export(&store, command).await,
         Command::Token(command) => token::run(&store, command).await,
         Command::Rollup {

@@ -7,6 +7,7 @@
 
 mod bench_data;
 mod cli;
+mod cluster_xlsx;
 mod common;
 mod dhis2_cli;
 mod freshness;
