@@ -395,6 +395,11 @@ pub enum TokenCommand {
         /// Tên của mã, để nhận ra mã dùng cho việc gì (ví dụ «Đồng bộ DHIS2 tỉnh»).
         #[arg(long)]
         name: String,
+        /// Hạn dùng: số ngày kể từ bây giờ (ví dụ 30), ngày cuối còn dùng (31/12/2026 hoặc
+        /// 2026-12-31), hoặc «không» để mã không hết hạn. Mặc định 90 ngày. Hết hạn thì
+        /// mã bị từ chối (401, báo mã đã hết hạn).
+        #[arg(long, value_name = "NGÀY", default_value = "90")]
+        expires: String,
     },
     /// Liệt kê mã truy cập (của một tài khoản, hoặc của mọi tài khoản).
     List {

@@ -45,6 +45,8 @@ pub use search::SearchHit;
 pub use secret::ServerKey;
 pub use store::{Backend, Store};
 pub use templates::{ClusterTemplate, template_sha256};
-pub use tokens::{ApiToken, MAX_TOKENS_PER_USER, TOKEN_PREFIX};
+pub use tokens::{
+    ApiToken, DEFAULT_EXPIRY_DAYS, Expiry, ExpiryError, MAX_EXPIRY_DAYS, MAX_TOKENS_PER_USER, TOKEN_PREFIX, TokenCheck,
+};
 pub use url::DatabaseUrl;
 pub use values::{StoredNumber, ValueChanges};

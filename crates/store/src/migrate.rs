@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_api_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0015_api_tokens.sql"),
     },
+    Migration {
+        version: 16,
+        name: "api_token_expiry",
+        sqlite: include_str!("../migrations/sqlite/0016_api_token_expiry.sql"),
+        postgres: include_str!("../migrations/postgres/0016_api_token_expiry.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

@@ -8,8 +8,13 @@
 //! would add nothing: it protects secrets people choose, which are few enough to guess,
 //! whereas a 256-bit random secret cannot be found from its hash by trying. Tokens are
 //! revoked, never deleted; the trail records who made and revoked each.
+//!
+//! A token has an expiry (hạn dùng), as DHIS2's have: a number of days from when it is
+//! made, the end of a chosen day, or none ([`Expiry`]). Past it the token is refused
+//! with a message saying it expired ([`TokenCheck::Expired`]), not merely that it is
+//! wrong, so that whoever runs the program knows to make a new one.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -30,6 +35,11 @@ const MAX_NAME_CHARS: usize = 80;
 const MAX_TOKEN_BYTES: usize = 128;
 /// Characters of the token kept as its hint.
 const HINT_CHARS: usize = TOKEN_PREFIX.len() + 6;
+/// The expiry of a new token when its maker chooses none: 90 days.
+pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
+/// The furthest expiry a token may have, in days from today (ten years); a token that
+/// should outlive that is made with no expiry, on purpose.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
 /// How stale `last_used_at` may get before a use writes it again: one write a minute at
 /// most, not one per request.
 const LAST_USED_EVERY_SECONDS: i64 = 60;
@@ -51,13 +61,181 @@ pub struct ApiToken {
     pub last_used_at: Option<String>,
     /// When it was revoked, RFC 3339; a revoked token never works again.
     pub revoked_at: Option<String>,
+    /// The moment from which it is refused as expired (hết hạn), RFC 3339; `None`
+    /// for a token that never expires.
+    pub expires_at: Option<String>,
 }
 
 impl ApiToken {
-    /// Whether it still works.
+    /// Whether it still works: neither revoked nor expired.
     pub fn is_active(&self) -> bool {
-        self.revoked_at.is_none()
+        self.revoked_at.is_none() && !self.is_expired_at(Utc::now())
     }
+
+    /// Whether it has expired at `now`. An expiry that does not read as a time counts
+    /// as passed: a token is refused rather than trusted on a bad row.
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.as_deref().is_some_and(|at| match parse_time(at) {
+            Some(expires) => now >= expires,
+            None => true,
+        })
+    }
+
+    /// The last day it works, in the installation's time zone — what "hết hạn ngày
+    /// 2/3/2027" names; `None` for a token that never expires.
+    pub fn expiry_day(&self) -> Option<NaiveDate> {
+        self.expires_at.as_deref().and_then(parse_time).map(last_day)
+    }
+}
+
+/// An RFC 3339 time, in UTC; `None` when the text is not one.
+fn parse_time(at: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The last local day a token expiring at `expires` works: the day of the moment just
+/// before it (a token made to work through 31/12/2026 expires at midnight, 1/1/2027).
+fn last_day(expires: DateTime<Utc>) -> NaiveDate {
+    (expires - Duration::seconds(1)).with_timezone(&Local).date_naive()
+}
+
+/// A date as Vietnamese write it: "2/3/2027".
+fn shown_day(day: NaiveDate) -> String {
+    day.format("%-d/%-m/%Y").to_string()
+}
+
+/// How long a new token works (hạn dùng), as its maker chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// It never expires.
+    Never,
+    /// It expires this many days (of 24 hours) after it is made.
+    Days(u32),
+    /// It works through the end of this day, in the installation's time zone.
+    Through(NaiveDate),
+}
+
+impl Default for Expiry {
+    /// [`DEFAULT_EXPIRY_DAYS`] days.
+    fn default() -> Self {
+        Expiry::Days(DEFAULT_EXPIRY_DAYS)
+    }
+}
+
+/// An expiry that cannot be used: the text given and why, in Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Hạn dùng «{value}» của mã truy cập không dùng được: {reason}")]
+pub struct ExpiryError {
+    /// The text given (or the date chosen).
+    pub value: String,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+impl From<ExpiryError> for StoreError {
+    fn from(e: ExpiryError) -> Self {
+        StoreError::Domain(thidua_core::Error::InvalidValue {
+            value: e.value,
+            reason: format!("hạn dùng của mã truy cập: {}", e.reason),
+        })
+    }
+}
+
+impl Expiry {
+    /// Reads an expiry as `thidua token create --expires` and the tokens page take it:
+    /// a number of days (`30`), the last day it works (`31/12/2026` or `2026-12-31`), or
+    /// `never` / `không` for none. Refused: no days, more than [`MAX_EXPIRY_DAYS`], a day
+    /// before `today` or further than that ahead, and anything else — each with why.
+    pub fn parse(raw: &str, today: NaiveDate) -> Result<Expiry, ExpiryError> {
+        let text = thidua_core::text::nfc(raw.trim()).to_lowercase();
+        let refused = |reason: String| ExpiryError {
+            value: raw.trim().chars().take(40).collect(),
+            reason,
+        };
+        let expiry = if ["never", "không", "khong", "không hết hạn"].contains(&text.as_str()) {
+            Expiry::Never
+        } else if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            Expiry::Days(text.parse().unwrap_or(u32::MAX))
+        } else if let Ok(day) =
+            NaiveDate::parse_from_str(&text, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(&text, "%Y-%m-%d"))
+        {
+            Expiry::Through(day)
+        } else {
+            return Err(refused(format!(
+                "cần số ngày (từ 1 đến {MAX_EXPIRY_DAYS}, ví dụ 30), ngày cuối còn dùng (31/12/2026 hoặc 2026-12-31), hoặc «không» để mã không hết hạn"
+            )));
+        };
+        expiry.check(today).map_err(refused)?;
+        Ok(expiry)
+    }
+
+    /// Why this expiry cannot be given to a token made `today`, if it cannot.
+    fn check(self, today: NaiveDate) -> Result<(), String> {
+        let furthest = today + Duration::days(i64::from(MAX_EXPIRY_DAYS));
+        match self {
+            Expiry::Never => Ok(()),
+            Expiry::Days(0) => Err("mã phải dùng được ít nhất 1 ngày".into()),
+            Expiry::Days(days) if days > MAX_EXPIRY_DAYS => Err(format!(
+                "tối đa {MAX_EXPIRY_DAYS} ngày (10 năm); mã cần dùng lâu hơn thì chọn «không» hết hạn"
+            )),
+            Expiry::Days(_) => Ok(()),
+            Expiry::Through(day) if day < today => Err(format!(
+                "ngày {} đã qua (hôm nay là {}): cần một ngày từ hôm nay trở đi",
+                shown_day(day),
+                shown_day(today)
+            )),
+            Expiry::Through(day) if day > furthest => Err(format!(
+                "ngày {} quá {MAX_EXPIRY_DAYS} ngày (10 năm) kể từ hôm nay (xa nhất là {}); mã cần dùng lâu hơn thì chọn «không» hết hạn",
+                shown_day(day),
+                shown_day(furthest)
+            )),
+            Expiry::Through(_) => Ok(()),
+        }
+    }
+
+    /// The moment from which a token made at `now` is refused, or `None` when it never
+    /// is; refused as [`Expiry::parse`] refuses.
+    pub fn expires_at(self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, ExpiryError> {
+        let today = now.with_timezone(&Local).date_naive();
+        let refused = |reason: String| ExpiryError {
+            value: match self {
+                Expiry::Never => "không".into(),
+                Expiry::Days(days) => days.to_string(),
+                Expiry::Through(day) => shown_day(day),
+            },
+            reason,
+        };
+        self.check(today).map_err(refused)?;
+        match self {
+            Expiry::Never => Ok(None),
+            Expiry::Days(days) => Ok(Some(now + Duration::days(i64::from(days)))),
+            Expiry::Through(day) => {
+                // Midnight at the start of the next day, local time.
+                let midnight = day
+                    .succ_opt()
+                    .and_then(|next| next.and_hms_opt(0, 0, 0))
+                    .and_then(|t| Local.from_local_datetime(&t).earliest())
+                    .ok_or_else(|| refused("ngày này không có trong lịch của máy chủ".into()))?;
+                Ok(Some(midnight.with_timezone(&Utc)))
+            }
+        }
+    }
+}
+
+/// What a token sent with a request turns out to be.
+#[derive(Debug, Clone)]
+pub enum TokenCheck {
+    /// It works: the account it acts for, as a session of its own.
+    Valid(Session),
+    /// It is known and not revoked, but its expiry has passed: refused, saying so.
+    Expired {
+        /// What its owner called it.
+        name: String,
+        /// The last day it worked, in the installation's time zone.
+        last_day: NaiveDate,
+    },
+    /// Unknown, revoked, or its account is disabled: refused, without saying which.
+    Refused,
 }
 
 fn token_hash(token: &str) -> String {
@@ -67,7 +245,8 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
-const TOKEN_COLUMNS: &str = "SELECT id, user_id, name, hint, created_at, last_used_at, revoked_at FROM api_token";
+const TOKEN_COLUMNS: &str =
+    "SELECT id, user_id, name, hint, created_at, last_used_at, revoked_at, expires_at FROM api_token";
 
 fn token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
@@ -78,6 +257,7 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -111,20 +291,35 @@ fn token_event(user: &User, action: &str, token: &ApiToken, at: &str) -> Event {
 }
 
 impl Store {
-    /// Makes a token for `user`, named `name`: the stored token and the token itself,
-    /// which is shown once and cannot be read back. Refused past
-    /// [`MAX_TOKENS_PER_USER`] tokens in use.
-    pub async fn create_api_token(&self, user: &User, name: &str) -> Result<(ApiToken, String), StoreError> {
+    /// Makes a token for `user`, named `name`, working until `expiry`: the stored token
+    /// and the token itself, which is shown once and cannot be read back. Refused past
+    /// [`MAX_TOKENS_PER_USER`] tokens in use (neither revoked nor expired), and for an
+    /// expiry [`Expiry::parse`] would refuse.
+    pub async fn create_api_token(
+        &self,
+        user: &User,
+        name: &str,
+        expiry: Expiry,
+    ) -> Result<(ApiToken, String), StoreError> {
         let name = token_name(name)?;
         let secret = format!("{TOKEN_PREFIX}{}", random_token()?);
         let hint = format!("{}…", secret.chars().take(HINT_CHARS).collect::<String>());
-        let now = Utc::now().to_rfc3339();
+        let moment = Utc::now();
+        let expires_at = expiry.expires_at(moment)?.map(|t| t.to_rfc3339());
+        let now = moment.to_rfc3339();
         let mut tx = self.begin_write().await?;
-        let in_use: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM api_token WHERE user_id = $1 AND revoked_at IS NULL")
-                .bind(user.id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let unrevoked = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{TOKEN_COLUMNS} WHERE user_id = $1 AND revoked_at IS NULL"
+        )))
+        .bind(user.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut in_use = 0_i64;
+        for row in &unrevoked {
+            if !token_from_row(row)?.is_expired_at(moment) {
+                in_use += 1;
+            }
+        }
         if in_use >= MAX_TOKENS_PER_USER {
             return Err(StoreError::Conflict(format!(
                 "tài khoản «{}» đã có {in_use} mã truy cập đang dùng (tối đa {MAX_TOKENS_PER_USER}); hãy thu hồi mã không còn dùng trước",
@@ -132,13 +327,15 @@ impl Store {
             )));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_token (user_id, name, token_hash, hint, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO api_token (user_id, name, token_hash, hint, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user.id)
         .bind(&name)
         .bind(token_hash(&secret))
         .bind(&hint)
         .bind(&now)
+        .bind(&expires_at)
         .fetch_one(&mut *tx)
         .await?;
         let token = ApiToken {
@@ -149,6 +346,7 @@ impl Store {
             created_at: now.clone(),
             last_used_at: None,
             revoked_at: None,
+            expires_at,
         };
         audit::append(
             &mut tx,
@@ -206,25 +404,39 @@ impl Store {
         Ok(token)
     }
 
-    /// The account a token acts for, as a session of its own — with an anti-forgery
-    /// token nobody knows, so that a token never passes for a signed-in browser's form —
-    /// or `None` for an unknown or revoked token, or one whose account is disabled.
-    /// Notes when it was used, at most once a minute.
-    pub async fn api_token_session(&self, secret: &str) -> Result<Option<Session>, StoreError> {
+    /// What the token `secret` is: the account it acts for, as a session of its own —
+    /// with an anti-forgery token nobody knows, so that a token never passes for a
+    /// signed-in browser's form — or [`TokenCheck::Expired`] past its expiry, or
+    /// [`TokenCheck::Refused`] for an unknown or revoked token, or one whose account is
+    /// disabled. Notes when a working token was used, at most once a minute.
+    pub async fn check_api_token(&self, secret: &str) -> Result<TokenCheck, StoreError> {
         let secret = secret.trim();
         if secret.is_empty() || secret.len() > MAX_TOKEN_BYTES {
-            return Ok(None);
+            return Ok(TokenCheck::Refused);
         }
         let row = sqlx::query(
-            "SELECT t.id, t.last_used_at, a.username FROM api_token t JOIN app_user a ON a.id = t.user_id
+            "SELECT t.id, t.name, t.last_used_at, t.expires_at, a.username FROM api_token t
+             JOIN app_user a ON a.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.disabled = 0",
         )
         .bind(token_hash(secret))
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            return Ok(TokenCheck::Refused);
+        };
         let id: i64 = row.try_get("id")?;
         let now = Utc::now();
+        if let Some(at) = row.try_get::<Option<String>, _>("expires_at")? {
+            let expires = parse_time(&at)
+                .ok_or_else(|| StoreError::corrupt(format!("hạn dùng «{at}» của mã truy cập số {id}")))?;
+            if now >= expires {
+                return Ok(TokenCheck::Expired {
+                    name: row.try_get("name")?,
+                    last_day: last_day(expires),
+                });
+            }
+        }
         let stale = match row.try_get::<Option<String>, _>("last_used_at")? {
             None => true,
             Some(at) => DateTime::parse_from_rfc3339(&at)
@@ -239,7 +451,7 @@ impl Store {
                 .await?;
         }
         let user = self.user(&row.try_get::<String, _>("username")?).await?;
-        Ok(Some(Session {
+        Ok(TokenCheck::Valid(Session {
             user,
             csrf_token: random_token()?,
         }))

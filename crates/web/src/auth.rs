@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use thidua_core::{Principal, Role};
-use thidua_store::{LoginAttempt, StoreError, User};
+use thidua_store::{LoginAttempt, StoreError, TokenCheck, User};
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -145,8 +145,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// The signed-in user of an API call; without a session the answer is a JSON 401. A
 /// program may instead send a personal API token, `Authorization: ApiToken …` (as DHIS2)
 /// or `Authorization: Bearer …`, and acts as the token's owner; a request with that
-/// header is answered by the token alone — an unknown or revoked one is a 401, never the
-/// session's user.
+/// header is answered by the token alone — an unknown, revoked or expired one is a 401
+/// (an expired one saying so), never the session's user.
 pub struct ApiUser(pub CurrentUser);
 
 /// The token of an `Authorization: ApiToken …` or `Bearer …` header, `Ok(None)` without
@@ -173,13 +173,18 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = api_token(&parts.headers)? {
-            return match state.store.api_token_session(&token).await? {
-                Some(s) => Ok(ApiUser(CurrentUser {
+            return match state.store.check_api_token(&token).await? {
+                TokenCheck::Valid(s) => Ok(ApiUser(CurrentUser {
                     user: s.user,
                     csrf: s.csrf_token,
                 })),
-                None => Err(ApiError(AppError::BadToken(
-                    "mã truy cập API không đúng, đã bị thu hồi, hoặc tài khoản của nó đã bị khóa".into(),
+                TokenCheck::Expired { name, last_day } => Err(ApiError(AppError::BadToken(format!(
+                    "Mã truy cập API «{name}» đã hết hạn: chỉ dùng được đến hết ngày {}. \
+                     Hãy tạo mã mới (trang /account/tokens hoặc «thidua token create») và thay vào chương trình.",
+                    last_day.format("%-d/%-m/%Y")
+                )))),
+                TokenCheck::Refused => Err(ApiError(AppError::BadToken(
+                    "Mã truy cập API không đúng, đã bị thu hồi, hoặc tài khoản của nó đã bị khóa.".into(),
                 ))),
             };
         }

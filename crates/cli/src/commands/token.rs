@@ -3,8 +3,10 @@
 //! standard output alone (what to do with it goes to standard error), so that a script
 //! can keep it: `TOKEN=$(thidua token create --user … --name …)`. Only its hash is
 //! stored ([`thidua_store::ApiToken`]); the trail records who made and revoked each.
+//! A token expires as `--expires` says (90 days unless told), read by
+//! [`thidua_store::Expiry::parse`] as the tokens page reads its form.
 
-use thidua_store::{ApiToken, Store, User};
+use thidua_store::{ApiToken, Expiry, Store, User};
 
 use crate::args::TokenCommand;
 
@@ -25,10 +27,19 @@ fn print_header() {
     );
 }
 
+/// "hết hạn ngày 2/3/2027", or "không hết hạn".
+fn shown_expiry(t: &ApiToken) -> String {
+    match t.expiry_day() {
+        Some(day) => format!("hết hạn ngày {}", day.format("%-d/%-m/%Y")),
+        None => "không hết hạn".into(),
+    }
+}
+
 fn print_line(user: &User, t: &ApiToken) {
     let state = match &t.revoked_at {
-        None => "đang dùng".to_owned(),
         Some(at) => format!("đã thu hồi {}", shown_time(Some(at))),
+        None if !t.is_active() => format!("đã {}", shown_expiry(t)),
+        None => format!("đang dùng, {}", shown_expiry(t)),
     };
     println!(
         "{:>4}  {:<16} {:<30} {:<16} {:<16} {:<16} {state}",
@@ -73,7 +84,8 @@ async fn find(store: &Store, user: &User, which: &str) -> anyhow::Result<ApiToke
 
 pub async fn run(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create { user, name } => {
+        TokenCommand::Create { user, name, expires } => {
+            let expiry = Expiry::parse(&expires, chrono::Local::now().date_naive())?;
             let user = store.user(&user).await?;
             if user.disabled {
                 anyhow::bail!(
@@ -81,9 +93,13 @@ pub async fn run(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
                     user.username
                 );
             }
-            let (token, secret) = store.create_api_token(&user, &name).await?;
+            let (token, secret) = store.create_api_token(&user, &name, expiry).await?;
+            let until = match token.expiry_day() {
+                Some(day) => format!("dùng được đến hết ngày {}", day.format("%-d/%-m/%Y")),
+                None => "không hết hạn".into(),
+            };
             eprintln!(
-                "Đã tạo mã truy cập số {} «{}» cho tài khoản {} ({}). Mã chỉ hiện một lần, dưới đây: hãy lưu ngay; \
+                "Đã tạo mã truy cập số {} «{}» cho tài khoản {} ({}), {until}. Mã chỉ hiện một lần, dưới đây: hãy lưu ngay; \
                  chương trình gửi kèm tiêu đề «Authorization: ApiToken MÃ» và có đúng quyền của tài khoản.",
                 token.id,
                 token.name,
@@ -114,7 +130,7 @@ pub async fn run(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Revoke { token, user } => {
             let user = store.user(&user).await?;
             let found = find(store, &user, &token).await?;
-            if !found.is_active() {
+            if found.revoked_at.is_some() {
                 println!(
                     "Mã truy cập số {} «{}» của {} đã thu hồi từ trước ({}).",
                     found.id,

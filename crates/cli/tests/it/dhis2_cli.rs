@@ -3,7 +3,8 @@
 //! exported again are the same file, JSON and CSV; a dry run writes nothing and says so;
 //! a file with one bad row is refused whole with the row named; a token made on the
 //! command line is listed, opens `GET /api/v1/dataValueSets` of a running server, and
-//! once revoked no longer does.
+//! once revoked no longer does; `--expires` reads days and a day written either way,
+//! refuses a past day, and a token past its expiry is refused by the server as expired.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -18,6 +19,7 @@ thidua_store::on_both_backends!(
     a_dry_run_says_so_and_writes_nothing,
     a_file_with_an_unknown_indicator_on_one_row_is_refused_whole_with_the_row_named,
     a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked,
+    a_token_expires_as_the_command_line_says_and_is_then_refused_as_expired,
 );
 
 fn ok(output: Output) -> String {
@@ -224,4 +226,120 @@ async fn a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked(back
     assert!(listed.contains("đã thu hồi"), "{listed}");
     let (status, _) = data_value_sets(&server, &secret).await;
     assert_eq!(status, 401, "a revoked token is refused");
+}
+
+/// "2/3/2027": a day as the list writes it.
+fn shown(day: chrono::NaiveDate) -> String {
+    day.format("%-d/%-m/%Y").to_string()
+}
+
+async fn a_token_expires_as_the_command_line_says_and_is_then_refused_as_expired(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    ok(thidua(&db, &["demo"]));
+    let help = ok(thidua(&db, &["token", "create", "--help"]));
+    assert!(
+        help.contains("--expires") && help.contains("Mặc định 90 ngày"),
+        "{help}"
+    );
+
+    let today = chrono::Local::now().date_naive();
+    let in_20 = today + chrono::Duration::days(20);
+    let in_40 = today + chrono::Duration::days(40);
+    let create = |name: &str, expires: Option<&str>| {
+        let mut args = vec!["token", "create", "--user", "hadong", "--name", name];
+        if let Some(e) = expires {
+            args.extend(["--expires", e]);
+        }
+        thidua(&db, &args)
+    };
+    let said = create("Kiểu Việt", Some(shown(in_20).as_str()));
+    assert!(
+        String::from_utf8_lossy(&said.stderr).contains(&format!("dùng được đến hết ngày {}", shown(in_20))),
+        "{said:?}"
+    );
+    let secret = ok(said).trim().to_owned();
+    ok(create("Kiểu ISO", Some(in_40.format("%Y-%m-%d").to_string().as_str())));
+    ok(create("Ba mươi ngày", Some("30")));
+    ok(create("Mặc định", None));
+    ok(create("Không hạn", Some("không")));
+    let listed = ok(thidua(&db, &["token", "list", "--user", "hadong"]));
+    let line = |name: &str| {
+        listed
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} in {listed}"))
+            .to_owned()
+    };
+    let in_days = |days: i64| shown((chrono::Local::now() + chrono::Duration::days(days)).date_naive());
+    assert!(
+        line("Kiểu Việt").contains(&format!("đang dùng, hết hạn ngày {}", shown(in_20))),
+        "{listed}"
+    );
+    assert!(
+        line("Kiểu ISO").contains(&format!("hết hạn ngày {}", shown(in_40))),
+        "{listed}"
+    );
+    assert!(
+        line("Ba mươi ngày").contains(&format!("hết hạn ngày {}", in_days(30))),
+        "{listed}"
+    );
+    assert!(
+        line("Mặc định").contains(&format!("hết hạn ngày {}", in_days(90))),
+        "{listed}"
+    );
+    assert!(line("Không hạn").contains("không hết hạn"), "{listed}");
+
+    for (expires, why) in [
+        ("1/1/2020", "ngày 1/1/2020 đã qua".to_owned()),
+        ("2020-01-01", "ngày 1/1/2020 đã qua".to_owned()),
+        (
+            &*shown(today - chrono::Duration::days(1)),
+            format!("ngày {} đã qua", shown(today - chrono::Duration::days(1))),
+        ),
+        ("31/2/2027", "cần số ngày".to_owned()),
+        ("0", "ít nhất 1 ngày".to_owned()),
+    ] {
+        let refused = create("Bị từ chối", Some(expires));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{expires}");
+        assert!(
+            stderr.contains(&format!("Hạn dùng «{expires}» của mã truy cập không dùng được")) && stderr.contains(&why),
+            "{expires}: {stderr}"
+        );
+    }
+    let listed = ok(thidua(&db, &["token", "list", "--user", "hadong"]));
+    assert!(!listed.contains("Bị từ chối"), "nothing made: {listed}");
+
+    let server = Server::start(&db);
+    let (status, body) = data_value_sets(&server, &secret).await;
+    assert_eq!(status, 200, "{body}");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url_text.replace("sqlite://", "sqlite:"))
+        .await
+        .unwrap();
+    let past = chrono::Utc::now() - chrono::Duration::days(2);
+    sqlx::query("UPDATE api_token SET expires_at = $1 WHERE name = $2")
+        .bind(past.to_rfc3339())
+        .bind("Kiểu Việt")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (status, body) = data_value_sets(&server, &secret).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("đã hết hạn"), "{body}");
+    let listed = ok(thidua(&db, &["token", "list", "--user", "hadong"]));
+    let expired_on = shown(
+        (past - chrono::Duration::seconds(1))
+            .with_timezone(&chrono::Local)
+            .date_naive(),
+    );
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("Kiểu Việt") && l.contains(&format!("đã hết hạn ngày {expired_on}"))),
+        "{listed}"
+    );
 }

@@ -62,7 +62,10 @@ impl Modify for Authentication {
             "api_token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
-                "`ApiToken thidua_…` — a personal API token, made on /account/tokens or with `thidua token create`",
+                "`ApiToken thidua_…` — a personal API token, made on /account/tokens or with `thidua token create`. \
+                 A token expires as its maker chose (90 days unless told; a number of days, a last day, or never): \
+                 past its expiry it is refused with 401 and a message saying it has expired (hết hạn) and until \
+                 which day it worked, as a revoked or unknown token is refused with 401 saying it is not valid",
             ))),
         );
         components.add_security_scheme(
@@ -70,7 +73,9 @@ impl Modify for Authentication {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The same personal API token, as `Bearer thidua_…`"))
+                    .description(Some(
+                        "The same personal API token, as `Bearer thidua_…`, with the same expiry",
+                    ))
                     .build(),
             ),
         );
@@ -306,7 +311,7 @@ fn wanted_format(headers: &HeaderMap) -> Format {
     responses(
         (status = 200, content((DataValueSetDto = "application/json"), (String = "application/csv"))),
         (status = 400, description = "Missing or bad period, unit or cluster, or another id scheme", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown or revoked token", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired token (an expired one is said to have expired, with its last day)", body = ErrorBody),
         (status = 403, description = "Outside the account's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit, or a cluster not constituted that year", body = ErrorBody)
     ),
@@ -387,7 +392,7 @@ struct ImportQuery {
         (status = 200, description = "Saved into the form (or, as a dry run, would be)", body = WebMessageDto),
         (status = 409, description = "Nothing written: the conflicts, each with the values it concerns (a bad value, an accepted, sent or closed form, two forms in one request)", body = WebMessageDto),
         (status = 400, description = "A file that cannot be read, or options thidua does not follow", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown or revoked token", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired token (an expired one is said to have expired, with its last day)", body = ErrorBody),
         (status = 403, description = "The account does not enter that unit's figures", body = ErrorBody),
         (status = 413, description = "Over 4 MB", body = ErrorBody),
         (status = 415, description = "Neither JSON nor CSV", body = ErrorBody)

@@ -1,14 +1,15 @@
 //! `/api/v1/dataValueSets` with personal API tokens, on both backends: a program reads a
 //! unit's figures and pushes its own unit's into the form's draft with a token; without
 //! one, with a revoked or a made-up one it gets 401, with another unit's token 403, and on
-//! an accepted form 409 with the reason as a DHIS2 conflict. The tokens page makes a
-//! token shown once and revokes it.
+//! an accepted form 409 with the reason as a DHIS2 conflict; an expired token gets a 401
+//! saying it expired. The tokens page makes a token shown once, with the expiry chosen,
+//! and revokes it.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use thidua_core::workflow::{Action, Situation};
 use thidua_core::{IndicatorCode, UnitCode, Value};
-use thidua_store::{Actor, Backend, Decision};
+use thidua_store::{Actor, Backend, Decision, Expiry};
 
 use crate::common::{TestApp, current_half, on_both_backends};
 
@@ -20,12 +21,19 @@ on_both_backends!(
     an_accepted_form_is_a_dhis2_conflict_naming_the_reason,
     a_bad_value_or_a_dry_run_writes_nothing_and_says_why,
     the_tokens_page_shows_a_new_token_once_and_revokes_it,
+    an_expired_token_is_refused_with_401_saying_it_expired_and_one_without_expiry_works,
+    the_tokens_page_makes_a_token_with_the_expiry_chosen_and_refuses_a_past_day,
     the_openapi_document_describes_data_value_sets_and_the_token_schemes,
 );
 
 async fn token_of(app: &TestApp, login: &str) -> String {
     let user = app.state.store.user(login).await.unwrap();
-    app.state.store.create_api_token(&user, "kiểm thử").await.unwrap().1
+    app.state
+        .store
+        .create_api_token(&user, "kiểm thử", Expiry::default())
+        .await
+        .unwrap()
+        .1
 }
 
 async fn call(
@@ -138,7 +146,12 @@ async fn without_a_token_or_with_a_revoked_or_made_up_one_the_api_answers_401(ba
     let (status, _, _) = call(&app, "GET", uri, None, None, "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let user = app.state.store.user("hadong").await.unwrap();
-    let (token, secret) = app.state.store.create_api_token(&user, "cũ").await.unwrap();
+    let (token, secret) = app
+        .state
+        .store
+        .create_api_token(&user, "cũ", Expiry::default())
+        .await
+        .unwrap();
     app.state.store.revoke_api_token(&user, token.id).await.unwrap();
     for authorization in [
         format!("ApiToken {secret}"),
@@ -149,9 +162,10 @@ async fn without_a_token_or_with_a_revoked_or_made_up_one_the_api_answers_401(ba
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{authorization}: {body}");
         let message = json(&body)["error"]["message"].as_str().unwrap_or_default().to_owned();
         assert!(
-            message.contains("mã truy cập") || message.contains("Authorization"),
+            message.contains("Mã truy cập") || message.contains("Authorization"),
             "{message}"
         );
+        assert!(!message.contains("hết hạn"), "not expired: {message}");
     }
     // A header with a bad token is answered by it, not by the session beside it.
     let request = Request::get(uri)
@@ -440,6 +454,133 @@ async fn the_tokens_page_shows_a_new_token_once_and_revokes_it(backend: Backend)
     assert_eq!(status, StatusCode::SEE_OTHER, "signing in first");
 }
 
+/// "2/3/2027": a day as the pages write it.
+fn shown(day: chrono::NaiveDate) -> String {
+    day.format("%-d/%-m/%Y").to_string()
+}
+
+async fn an_expired_token_is_refused_with_401_saying_it_expired_and_one_without_expiry_works(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let store = &app.state.store;
+    let user = store.user("hadong").await.unwrap();
+    let uri = "/api/v1/dataValueSets?period=2022S1&orgUnit=HN-HADONG";
+    let (token, secret) = store
+        .create_api_token(&user, "Đồng bộ tỉnh", Expiry::Days(7))
+        .await
+        .unwrap();
+    let (status, _, body) = call(&app, "GET", uri, Some(&format!("ApiToken {secret}")), None, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Its expiry passed an hour ago: set as the database would hold it, never waited for.
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    sqlx::query("UPDATE api_token SET expires_at = $1 WHERE id = $2")
+        .bind(past.to_rfc3339())
+        .bind(token.id)
+        .execute(store.pool_for_tests())
+        .await
+        .unwrap();
+    let last_day = (past - chrono::Duration::seconds(1))
+        .with_timezone(&chrono::Local)
+        .date_naive();
+    for authorization in [format!("ApiToken {secret}"), format!("Bearer {secret}")] {
+        let (status, _, body) = call(&app, "GET", uri, Some(&authorization), None, "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let message = json(&body)["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            message.starts_with("Mã truy cập API «Đồng bộ tỉnh» đã hết hạn")
+                && message.contains(&format!("đến hết ngày {}", shown(last_day)))
+                && message.contains("tạo mã mới"),
+            "{message}"
+        );
+    }
+    let (status, body) = post_json(&app, "/api/v1/dataValueSets", Some(&format!("ApiToken {secret}")), "{}").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (_, _, list) = app.get_as(Some("hadong"), "/account/tokens").await;
+    assert!(
+        list.contains(&format!("Hết hạn ngày {}", shown(last_day))) && list.contains("Đã hết hạn"),
+        "{list}"
+    );
+
+    let (_, forever) = store.create_api_token(&user, "Không hạn", Expiry::Never).await.unwrap();
+    let (status, _, body) = call(&app, "GET", uri, Some(&format!("ApiToken {forever}")), None, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn the_tokens_page_makes_a_token_with_the_expiry_chosen_and_refuses_a_past_day(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (_, _, page) = app.get_as(Some("hadong"), "/account/tokens").await;
+    assert!(
+        page.contains(r#"<select id="expires" name="expires""#) && page.contains(r#"<option value="90" selected>"#),
+        "a choice of expiry, 90 days unless told: {page}"
+    );
+    let today = chrono::Local::now().date_naive();
+    let (status, _, page) = app
+        .post_as(
+            Some("hadong"),
+            "/account/tokens",
+            &[("name", "Ba mươi ngày"), ("expires", "30")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let in_30 = shown((chrono::Local::now() + chrono::Duration::days(30)).date_naive());
+    assert!(page.contains(&format!("dùng được đến hết ngày {in_30}")), "{page}");
+    assert!(page.contains(&format!("Hết hạn ngày {in_30}")), "{page}");
+
+    let day = today + chrono::Duration::days(45);
+    let (status, _, page) = app
+        .post_as(
+            Some("hadong"),
+            "/account/tokens",
+            &[
+                ("name", "Đến một ngày"),
+                ("expires", "date"),
+                ("expires_on", day.format("%Y-%m-%d").to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("Hết hạn ngày {}", shown(day))), "{page}");
+
+    let (status, _, page) = app
+        .post_as(
+            Some("hadong"),
+            "/account/tokens",
+            &[("name", "Mãi mãi"), ("expires", "never")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Không hết hạn"), "{page}");
+
+    let yesterday = today - chrono::Duration::days(1);
+    let (status, _, page) = app
+        .post_as(
+            Some("hadong"),
+            "/account/tokens",
+            &[
+                ("name", "Hôm qua"),
+                ("expires", "date"),
+                ("expires_on", yesterday.format("%Y-%m-%d").to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains(&format!("ngày {} đã qua", shown(yesterday))) && page.contains("value=\"Hôm qua\""),
+        "why, with the form kept: {page}"
+    );
+    let tokens = app
+        .state
+        .store
+        .api_tokens(app.state.store.user("hadong").await.unwrap().id)
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 3, "nothing made for the refused day");
+}
+
 async fn the_openapi_document_describes_data_value_sets_and_the_token_schemes(backend: Backend) {
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
@@ -448,7 +589,11 @@ async fn the_openapi_document_describes_data_value_sets_and_the_token_schemes(ba
     assert_eq!(status, StatusCode::OK);
     let path = &doc["paths"]["/api/v1/dataValueSets"];
     assert!(path["get"].is_object() && path["post"].is_object(), "{path}");
-    assert!(doc["components"]["securitySchemes"]["api_token"].is_object());
+    let scheme = &doc["components"]["securitySchemes"]["api_token"];
+    assert!(
+        scheme["description"].as_str().unwrap_or_default().contains("expire"),
+        "the token's expiry is described: {scheme}"
+    );
     assert!(doc["components"]["schemas"]["WebMessageDto"].is_object());
     assert!(
         doc["paths"]["/api/v1/clusters"].is_object(),
