@@ -33,6 +33,12 @@ fn free_port() -> u16 {
 
 impl Session {
     async fn start() -> Option<Session> {
+        Self::start_with(false).await
+    }
+
+    /// As [`Session::start`], with the illustrative post-reform demo loaded after the
+    /// 2022 one when `reform` (as `serve --demo` loads it).
+    async fn start_with(reform: bool) -> Option<Session> {
         if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
             assert!(
                 std::env::var("CI").map_or(true, |v| v != "true"),
@@ -46,6 +52,9 @@ impl Session {
         store.load_demo().await.unwrap();
         let year = chrono::Datelike::year(&chrono::Local::now());
         store.prepare_demo_workflow(year).await.unwrap();
+        if reform {
+            store.load_reform_demo().await.unwrap();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -648,5 +657,150 @@ async fn the_demo_cluster_page_draws_its_members_and_totals_charts_beside_their_
     session.drawn_chart("section.trend", "trend").await;
     assert!(session.text_of("section.trend table").await.contains("98,14"));
     assert_eq!(session.csp_violations().await, "");
+    session.finish().await;
+}
+
+impl Session {
+    /// The text of the cell of the comparison table in the column headed `column` and the
+    /// row of the member whose name contains `member`; `None` without such a cell.
+    async fn comparison_cell(&self, column: &str, member: &str) -> Option<String> {
+        self.text_of("table.figures.comparison").await;
+        let found = self
+            .client
+            .execute(
+                "const [column, member] = arguments;
+                 const table = document.querySelector('table.figures.comparison');
+                 const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
+                 const at = heads.indexOf(column);
+                 const row = [...table.tBodies[0].rows].find(r => r.cells[0].textContent.includes(member));
+                 return at < 0 || !row ? null : row.cells[at].textContent.trim();",
+                vec![column.into(), member.into()],
+            )
+            .await
+            .unwrap();
+        found.as_str().map(str::to_owned)
+    }
+
+    /// The query parameters of the page the browser is on.
+    async fn query_pairs(&self) -> Vec<(String, String)> {
+        let url = self.client.current_url().await.unwrap();
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+}
+
+/// A whole number as the pages write it ("1.020") read back.
+fn vi_integer(text: &str) -> i64 {
+    text.replace('.', "")
+        .parse()
+        .unwrap_or_else(|e| panic!("«{text}» is not a whole number: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upper_level_switches_the_wards_cluster_to_today_s_tree_and_sees_the_districts_2022_summed() {
+    let Some(session) = Session::start_with(true).await else {
+        return;
+    };
+    session.login("thanhpho").await;
+
+    // The two districts that became phường Hà Đông, as their own 2022 cluster shows them.
+    session
+        .open("/clusters/HN-CUM2?period=2022S1&indicator=TANG_SO_DAM")
+        .await;
+    let mut districts = 0;
+    for district in ["quận Hà Đông", "quận Thanh Xuân"] {
+        let text = session
+            .comparison_cell("6 tháng đầu năm 2022", district)
+            .await
+            .unwrap_or_else(|| panic!("{district} on the 2022 cluster's page"));
+        assert!(vi_integer(&text) > 0, "{district}: {text}");
+        districts += vi_integer(&text);
+    }
+
+    let path = "/clusters/HN-CUMPHUONG1?period=2026S1&indicator=TANG_SO_DAM&against=2022S1";
+    session.open(path).await;
+    let switch = session.text_of("nav.tree-switch").await;
+    assert_eq!(
+        session.text_of("nav.tree-switch [aria-current=page]").await,
+        "theo tổ chức tại kỳ báo cáo",
+        "{switch}"
+    );
+    assert!(
+        session
+            .text_of("nav.tree-switch + p.muted")
+            .await
+            .starts_with("Đang xem theo tổ chức tại kỳ báo cáo"),
+        "the page says which view it shows"
+    );
+    assert_eq!(
+        session
+            .comparison_cell("6 tháng đầu năm 2022", "phường Hà Đông")
+            .await
+            .as_deref(),
+        Some("—"),
+        "on the tree as it was, the ward had no 2022"
+    );
+
+    session.click("nav.tree-switch a").await;
+    session.wait_for_url("tree=current").await;
+    assert_eq!(
+        session.text_of("nav.tree-switch [aria-current=page]").await,
+        "theo tổ chức hiện nay"
+    );
+    let said = session.text_of("nav.tree-switch + p.muted").await;
+    assert!(
+        said.starts_with("Đang xem theo tổ chức hiện nay")
+            && said.contains("tổng số liệu của các đơn vị trước hợp nhất"),
+        "{said}"
+    );
+    let ward = session
+        .comparison_cell("6 tháng đầu năm 2022", "phường Hà Đông")
+        .await
+        .expect("phường Hà Đông on today's tree");
+    assert_eq!(
+        vi_integer(&ward),
+        districts,
+        "the ward's 2022S1 is its districts': {ward}"
+    );
+    assert!(ward.contains('.'), "written Vietnamese style: {ward}");
+
+    // The link kept the period, the indicator and the period compared with.
+    let query = session.query_pairs().await;
+    for (key, value) in [
+        ("period", "2026S1"),
+        ("indicator", "TANG_SO_DAM"),
+        ("against", "2022S1"),
+        ("tree", "current"),
+    ] {
+        assert!(
+            query.iter().any(|(k, v)| k == key && v == value),
+            "{key}={value} in {query:?}"
+        );
+    }
+    let chosen = session
+        .client
+        .execute(
+            "return [document.getElementById('indicator').value, document.getElementById('against').value];",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen, serde_json::json!(["TANG_SO_DAM", "2022S1"]));
+
+    // And back: the tree as it was, with the same period and indicator.
+    session.click("nav.tree-switch a").await;
+    session.wait_for_url("against=2022S1").await;
+    assert_eq!(
+        session.text_of("nav.tree-switch [aria-current=page]").await,
+        "theo tổ chức tại kỳ báo cáo"
+    );
+    let query = session.query_pairs().await;
+    assert!(
+        query.iter().any(|(k, v)| k == "period" && v == "2026S1")
+            && query.iter().any(|(k, v)| k == "indicator" && v == "TANG_SO_DAM")
+            && !query.iter().any(|(k, _)| k == "tree"),
+        "{query:?}"
+    );
     session.finish().await;
 }
