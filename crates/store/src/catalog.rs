@@ -63,9 +63,10 @@ impl Store {
         load_catalog(self.pool()).await
     }
 
-    /// The validation rules.
+    /// The validation rules, naming the catalog's indicators in their messages.
     pub async fn rules(&self) -> Result<Vec<ValidationRule>, StoreError> {
-        load_rules(self.pool()).await
+        let catalog = load_catalog(self.pool()).await?;
+        load_rules(self.pool(), &catalog).await
     }
 
     /// Every cluster of every year, newest year first, then by code. Two statements
@@ -193,7 +194,8 @@ where
     Ok(Catalog::new(indicators)?)
 }
 
-pub(crate) async fn load_rules<'e, E>(executor: E) -> Result<Vec<ValidationRule>, StoreError>
+/// The validation rules, given the names of `catalog`'s indicators for their messages.
+pub(crate) async fn load_rules<'e, E>(executor: E, catalog: &Catalog) -> Result<Vec<ValidationRule>, StoreError>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
@@ -206,6 +208,7 @@ where
                 &row.try_get::<String, _>("rule")?,
                 row.try_get("message")?,
             ))
+            .map(|rule| rule.with_names(|code| catalog.get(code).map(|i| i.name.clone())))
         })
         .collect()
 }

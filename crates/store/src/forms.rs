@@ -318,7 +318,7 @@ impl Store {
     ) -> Result<Saved, StoreError> {
         let mut tx = self.begin_write().await?;
         let catalog = load_catalog(&mut *tx).await?;
-        let rules = load_rules(&mut *tx).await?;
+        let rules = load_rules(&mut *tx, &catalog).await?;
         let (id, current) = load_submission(&mut tx, unit, period).await?;
         // Permission and state first: someone not allowed learns nothing about versions.
         let state = next_state(current.state, action, situation, None)?;

@@ -45,17 +45,28 @@
     input.closest(".field").classList.toggle("invalid", message !== "");
   }
 
+  // One message per broken rule, as the server words it: the catalog's message once,
+  // then every broken link by the indicators' names ("Số kiến nghị (8) không được lớn
+  // hơn số vụ phát hiện (5)").
   function checkRules() {
     const messages = [];
     for (const rule of rules) {
       const values = rule.sides.map((c) => (byCode[c] ? parseVi(byCode[c].value) : null));
+      const broken = [];
       rule.ops.forEach((op, i) => {
         const a = values[i], b = values[i + 1];
         if (a === null || b === null || Number.isNaN(a) || Number.isNaN(b)) return;
         if (!holds[op](a, b)) {
-          messages.push((rule.message ? rule.message + ": " : "") + rule.sides[i] + " = " + formatVi(a) + " " + phrase[op] + " " + rule.sides[i + 1] + " = " + formatVi(b));
+          const link = rule.links && rule.links[i];
+          broken.push(link
+            ? link[broken.length === 0 ? 0 : 1].replace("{a}", formatVi(a)).replace("{b}", formatVi(b))
+            : rule.sides[i] + " = " + formatVi(a) + " " + phrase[op] + " " + rule.sides[i + 1] + " = " + formatVi(b));
         }
       });
+      if (broken.length > 0) {
+        const generated = broken.join("; ");
+        messages.push(rule.message ? rule.message + " (" + generated + ")" : generated);
+      }
     }
     document.getElementById("rule-errors").textContent = messages.join(" · ");
   }

@@ -173,7 +173,7 @@ impl Store {
         }
         let catalog = load_catalog(&mut *tx).await?;
         let units = load_unit_tree(&mut *tx).await?;
-        let rules = load_rules(&mut *tx).await?;
+        let rules = load_rules(&mut *tx, &catalog).await?;
         let unit_ids = id_map(&mut *tx, Table::Unit).await?;
         let indicator_ids = id_map(&mut *tx, Table::Indicator).await?;
 

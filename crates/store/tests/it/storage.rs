@@ -168,7 +168,10 @@ async fn a_values_file_breaking_a_validation_rule_is_refused(backend: Backend) {
 
     assert!(err.contains("dòng 2, cột value: đơn vị HN-HADONG, kỳ 2022S1"), "{err}");
     assert!(
-        err.contains("TTND_DA_GIAI_QUYET = 13 không được lớn hơn TTND_KIEN_NGHI = 12"),
+        err.contains(
+            "Ban Thanh tra nhân dân: số vụ đã được cơ quan có thẩm quyền giải quyết (13) \
+             không được lớn hơn số vụ kiến nghị cơ quan có thẩm quyền giải quyết (12)"
+        ),
         "{err}"
     );
     let (_, figures) = store

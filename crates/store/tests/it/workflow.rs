@@ -368,9 +368,12 @@ async fn a_draft_saves_with_a_broken_rule_but_cannot_be_submitted(backend: Backe
         .unwrap();
     assert_eq!(saved.violations.len(), 1);
     assert!(
-        saved.violations[0]
-            .message
-            .contains("TTND_KIEN_NGHI = 5 không được lớn hơn TTND_PHAT_HIEN = 2")
+        saved.violations[0].message.contains(
+            "Ban Thanh tra nhân dân: số vụ kiến nghị cơ quan có thẩm quyền giải quyết (5) \
+                 không được lớn hơn số vụ vi phạm phát hiện (2)"
+        ),
+        "{}",
+        saved.violations[0].message
     );
 
     let submit = store

@@ -91,7 +91,11 @@ struct FormPage {
 struct BrowserRule {
     sides: Vec<String>,
     ops: Vec<String>,
+    /// The catalog's message, said once before the broken links.
     message: String,
+    /// What each link says when broken, as the server says it (`{a}`, `{b}` for the
+    /// values): as the message starts, and after another link.
+    links: Vec<[String; 2]>,
 }
 
 fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
@@ -108,10 +112,13 @@ fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
                     _ => return None,
                 }
             }
-            (sides.len() == ops.len() + 1).then(|| BrowserRule {
+            (sides.len() == ops.len() + 1 && ops.len() == rule.links()).then(|| BrowserRule {
                 sides,
                 ops,
                 message: rule.message.clone().unwrap_or_default(),
+                links: (0..rule.links())
+                    .map(|i| [rule.link_template(i, true), rule.link_template(i, false)])
+                    .collect(),
             })
         })
         .collect();

@@ -323,8 +323,10 @@ async fn an_officer_enters_and_submits_the_chair_accepts_and_the_cluster_page_sh
     // A broken rule is flagged while typing.
     session.type_into("#v_TTND_PHAT_HIEN", "2").await;
     session.type_into("#v_TTND_KIEN_NGHI", "5").await;
-    let warning = session.wait_for_text("#rule-errors", "TTND_KIEN_NGHI").await;
-    assert!(warning.contains("không được lớn hơn"), "{warning}");
+    let warning = session
+        .wait_for_text("#rule-errors", "số vụ vi phạm phát hiện (2)")
+        .await;
+    assert!(warning.contains("giải quyết (5) không được lớn hơn"), "{warning}");
     session.type_into("#v_TTND_KIEN_NGHI", "2").await;
     session
         .type_into("#results", "Tổ chức thành công Ngày hội Đại đoàn kết ở 100% khu dân cư")
@@ -802,5 +804,40 @@ async fn the_upper_level_switches_the_wards_cluster_to_today_s_tree_and_sees_the
             && !query.iter().any(|(k, _)| k == "tree"),
         "{query:?}"
     );
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_rule_is_said_once_by_the_indicators_names_as_typed_and_as_saved() {
+    let Some(session) = Session::start().await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    session.login("tayho").await;
+    session.open(&form).await;
+    // Both links of «đã giải quyết ≤ kiến nghị ≤ phát hiện» broken at once.
+    session.type_into("#v_TTND_DA_GIAI_QUYET", "12").await;
+    session.type_into("#v_TTND_KIEN_NGHI", "10").await;
+    session.type_into("#v_TTND_PHAT_HIEN", "9").await;
+    let typed = session
+        .wait_for_text("#rule-errors", "số vụ vi phạm phát hiện (9)")
+        .await;
+    assert!(!typed.contains("TTND_"), "names, not codes: {typed}");
+    assert!(
+        typed.contains(
+            "số vụ đã được cơ quan có thẩm quyền giải quyết (12) không được lớn hơn \
+             số vụ kiến nghị cơ quan có thẩm quyền giải quyết (10); "
+        ),
+        "{typed}"
+    );
+    assert_eq!(
+        typed.matches("số vụ đã giải quyết không được vượt").count(),
+        1,
+        "the rule is said once, not once a link: {typed}"
+    );
+    // The server says the very same when the draft is saved.
+    session.click("button[value=save]").await;
+    let saved = session.wait_for_text("main", "chưa khớp các quy tắc").await;
+    assert!(saved.contains(&typed), "{typed}\n— as saved —\n{saved}");
     session.finish().await;
 }
