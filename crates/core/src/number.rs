@@ -81,6 +81,12 @@ impl Decimal {
             .unwrap_or_else(|_| self.mantissa as f64 / 10f64.powf(f64::from(self.scale)))
     }
 
+    /// Whether the value is a whole number (of any size).
+    pub fn is_whole(&self) -> bool {
+        // Normalised, so a whole number always has scale 0.
+        self.scale == 0
+    }
+
     /// Whether the value is below zero.
     pub fn is_negative(&self) -> bool {
         self.mantissa < 0
@@ -554,6 +560,73 @@ mod tests {
         assert_eq!(money_prose(-1_221_500_000), "âm trên 1,2 tỷ đồng");
         assert_eq!(money_prose(-850_000), "âm 850.000 đồng");
         assert_eq!(money_prose(i64::MIN), "âm trên 9.223.372.036 tỷ đồng");
+    }
+
+    /// Decodes the table's escapes: `\u{…}` for a character by its code point, `\t`.
+    fn unescape(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('\\') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            if let Some(tail) = rest.strip_prefix("\\t") {
+                out.push('\t');
+                rest = tail;
+            } else if let Some((code, tail)) = rest.strip_prefix("\\u{").and_then(|r| r.split_once('}')) {
+                let c = u32::from_str_radix(code, 16).ok().and_then(char::from_u32);
+                out.push(c.unwrap_or_else(|| panic!("bad escape \\u{{{code}}}")));
+                rest = tail;
+            } else {
+                out.push('\\');
+                rest = &rest[1..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The shared table of cases (`number_cases.tsv`): what is typed, the value type, and
+    /// what it must become — the form's script is held to the same table.
+    fn table() -> Vec<(String, crate::indicator::ValueType, String)> {
+        include_str!("number_cases.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|line| {
+                let mut columns = line.split('\t');
+                let (Some(typed), Some(kind), Some(expected), None) =
+                    (columns.next(), columns.next(), columns.next(), columns.next())
+                else {
+                    panic!("a case has three columns: {line:?}");
+                };
+                let kind = crate::indicator::ValueType::parse(kind).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+                (unescape(typed), kind, expected.to_owned())
+            })
+            .collect()
+    }
+
+    /// What `Value::parse` makes of `typed`, written as the table writes results.
+    fn as_in_table(typed: &str, kind: crate::indicator::ValueType) -> String {
+        match crate::value::Value::parse(typed, kind) {
+            Ok(crate::value::Value::Whole(n)) => format!("= {n}"),
+            Ok(crate::value::Value::Decimal(x)) => format!("~ {x}"),
+            Ok(crate::value::Value::Text(t)) => format!("\" {t}"),
+            Err(e) => format!("! {e}"),
+        }
+    }
+
+    #[test]
+    fn the_shared_table_of_typed_numbers_is_what_the_parser_reads() {
+        let cases = table();
+        assert!(cases.len() > 50, "{}", cases.len());
+        for (typed, kind, expected) in cases {
+            let got = as_in_table(&typed, kind);
+            let same = match (expected.strip_prefix("~ "), got.strip_prefix("~ ")) {
+                // Decimals compare as the doubles they write.
+                (Some(e), Some(g)) => e.parse::<f64>().ok() == g.parse::<f64>().ok(),
+                _ => got == expected,
+            };
+            assert!(same, "{typed:?} as {kind:?}: {got} — the table says {expected}");
+        }
     }
 
     proptest! {

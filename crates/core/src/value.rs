@@ -34,7 +34,11 @@ impl Value {
             ValueType::Integer | ValueType::Money => {
                 let whole = number.to_i64().ok_or_else(|| Error::InvalidValue {
                     value: raw.trim().to_owned(),
-                    reason: "phải là số nguyên".into(),
+                    reason: if number.is_whole() {
+                        format!("số quá lớn (lớn nhất là {})", crate::number::format_integer(i64::MAX))
+                    } else {
+                        "phải là số nguyên".into()
+                    },
                 })?;
                 if whole < 0 {
                     return Err(Error::InvalidValue {

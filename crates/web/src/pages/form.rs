@@ -49,6 +49,9 @@ struct Field {
     error: String,
     /// `numeric` or `text`.
     kind: &'static str,
+    /// The indicator's value type (`integer`, `money`, `percent`, `number`, `text`), by
+    /// which the form's script reads what is typed as the server will.
+    value_type: &'static str,
 }
 
 struct FieldGroup {
@@ -167,6 +170,7 @@ fn page(
                         } else {
                             "numeric"
                         },
+                        value_type: i.value_type.as_str(),
                         code,
                         input,
                     }

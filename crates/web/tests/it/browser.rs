@@ -309,7 +309,7 @@ async fn an_officer_enters_and_submits_the_chair_accepts_and_the_cluster_page_sh
     session.open(&form).await;
     session.type_into("#v_HV_TUYEN_TRUYEN", "1084").await;
     session.type_into("#v_QUY_VI_NGUOI_NGHEO", "1,2 tỷ").await;
-    // The browser reformats on leaving the field, Vietnamese style.
+    // Leaving the field keeps what was typed: the browser never rewrites it.
     session.click("#v_HV_HOI_CHO").await;
     let shown = session
         .client
@@ -319,7 +319,7 @@ async fn an_officer_enters_and_submits_the_chair_accepts_and_the_cluster_page_sh
         .prop("value")
         .await
         .unwrap();
-    assert_eq!(shown.as_deref(), Some("1.084"));
+    assert_eq!(shown.as_deref(), Some("1084"));
     // A broken rule is flagged while typing.
     session.type_into("#v_TTND_PHAT_HIEN", "2").await;
     session.type_into("#v_TTND_KIEN_NGHI", "5").await;
@@ -839,5 +839,147 @@ async fn a_broken_rule_is_said_once_by_the_indicators_names_as_typed_and_as_save
     session.click("button[value=save]").await;
     let saved = session.wait_for_text("main", "chưa khớp các quy tắc").await;
     assert!(saved.contains(&typed), "{typed}\n— as saved —\n{saved}");
+    session.finish().await;
+}
+
+/// The Rust parser's table of typed numbers (`crates/core/src/number_cases.tsv`): what is
+/// typed (its `\u{…}` and `\t` escapes decoded) and the value type.
+fn number_cases() -> Vec<(String, thidua_core::ValueType)> {
+    fn unescape(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('\\') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            if let Some(tail) = rest.strip_prefix("\\t") {
+                out.push('\t');
+                rest = tail;
+            } else if let Some((code, tail)) = rest.strip_prefix("\\u{").and_then(|r| r.split_once('}')) {
+                let c = u32::from_str_radix(code, 16).ok().and_then(char::from_u32);
+                out.push(c.unwrap_or_else(|| panic!("bad escape \\u{{{code}}}")));
+                rest = tail;
+            } else {
+                out.push('\\');
+                rest = &rest[1..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+    include_str!("../../../core/src/number_cases.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            assert_eq!(columns.len(), 3, "{line:?}");
+            let kind = thidua_core::ValueType::parse(columns[1]).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+            (unescape(columns[0]), kind)
+        })
+        .collect()
+}
+
+/// What the server's `Value::parse` makes of `typed`, in the shape of the script's answer.
+fn as_the_server_reads(typed: &str, kind: thidua_core::ValueType) -> serde_json::Value {
+    match thidua_core::Value::parse(typed, kind) {
+        Ok(thidua_core::Value::Whole(n)) => serde_json::json!({ "whole": n.to_string() }),
+        Ok(thidua_core::Value::Decimal(x)) => serde_json::json!({ "decimal": x }),
+        Ok(thidua_core::Value::Text(t)) => serde_json::json!({ "text": t }),
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_s_script_reads_every_typed_number_of_the_shared_table_as_the_server_does() {
+    let Some(session) = Session::start().await else {
+        return;
+    };
+    session.login("tayho").await;
+    session.open(&format!("/units/HN-TAYHO/forms/{}", current_half())).await;
+    session.text_of("#entry").await;
+    let cases = number_cases();
+    let sent: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|(typed, kind)| serde_json::json!([typed, kind.as_str()]))
+        .collect();
+    let answers = session
+        .client
+        .execute(
+            "return arguments[0].map(([typed, kind]) => window.thiduaNumbers.check(typed, kind));",
+            vec![serde_json::Value::Array(sent)],
+        )
+        .await
+        .unwrap();
+    let answers = answers.as_array().expect("one answer a case");
+    assert_eq!(answers.len(), cases.len());
+    for ((typed, kind), script) in cases.iter().zip(answers) {
+        let server = as_the_server_reads(typed, *kind);
+        // JSON writes a whole double as an integer: decimals compare as numbers.
+        let same = match (script["decimal"].as_f64(), server["decimal"].as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => script == &server,
+        };
+        assert!(
+            same,
+            "{typed:?} as {kind:?}: the script reads {script}, the server {server}"
+        );
+    }
+}
+
+impl Session {
+    /// What field `code` holds now, as typed.
+    async fn field_value(&self, code: &str) -> String {
+        self.client
+            .find(Locator::Css(&format!("#v_{code}")))
+            .await
+            .unwrap_or_else(|e| panic!("{code}: {e}"))
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("{code}: {e}"))
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_figure_stays_as_typed_and_what_the_server_would_refuse_is_said_beside_it_before_submit() {
+    let Some(session) = Session::start().await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    session.login("tayho").await;
+    session.open(&form).await;
+    // Too large for a sum of money, however written: kept as typed (never «1e+23», never
+    // fewer digits) and refused beside the field in the server's words.
+    for typed in ["99999999999999999999999", "999.999.999.999.999.999.999"] {
+        session.type_into("#v_QUY_VI_NGUOI_NGHEO", typed).await;
+        session.click("#v_HV_TUYEN_TRUYEN").await;
+        assert_eq!(session.field_value("QUY_VI_NGUOI_NGHEO").await, typed);
+        let said = session.text_of("#e_QUY_VI_NGUOI_NGHEO").await;
+        assert!(
+            said.contains(&format!("«{typed}»")) && said.contains("số quá lớn"),
+            "{said}"
+        );
+    }
+    // A count is a whole number, never below zero: both said at once, before any submit.
+    for (typed, why) in [("-5", "không được là số âm"), ("2,5", "phải là số nguyên")] {
+        session.type_into("#v_HV_HOI_CHO", typed).await;
+        session.click("#v_HV_TUYEN_TRUYEN").await;
+        assert_eq!(session.field_value("HV_HOI_CHO").await, typed);
+        let said = session.text_of("#e_HV_HOI_CHO").await;
+        assert_eq!(
+            said,
+            format!("Số hội chợ và phiên chợ hàng Việt Nam: giá trị «{typed}» không hợp lệ: {why}")
+        );
+    }
+    // A good figure clears the field's message and is not rewritten either.
+    session.type_into("#v_HV_TUYEN_TRUYEN", "1084").await;
+    session.click("#v_HV_CHUYEN_HANG").await;
+    assert_eq!(session.field_value("HV_TUYEN_TRUYEN").await, "1084");
+    assert_eq!(session.text_of("#e_HV_TUYEN_TRUYEN").await, "");
+    // The server, sent the same text, refuses it with the very words said beside it.
+    let beside = session.text_of("#e_HV_HOI_CHO").await;
+    session.click("button[value=save]").await;
+    session.wait_for_text("main", "Chưa lưu: có ô nhập chưa đúng").await;
+    assert_eq!(session.text_of("#e_HV_HOI_CHO").await, beside);
+    assert_eq!(session.field_value("HV_HOI_CHO").await, "2,5");
     session.finish().await;
 }
