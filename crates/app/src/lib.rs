@@ -22,6 +22,8 @@ pub mod forms;
 pub mod review;
 pub mod rollups;
 pub mod scoring;
+pub mod signers;
+pub mod todo;
 
 use std::sync::Arc;
 

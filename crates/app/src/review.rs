@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thidua_core::rollup::ClusterRollup;
+use thidua_core::signers::Signers;
 use thidua_core::{Catalog, Cluster, ClusterCode, Conference, Period};
 use thidua_report::document::OfficialDocument;
 use thidua_report::review::{
@@ -48,6 +49,8 @@ pub struct Review {
     pub issuer: String,
     /// The register's number, once the review has been issued.
     pub number: Option<u32>,
+    /// Who signs for the cluster in the period's year, when recorded.
+    pub signers: Option<Signers>,
 }
 
 impl Review {
@@ -56,10 +59,11 @@ impl Review {
     pub async fn load(app: &App, directory: &Directory, cluster: &Cluster, period: Period) -> Result<Review, Error> {
         let store = app.store();
         let key = document_key(&cluster.code, period);
-        let (catalog, conference, number) = tokio::try_join!(
+        let (catalog, conference, number, signers) = tokio::try_join!(
             store.catalog(),
             store.review_conference(&cluster.code, period),
             store.document_number(&key),
+            store.signers(&cluster.code, cluster.year),
         )?;
         let rollup = crate::rollups::cluster_rollup(app, directory, &catalog, &cluster.code, period).await?;
         // The previous period counts only when the cluster existed then and has figures.
@@ -84,6 +88,7 @@ impl Review {
             previous,
             issuer,
             number,
+            signers,
         })
     }
 
@@ -95,7 +100,7 @@ impl Review {
             conference: self.conference.as_ref(),
             issuer: &self.issuer,
             previous: self.previous.as_ref(),
-            signers: None,
+            signers: self.signers.as_ref(),
         }
     }
 

@@ -119,17 +119,30 @@ pub fn search_key(s: &str) -> String {
     collapse_whitespace(&stripped)
 }
 
-/// Tells whether every word of `query` occurs in `haystack`, ignoring diacritics and case.
+/// Tells whether `query` finds `haystack`, ignoring diacritics and case: every word of
+/// the query is a word of the haystack, except the last, which may be the start of one
+/// (the word still being typed).
 ///
-/// Words may come in any order and may be parts of words ("ha dong", "dong ha" and "đôn"
-/// all find "Hà Đông"); an empty or all-whitespace query matches everything, so an empty
-/// search box shows the whole list.
+/// Words may come in any order ("ha dong", "dong ha" and "đôn" all find "Hà Đông"), but a
+/// finished word is not found inside a longer one: "ha dong" does not find "hàng … vận
+/// động", whose words only begin with "ha". Codes count as words split at their dashes
+/// ("hadong" finds HN-HADONG). An empty or all-whitespace query matches everything, so an
+/// empty search box shows the whole list.
 pub fn matches_search(haystack: &str, query: &str) -> bool {
     let hay = search_key(haystack);
-    search_key(query)
-        .split(' ')
+    let hay_words: Vec<&str> = hay
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .all(|w| hay.contains(w))
+        .collect();
+    let key = search_key(query);
+    let words: Vec<&str> = key
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some((last, finished)) = words.split_last() else {
+        return true;
+    };
+    finished.iter().all(|w| hay_words.contains(w)) && hay_words.iter().any(|h| h.starts_with(last))
 }
 
 /// Compares and sorts strings in Vietnamese alphabetical order (locale `vi`, ICU4X with
@@ -243,6 +256,18 @@ mod tests {
         assert!(matches_search("Ủy ban MTTQ quận Tây Hồ", "mttq tay"));
         assert!(!matches_search("Hà Đông", "ha noi"));
         assert!(!matches_search("Tây Hồ", "thanh"));
+        assert!(matches_search("quận Hà Đông HN-HADONG", "hadong"));
+    }
+
+    #[test]
+    fn a_finished_word_is_not_found_inside_a_longer_one() {
+        let indicator = "Số hội chợ hàng Việt, phiên chợ vận động";
+        assert!(
+            !matches_search(indicator, "ha dong"),
+            "only fragments of «hàng» and «động»"
+        );
+        assert!(matches_search(indicator, "hang viet"));
+        assert!(matches_search(indicator, "van do"), "the last word may still be typed");
     }
 
     #[test]

@@ -646,3 +646,49 @@ pub(crate) fn audit_event_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEvent, 
         reason: r.try_get("reason")?,
     })
 }
+
+/// Where one started form stands, without its figures — a line of a to-do list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormStatus {
+    /// The unit.
+    pub unit: UnitCode,
+    /// The period.
+    pub period: Period,
+    /// Its state.
+    pub state: SubmissionState,
+    /// When it was last sent for review.
+    pub submitted_on: Option<NaiveDate>,
+    /// Why it was sent back, when it was.
+    pub return_reason: Option<String>,
+}
+
+impl Store {
+    /// Every started form of the given periods, in one read (at national scale a few
+    /// thousand rows per period): what the to-do lists are made of.
+    pub async fn form_statuses(&self, periods: &[Period]) -> Result<Vec<FormStatus>, StoreError> {
+        let mut out = Vec::new();
+        for period in periods {
+            let rows = sqlx::query(
+                "SELECT u.code, s.state, s.submitted_at, s.return_reason
+                 FROM submission s JOIN unit u ON u.id = s.unit_id WHERE s.period = $1 ORDER BY u.code",
+            )
+            .bind(period.code())
+            .fetch_all(self.pool())
+            .await?;
+            for r in &rows {
+                out.push(FormStatus {
+                    unit: parse_stored(UnitCode::parse(&r.try_get::<String, _>("code")?))?,
+                    period: *period,
+                    state: parse_stored(SubmissionState::parse(&r.try_get::<String, _>("state")?))?,
+                    submitted_on: r
+                        .try_get::<Option<String>, _>("submitted_at")?
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.date_naive()),
+                    return_reason: r.try_get("return_reason")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -20,6 +20,7 @@ mod news;
 mod register;
 mod search;
 mod secret;
+mod signers;
 mod store;
 mod templates;
 #[cfg(any(test, feature = "test-support"))]
@@ -37,7 +38,7 @@ pub use emulation::{
     SavedCriteria, ScoreComparison, ScoreSheet, SheetInput, StoredCriteria, StoredDecision, StoredProposal,
 };
 pub use error::StoreError;
-pub use forms::{AuditEvent, Decision, FormInput, MemberStatus, Narrative, Saved, Submission};
+pub use forms::{AuditEvent, Decision, FormInput, FormStatus, MemberStatus, Narrative, Saved, Submission};
 pub use import::{ImportProgress, ImportSummary, MAX_LISTED, ValuesImport};
 pub use news::{Article, NewArticle};
 pub use register::DocumentKey;

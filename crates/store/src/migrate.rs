@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_api_token_expiry.sql"),
         postgres: include_str!("../migrations/postgres/0016_api_token_expiry.sql"),
     },
+    Migration {
+        version: 17,
+        name: "signers",
+        sqlite: include_str!("../migrations/sqlite/0017_signers.sql"),
+        postgres: include_str!("../migrations/postgres/0017_signers.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.

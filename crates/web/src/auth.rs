@@ -138,7 +138,45 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-        current_user(parts, state).await?.ok_or(AppError::Unauthorized { next })
+        let user = current_user(parts, state)
+            .await?
+            .ok_or(AppError::Unauthorized { next })?;
+        signed_in::remember(user.me());
+        Ok(user)
+    }
+}
+
+/// Who the request was signed in as, for the error page's header: an error is turned into
+/// a page far from the handler that knew the user ([`AppError`]'s `IntoResponse`), and a
+/// page that shows "Đăng nhập" to someone signed in tells them they were signed out.
+/// The extractor notes the user in a slot that lives as long as the request's task, so
+/// the error page needs no second read of the session.
+pub(crate) mod signed_in {
+    use std::cell::RefCell;
+
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use axum::response::Response;
+
+    use super::Me;
+
+    tokio::task_local! {
+        static SIGNED_IN: RefCell<Option<Me>>;
+    }
+
+    /// Runs the request with an empty slot.
+    pub(crate) async fn scope(request: Request, next: Next) -> Response {
+        SIGNED_IN.scope(RefCell::new(None), next.run(request)).await
+    }
+
+    /// Notes who is signed in (outside a request's scope, nothing to note).
+    pub(crate) fn remember(me: Me) {
+        let _ = SIGNED_IN.try_with(|slot| *slot.borrow_mut() = Some(me));
+    }
+
+    /// Who the request was signed in as, if its handler asked.
+    pub(crate) fn who() -> Option<Me> {
+        SIGNED_IN.try_with(|slot| slot.borrow().clone()).ok().flatten()
     }
 }
 

@@ -142,9 +142,9 @@ impl IntoResponse for AppError {
         let page = ErrorPage {
             title: format!("Lỗi {}", status.as_u16()),
             query: String::new(),
-            me: None,
+            me: crate::auth::signed_in::who(),
             status: status.as_u16(),
-            message: self.public_message(),
+            message: sentence(&self.public_message()),
         };
         (status, page).into_response()
     }
@@ -185,6 +185,12 @@ impl IntoResponse for ApiError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// A message as a sentence on a page: its first letter in capitals (the store's and
+/// core's messages start lower-case, to read inside another sentence).
+pub(crate) fn sentence(message: &str) -> String {
+    thidua_report::document::capitalise(message)
 }
 
 /// Percent-encodes everything but unreserved characters, for a path inside a query.

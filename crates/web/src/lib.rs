@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .with_state(state)
+        // The signed-in user, noted for an error page's header (auth::signed_in).
+        .layer(axum::middleware::from_fn(auth::signed_in::scope))
         // Body limits: this default for every route; the uploads set their own in their routes.
         .layer(axum::middleware::from_fn(body_limit::explain_default))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit::DEFAULT_BYTES))

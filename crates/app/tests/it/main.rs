@@ -11,3 +11,5 @@ mod directory;
 mod engine;
 mod lineage;
 mod scoring;
+mod signers;
+mod todo;

@@ -548,7 +548,7 @@ async fn measure(args: &ScaleArgs, binary: &Path, data: &Data) -> anyhow::Result
     let form = format!("/units/{officer_unit}/forms/{WRITE_PERIOD}");
     let field = format!("v_{}", data.indicator);
     officer
-        .post_form(&form, &form, &[(field.as_str(), "77"), ("action", "submit")])
+        .post_form(&form, &form, &[(field.as_str(), "77"), ("action", "submit_anyway")])
         .await?;
     let write = Instant::now();
     upper

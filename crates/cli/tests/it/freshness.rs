@@ -35,7 +35,7 @@ async fn a_value_accepted_through_one_server_is_in_the_other_server_s_next_rollu
             ("csrf", &csrf),
             ("version", &version),
             ("v_TANG_SO_DAM", "77"),
-            ("action", "submit"),
+            ("action", "submit_anyway"),
         ],
     )
     .await;

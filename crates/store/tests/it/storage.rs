@@ -365,6 +365,10 @@ async fn names_are_stored_nfc_and_found_without_diacritics(backend: Backend) {
     let hits = store.search("ha dong", 50).await.unwrap_or_else(|e| panic!("{e}"));
     let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
     assert!(codes.contains(&"HN-HADONG") && codes.contains(&"HD-X"), "{codes:?}");
+    assert!(
+        hits.iter().all(|h| h.kind != "indicator"),
+        "no indicator whose words only begin with «ha» and «dong»: {hits:?}"
+    );
     let hits = store.search("hoa tang", 50).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(hits.iter().any(|h| h.code == "TY_LE_HOA_TANG"), "{hits:?}");
 }

@@ -19,7 +19,96 @@ use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/clusters/{code}/conference", get(page).post(save))
+    Router::new()
+        .route("/clusters/{code}/conference", get(page).post(save))
+        .route("/clusters/{code}/conference/print", get(print))
+}
+
+/// Biên bản hội nghị — the record of the conference laid out to print and sign: the
+/// national heading, who met when and where, the directions adopted, and the signatures
+/// of the chair and the secretary recorded for the year (a blank line where none is).
+#[derive(Template, WebTemplate)]
+#[template(path = "conference_print.html")]
+struct ConferencePrint {
+    title: String,
+    query: String,
+    me: Option<Me>,
+    code: String,
+    period_code: String,
+    issuer: String,
+    cluster_name: String,
+    heading: String,
+    date_line: String,
+    opening: String,
+    theme: String,
+    attendees: Vec<String>,
+    directions: Vec<String>,
+    chair_authority: String,
+    chair_title: String,
+    chair_name: String,
+    secretary: String,
+}
+
+async fn print(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<ConferencePrint, AppError> {
+    let (cluster, period, _scope) = load(&state, &user, &code, query.period.as_deref()).await?;
+    let conference = state
+        .store
+        .review_conference(&cluster.code, period)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "Chưa có biên bản hội nghị {} của {}; cụm trưởng ghi biên bản trước khi in",
+                period.label_vi(),
+                cluster.name
+            ))
+        })?;
+    let signers = thidua_app::signers::of(&state.app, &cluster).await?;
+    let held = thidua_core::period::format_date_vi(conference.held_on);
+    let kind = conference.kind.label_vi();
+    let time = if conference.time_of_day.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", conference.time_of_day.to_lowercase())
+    };
+    Ok(ConferencePrint {
+        title: format!("Biên bản {kind} {} — {}", period.label_vi(), cluster.name),
+        query: String::new(),
+        me: Some(user.me()),
+        code: cluster.code.to_string(),
+        period_code: period.code(),
+        issuer: conference.issuer.to_uppercase(),
+        cluster_name: cluster.name.to_uppercase(),
+        heading: format!("BIÊN BẢN {} {}", kind.to_uppercase(), period.label_vi().to_uppercase()),
+        date_line: thidua_report::document::place_date_line(&conference.place, conference.held_on),
+        opening: format!(
+            "Vào {time}ngày {held}, tại {}, {} tổ chức {kind} công tác thi đua, khen thưởng {}.",
+            conference.place,
+            cluster.name,
+            period.label_vi().to_lowercase()
+        ),
+        theme: conference.theme.clone(),
+        attendees: conference
+            .attendees
+            .iter()
+            .map(|a| {
+                if a.name.is_empty() {
+                    a.title.clone()
+                } else {
+                    format!("{} — {}", a.name, a.title)
+                }
+            })
+            .collect(),
+        directions: conference.directions.iter().map(|d| d.text.clone()).collect(),
+        chair_authority: signers.as_ref().map(|s| s.chair.authority.clone()).unwrap_or_default(),
+        chair_title: signers.as_ref().map(|s| s.chair.title.clone()).unwrap_or_default(),
+        chair_name: signers.as_ref().map(|s| s.chair.name.clone()).unwrap_or_default(),
+        secretary: signers.map(|s| s.secretary).unwrap_or_default(),
+    })
 }
 
 #[derive(Template, WebTemplate)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -49,9 +49,6 @@ struct Field {
     error: String,
     /// `numeric` or `text`.
     kind: &'static str,
-    /// The indicator's value type (`integer`, `money`, `percent`, `number`, `text`), by
-    /// which the form's script reads what is typed as the server will.
-    value_type: &'static str,
 }
 
 struct FieldGroup {
@@ -84,6 +81,12 @@ struct FormPage {
     notice: String,
     errors: Vec<String>,
     violations: Vec<String>,
+    /// The reason typed for a refused decision, kept.
+    decision_reason: String,
+    /// Gửi duyệt with figures missing: their names, to confirm before sending.
+    missing: Vec<String>,
+    /// Of how many figures to report.
+    reported: usize,
     csrf: String,
     rules_json: String,
 }
@@ -94,11 +97,7 @@ struct FormPage {
 struct BrowserRule {
     sides: Vec<String>,
     ops: Vec<String>,
-    /// The catalog's message, said once before the broken links.
     message: String,
-    /// What each link says when broken, as the server says it (`{a}`, `{b}` for the
-    /// values): as the message starts, and after another link.
-    links: Vec<[String; 2]>,
 }
 
 fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
@@ -115,13 +114,10 @@ fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
                     _ => return None,
                 }
             }
-            (sides.len() == ops.len() + 1 && ops.len() == rule.links()).then(|| BrowserRule {
+            (sides.len() == ops.len() + 1).then(|| BrowserRule {
                 sides,
                 ops,
                 message: rule.message.clone().unwrap_or_default(),
-                links: (0..rule.links())
-                    .map(|i| [rule.link_template(i, true), rule.link_template(i, false)])
-                    .collect(),
             })
         })
         .collect();
@@ -170,7 +166,6 @@ fn page(
                         } else {
                             "numeric"
                         },
-                        value_type: i.value_type.as_str(),
                         code,
                         input,
                     }
@@ -197,7 +192,13 @@ fn page(
         state: s.state.as_str().to_owned(),
         state_label: s.state.label_vi().to_owned(),
         version: s.version,
-        return_reason: s.return_reason.clone().unwrap_or_default(),
+        // The reason stands while the unit acts on it; once the form is sent again the
+        // reviewer's old words are history (the audit trail keeps them).
+        return_reason: if s.state == SubmissionState::Returned || (s.reopened && s.state.is_editable()) {
+            s.return_reason.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         window_note,
         editable,
         can_review: ctx.reviewable(),
@@ -209,6 +210,9 @@ fn page(
         notice: String::new(),
         errors: Vec::new(),
         violations: Vec::new(),
+        missing: Vec::new(),
+        reported: 0,
+        decision_reason: String::new(),
         csrf: user.csrf.clone(),
         rules_json: browser_rules(&ctx.rules),
     }
@@ -226,13 +230,33 @@ fn saved_page(ctx: OpenForm, user: &CurrentUser, saved: thidua_store::Saved, not
     p.into_response()
 }
 
+/// `?done=` — the decision just made, for the notice after the redirect.
+#[derive(serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The notice after a reviewer's decision: a fixed text per decision, so the address
+/// cannot put words on the page.
+fn decision_notice(done: Option<&str>) -> &'static str {
+    match done {
+        Some("accept") => "Đã duyệt báo cáo; số liệu là số liệu chính thức của đơn vị.",
+        Some("return") => "Đã trả lại báo cáo cho đơn vị, kèm lý do.",
+        Some("reopen") => "Đã mở lại báo cáo để đơn vị sửa.",
+        _ => "",
+    }
+}
+
 async fn form_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((code, period)): Path<(String, String)>,
+    Query(query): Query<DoneQuery>,
 ) -> Result<FormPage, AppError> {
     let ctx = load_context(&state, &user, &code, &period).await?;
-    Ok(page(&ctx, &user, None, &BTreeMap::new()))
+    let mut p = page(&ctx, &user, None, &BTreeMap::new());
+    decision_notice(query.done.as_deref()).clone_into(&mut p.notice);
+    Ok(p)
 }
 
 async fn save_form(
@@ -246,7 +270,9 @@ async fn save_form(
     user.check_csrf(&field("csrf"))?;
     let caller = state.app.context(user.principal()).await?;
     let ctx = forms::open(&state.app, &caller, &code, &period).await?;
-    let action = if field("action") == "submit" {
+    // "submit_anyway" is Gửi duyệt confirmed after the page listed the missing figures.
+    let confirmed_incomplete = field("action") == "submit_anyway";
+    let action = if field("action") == "submit" || confirmed_incomplete {
         Action::Submit
     } else {
         Action::Save
@@ -290,11 +316,44 @@ async fn save_form(
             ));
         }
     };
+    // Sent with figures missing, the cluster's review would speak for the unit from part of
+    // its figures: the draft is saved and the page asks first, naming what is missing.
+    let missing: Vec<String> = ctx
+        .catalog
+        .indicators()
+        .iter()
+        .filter(|i| values.get(&i.code).is_some_and(Option::is_none))
+        .map(|i| i.name.clone())
+        .collect();
+    let reported = values.len();
+    let ask_first = action == Action::Submit && !confirmed_incomplete && !missing.is_empty();
+    let action = if ask_first { Action::Save } else { action };
     let input = FormInput {
         version,
         values,
         narrative: narrative.clone(),
     };
+    if ask_first {
+        return match forms::save(&state.app, &caller, &ctx, action, input).await {
+            Ok(saved) => {
+                let ctx = OpenForm {
+                    submission: saved.submission,
+                    ..ctx
+                };
+                let mut p = page(&ctx, &user, None, &BTreeMap::new());
+                p.notice = "Đã lưu nháp; báo cáo chưa được gửi.".into();
+                p.violations = saved.violations.into_iter().map(|v| v.message).collect();
+                p.missing = missing;
+                p.reported = reported;
+                Ok(p.into_response())
+            }
+            Err(thidua_app::Error::Store(e)) => {
+                let message = forms::refusal(e)?;
+                Ok(again(StatusCode::CONFLICT, message, &BTreeMap::new()))
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     match forms::save(&state.app, &caller, &ctx, action, input).await {
         Ok(saved) => {
             let notice = if action == Action::Submit {
@@ -331,8 +390,26 @@ async fn decide(
     let version: i64 = field("version")
         .parse()
         .map_err(|_| AppError::BadRequest("thiếu phiên bản của biểu mẫu".into()))?;
-    forms::decide(&state.app, &caller, &ctx, action, version, &field("reason")).await?;
-    Ok(Redirect::to(&format!("/units/{}/forms/{}", ctx.unit.code, ctx.period)).into_response())
+    // A refused decision (a return without its reason, a form changed meanwhile) comes
+    // back on the form itself, with what was typed as the reason kept.
+    if let Err(e) = forms::decide(&state.app, &caller, &ctx, action, version, &field("reason")).await {
+        let (status, message) = match AppError::from(e) {
+            AppError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+            other => return Err(other),
+        };
+        let mut p = page(&ctx, &user, None, &BTreeMap::new());
+        p.errors = vec![crate::error::sentence(&message)];
+        p.decision_reason = field("reason");
+        return Ok((status, p).into_response());
+    }
+    Ok(Redirect::to(&format!(
+        "/units/{}/forms/{}?done={}",
+        ctx.unit.code,
+        ctx.period,
+        field("action")
+    ))
+    .into_response())
 }
 
 struct PeriodLine {

@@ -21,6 +21,7 @@ mod news;
 mod reorganise;
 mod report;
 mod search;
+mod signers;
 mod tokens;
 mod unit;
 
@@ -34,6 +35,11 @@ use crate::AppState;
 /// The stylesheet is compiled in, so the binary serves it from any working directory.
 const STYLE_CSS: &str = include_str!("../../static/style.css");
 const FORM_JS: &str = include_str!("../../static/form.js");
+/// The site's icon (a yellow star on red), also answered at `/favicon.ico`, where
+/// browsers look without being told.
+const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
+/// The confirmation dialog before irreversible steps, on every page (`data-confirm`).
+const CONFIRM_JS: &str = include_str!("../../static/confirm.js");
 /// The charts of the cluster and unit pages, and the vendored Apache ECharts 6 with its
 /// Vietnamese locale they draw with (`static/echarts/README.md`).
 const CHARTS_JS: &str = include_str!("../../static/charts.js");
@@ -44,17 +50,18 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(cluster::router())
+        .merge(cluster_workbook::router())
         .merge(unit::router())
         .merge(search::router())
         .merge(form::router())
         .merge(admin::router())
         .merge(reorganise::router())
         .merge(account::router())
-        .merge(cluster_workbook::router())
         .merge(tokens::router())
         .merge(report::router())
         .merge(news::router())
         .merge(conference::router())
+        .merge(signers::router())
         .merge(emulation::router())
         .merge(criteria::router())
         .merge(pledge::router())
@@ -63,6 +70,9 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(awards::router())
         .route("/static/style.css", get(style))
         .route("/static/form.js", get(form_js))
+        .route("/static/confirm.js", get(|| async { script(CONFIRM_JS) }))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/static/charts.js", get(|| async { script(CHARTS_JS) }))
         .route("/static/echarts/echarts.min.js", get(|| async { script(ECHARTS_JS) }))
         .route("/static/echarts/langVI.js", get(|| async { script(ECHARTS_VI_JS) }))
@@ -82,6 +92,16 @@ async fn style() -> impl IntoResponse {
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct PeriodQuery {
     pub period: Option<String>,
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON_SVG,
+    )
 }
 
 async fn form_js() -> impl IntoResponse {

@@ -26,9 +26,14 @@ struct Item {
     category: String,
 }
 
-/// "26/07/2022 - 04:09 PM", as the Front's news pages print it.
+/// "26/7/2022, 16:09": the date as every page writes it, the time on the 24-hour clock
+/// as Vietnamese does (not "04:09 PM").
 fn when(article: &Article) -> String {
-    article.published_at.format("%d/%m/%Y - %I:%M %p").to_string()
+    format!(
+        "{}, {}",
+        thidua_core::period::format_date_vi(article.published_at.date()),
+        article.published_at.format("%H:%M")
+    )
 }
 
 fn item(a: &Article) -> Item {
@@ -81,12 +86,20 @@ async fn news_article(State(state): State<AppState>, Path(id): Path<String>) -> 
         title: article.title.clone(),
         query: String::new(),
         me: None,
-        paragraphs: article
-            .body
-            .split("\n\n")
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        paragraphs: {
+            let mut paragraphs: Vec<String> = article
+                .body
+                .split("\n\n")
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect();
+            // The review's text may end with its author's line; the page prints the
+            // author below it once.
+            if paragraphs.last().is_some_and(|p| p == article.author.trim()) {
+                paragraphs.pop();
+            }
+            paragraphs
+        },
         others: others.iter().filter(|a| a.id != article.id).map(item).collect(),
         article: item(&article),
     })

@@ -491,13 +491,14 @@ async fn document(state: &AppState, ctx: &Context) -> Result<OfficialDocument, A
     let issuer = super::emulation::issuer_name(&ctx.scope, &ctx.cluster);
     let place = super::emulation::meeting_place(&ctx.scope, &ctx.cluster);
     let name = |u: &UnitCode| unit_name(&ctx.scope, u);
+    let signers = thidua_app::signers::of(&state.app, &ctx.cluster).await?;
     let heading = Heading {
         issuer: &issuer,
         cluster_name: &ctx.cluster.name,
         place: &place,
         date: chrono::Local::now().date_naive(),
         unit_name: &name,
-        signers: None,
+        signers: signers.as_ref(),
     };
     Ok(pledge_document(&heading, &pledge, &catalog))
 }

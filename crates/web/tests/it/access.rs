@@ -21,6 +21,11 @@ common::on_both_backends!(
     the_chair_publishes_the_review_and_the_public_reads_it_without_login,
     a_broken_template_is_previewed_with_its_line_and_never_saved,
     the_chair_records_the_conference_and_marks_a_direction_done,
+    the_chair_records_who_signs_and_the_review_is_signed_by_them,
+    an_error_page_keeps_the_signed_in_header_and_opens_with_a_capital,
+    a_form_sent_with_figures_missing_names_them_and_is_sent_only_once_confirmed,
+    a_return_without_a_reason_comes_back_on_the_form_and_a_decision_is_confirmed,
+    the_conference_record_prints_as_a_bien_ban_and_every_page_has_a_print_style,
     the_history_of_a_cell_is_one_click_away,
 );
 
@@ -85,6 +90,10 @@ async fn every_route_answers_every_role_as_the_access_rules_say(backend: Backend
         ),
         (
             "/clusters/HN-CUM2/emulation?year=2022".into(),
+            [LOGIN, OK, OK, NO, OK, OK, OK],
+        ),
+        (
+            "/clusters/HN-CUM2/signers?period=2022S1".into(),
             [LOGIN, OK, OK, NO, OK, OK, OK],
         ),
         (
@@ -302,7 +311,7 @@ async fn a_form_without_this_session_s_token_or_from_another_site_is_refused(bac
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body.contains("biểu mẫu đã hết hạn hoặc không hợp lệ"), "{body}");
+    assert!(body.contains("Biểu mẫu đã hết hạn hoặc không hợp lệ"), "{body}");
 
     let request = axum::http::Request::post(&form)
         .header(header::COOKIE, app.cookie(Some("hadong")))
@@ -362,7 +371,7 @@ async fn an_officer_enters_vietnamese_numbers_submits_and_the_chair_accepts(back
             &form,
             &[
                 ("version", "1"),
-                ("action", "submit"),
+                ("action", "submit_anyway"),
                 ("v_QUY_BIEN_DAO", "1.200.000.000"),
                 ("v_HV_TUYEN_TRUYEN", "1.084"),
             ],
@@ -476,7 +485,7 @@ async fn a_returned_form_shows_the_reason_to_its_officer(backend: Backend) {
     app.post_as(
         Some("tayho"),
         &form,
-        &[("version", "0"), ("action", "submit"), ("v_HV_HOI_CHO", "2")],
+        &[("version", "0"), ("action", "submit_anyway"), ("v_HV_HOI_CHO", "2")],
     )
     .await;
 
@@ -499,6 +508,204 @@ async fn a_returned_form_shows_the_reason_to_its_officer(backend: Backend) {
         "{body}"
     );
     assert!(body.contains("Gửi duyệt"), "the officer can edit and submit again");
+}
+
+async fn the_chair_records_who_signs_and_the_review_is_signed_by_them(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/signers?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("Lưu người ký"),
+        "a member reads the page but has no button"
+    );
+    let mut fields = vec![
+        ("period", "2022S1"),
+        ("authority", "Thay mặt Ban Thường trực"),
+        ("chair_title", "Chủ tịch"),
+        ("chair_name", "Nguyễn Văn An"),
+        ("secretary", "Lê Thị Hoa"),
+        ("teller", "Trần Văn Bình"),
+    ];
+    let (status, _, _) = app.post_as(Some("hadong"), "/clusters/HN-CUM2/signers", &fields).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer does not record the signers");
+
+    let (status, _, page) = app
+        .post_as(Some("cumtruong"), "/clusters/HN-CUM2/signers", &fields)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("dòng thẩm quyền ký") && page.contains("TM., KT."),
+        "the reason names the field: {page}"
+    );
+    assert!(
+        page.contains("value=\"Nguyễn Văn An\"") && page.contains("value=\"Trần Văn Bình\""),
+        "what was typed is kept"
+    );
+
+    fields[1] = ("authority", "tm. Ban Thường trực");
+    let (status, _, page) = app
+        .post_as(Some("cumtruong"), "/clusters/HN-CUM2/signers", &fields)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã lưu người ký") && page.contains("value=\"TM. BAN THƯỜNG TRỰC\""));
+
+    let (status, _, docx) = app
+        .get_bytes_as(Some("hadong"), "/clusters/HN-CUM2/report.docx?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    assert!(
+        xml.contains("TM. BAN THƯỜNG TRỰC") && xml.contains("CHỦ TỊCH") && xml.contains("Nguyễn Văn An"),
+        "the review's signature block carries the recorded signer"
+    );
+}
+
+async fn an_error_page_keeps_the_signed_in_header_and_opens_with_a_capital(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app.get_as(Some("hadong"), "/units/HN-KHONGCO?period=2022S1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("Đăng xuất") && !page.contains("href=\"/login\""),
+        "the header still shows who is signed in: {page}"
+    );
+    let message = page
+        .split("<section class=\"error\">")
+        .nth(1)
+        .and_then(|s| s.split("<p>").nth(1))
+        .unwrap_or_default();
+    assert!(
+        message.chars().next().is_some_and(char::is_uppercase),
+        "the message reads as a sentence: {message}"
+    );
+}
+
+async fn a_form_sent_with_figures_missing_names_them_and_is_sent_only_once_confirmed(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[("version", "0"), ("action", "submit"), ("v_HV_HOI_CHO", "2")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("chỉ tiêu chưa có số liệu") && body.contains("Số đám tang (ca tử vong) trên địa bàn"),
+        "the missing figures are named: {body}"
+    );
+    assert!(
+        body.contains("Đang soạn") && !body.contains("Đã gửi, chờ duyệt"),
+        "not sent yet"
+    );
+    assert!(
+        body.contains("id=\"v_HV_HOI_CHO\" name=\"v_HV_HOI_CHO\" value=\"2\""),
+        "what was typed is kept"
+    );
+    let (_, _, chair) = app.get_as(Some("cumtruong"), "/").await;
+    assert!(
+        !chair.contains(&format!("href=\"{form}\"")),
+        "nothing waits for the chair"
+    );
+
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[("version", "1"), ("action", "submit_anyway"), ("v_HV_HOI_CHO", "2")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Đã gửi, chờ duyệt"), "sent once confirmed: {body}");
+}
+
+async fn a_return_without_a_reason_comes_back_on_the_form_and_a_decision_is_confirmed(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let form = format!("/units/HN-TAYHO/forms/{}", current_half());
+    app.post_as(
+        Some("tayho"),
+        &form,
+        &[("version", "0"), ("action", "submit_anyway"), ("v_HV_HOI_CHO", "2")],
+    )
+    .await;
+    let decision = format!("{form}/decision");
+    let (status, _, body) = app
+        .post_as(
+            Some("cumtruong"),
+            &decision,
+            &[("version", "1"), ("action", "return"), ("reason", "   ")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.contains("Duyệt báo cáo") && body.contains("Đăng xuất"),
+        "the form itself, signed in: {body}"
+    );
+    assert!(body.contains("lý do") || body.contains("Lý do"), "{body}");
+    assert!(body.contains("Đã gửi, chờ duyệt"), "nothing changed");
+
+    let (status, headers, _) = app
+        .post_as(Some("cumtruong"), &decision, &[("version", "1"), ("action", "accept")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let next = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (_, _, body) = app.get_as(Some("cumtruong"), &next).await;
+    assert!(body.contains("Đã duyệt báo cáo"), "a notice after the decision: {body}");
+    let (_, _, body) = app
+        .get_as(Some("cumtruong"), &format!("{form}?done=%3Cb%3Ex%3C%2Fb%3E"))
+        .await;
+    assert!(
+        !body.contains("<b>x</b>") && !body.contains("id=\"notice\""),
+        "the address puts no words on the page"
+    );
+}
+
+async fn the_conference_record_prints_as_a_bien_ban_and_every_page_has_a_print_style(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/conference/print?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for line in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BIÊN BẢN HỘI NGHỊ SƠ KẾT 6 THÁNG ĐẦU NĂM 2022",
+        "ngày 25 tháng 7 năm 2022",
+        "Nguyễn Anh Tuấn — Phó Chủ tịch Thường trực",
+        "THƯ KÝ",
+        "(chưa ghi người ký)",
+    ] {
+        assert!(page.contains(line), "{line}: {page}");
+    }
+    let (status, _, _) = app
+        .get_as(Some("khac"), "/clusters/HN-CUM2/conference/print?period=2022S1")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "outside the cluster");
+    let (status, _, page) = app
+        .get_as(Some("hadong"), "/clusters/HN-CUM2/conference/print?period=2022S2")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no record yet: {page}");
+    assert!(page.contains("Chưa có biên bản"), "{page}");
+    let (_, _, css) = app.get("/static/style.css").await;
+    let print = css.split("@media print {").nth(1).unwrap_or_default();
+    assert!(
+        print.contains("header.site") && print.contains("display: none") && print.contains("button"),
+        "printing leaves out the header and the buttons"
+    );
 }
 
 async fn the_history_of_a_cell_is_one_click_away(backend: Backend) {
@@ -694,11 +901,21 @@ async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(ba
         article.contains("Sáng 25/7, tại quận Hà Đông") && article.contains("1.084 cuộc"),
         "{article}"
     );
-    assert!(article.contains("Ủy ban MTTQ quận Hà Đông"), "the author unit signs it");
-    let stamp = chrono::Local::now().format("%d/%m/%Y - ").to_string();
+    assert_eq!(
+        article
+            .matches("<p class=\"author\">Ủy ban MTTQ quận Hà Đông</p>")
+            .count()
+            + article.matches("<p>Ủy ban MTTQ quận Hà Đông</p>").count(),
+        1,
+        "the author unit signs it, once: {article}"
+    );
+    let stamp = format!(
+        "{}, ",
+        thidua_core::period::format_date_vi(chrono::Local::now().date_naive())
+    );
     assert!(
-        article.contains(&stamp) && (article.contains(" AM<") || article.contains(" PM<")),
-        "date and time as «26/07/2022 - 04:09 PM»"
+        article.contains(&stamp) && !article.contains(" PM<") && !article.contains(" AM<"),
+        "date and time as «26/7/2022, 16:09»: {article}"
     );
 }
 

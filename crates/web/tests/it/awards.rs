@@ -348,16 +348,16 @@ async fn the_pipeline_moves_with_the_rights_and_refuses_without(backend: Backend
     assert_eq!(city_page.matches(">Thẩm định</button>").count(), 2);
     assert_eq!(by_chair, StatusCode::FORBIDDEN);
     assert!(
-        chair_body.contains("bạn không có quyền thẩm định đề nghị khen thưởng này"),
+        chair_body.contains("Bạn không có quyền thẩm định đề nghị khen thưởng này"),
         "{chair_body}"
     );
     assert_eq!(reviewed, StatusCode::SEE_OTHER);
     assert_eq!(stale, StatusCode::CONFLICT);
-    assert!(stale_body.contains("đề nghị vừa được người khác xử lý"), "{stale_body}");
+    assert!(stale_body.contains("Đề nghị vừa được người khác xử lý"), "{stale_body}");
     assert_eq!(escalated, StatusCode::SEE_OTHER);
     assert_eq!(no_reason, StatusCode::CONFLICT);
     assert!(
-        no_reason_body.contains("hãy ghi lý do không khen thưởng"),
+        no_reason_body.contains("Hãy ghi lý do không khen thưởng"),
         "{no_reason_body}"
     );
     assert_eq!(rejected, StatusCode::SEE_OTHER);

@@ -234,11 +234,11 @@ async fn each_member_votes_once_and_ha_dong_has_one_paper_between_its_two_accoun
 
     assert_eq!(by_chair, StatusCode::CONFLICT);
     assert!(
-        chair_body.contains("đơn vị HN-HADONG đã bỏ phiếu; mỗi đơn vị chỉ bỏ phiếu một lần"),
+        chair_body.contains("Đơn vị HN-HADONG đã bỏ phiếu; mỗi đơn vị chỉ bỏ phiếu một lần"),
         "{chair_body}"
     );
     assert_eq!(again, StatusCode::CONFLICT);
-    assert!(again_body.contains("đơn vị HN-CAUGIAY đã bỏ phiếu"), "{again_body}");
+    assert!(again_body.contains("Đơn vị HN-CAUGIAY đã bỏ phiếu"), "{again_body}");
     let (_, _, page) = app.get_as(Some("cumtruong"), &ballot).await;
     assert!(page.contains("Đơn vị đã bỏ phiếu: 6/6"), "{page}");
     assert!(page.contains("quận Hà Đông đã bỏ phiếu. Mỗi đơn vị chỉ bỏ một phiếu."));

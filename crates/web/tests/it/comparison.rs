@@ -309,7 +309,7 @@ async fn the_reporting_rate_counts_forms_sent_and_those_sent_on_time(backend: Ba
         .post_as(
             Some("tayho"),
             &format!("/units/HN-TAYHO/forms/{period}"),
-            &[("version", "0"), ("action", "submit"), ("v_HV_HOI_CHO", "2")],
+            &[("version", "0"), ("action", "submit_anyway"), ("v_HV_HOI_CHO", "2")],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

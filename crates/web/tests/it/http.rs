@@ -30,7 +30,7 @@ async fn the_home_page_lists_the_demo_cluster(backend: Backend) {
 
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Cụm thi đua số 2"), "{body}");
-    assert!(body.contains("href=\"/clusters/HN-CUM2\""));
+    assert!(body.contains("href=\"/clusters/HN-CUM2?period="));
     // Members in Vietnamese order: Bắc Từ Liêm before Cầu Giấy before Hà Đông.
     let members = body.split("Thành viên:").nth(1).unwrap_or_default();
     let order: Vec<usize> = ["quận Bắc Từ Liêm", "quận Cầu Giấy", "quận Hà Đông", "quận Thanh Xuân"]
@@ -130,7 +130,7 @@ async fn an_unknown_cluster_gets_a_vietnamese_404_page(backend: Backend) {
 
     let (status, _, body) = app.get("/clusters/HN-CUM9").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains("không tìm thấy cụm thi đua «HN-CUM9»"), "{body}");
+    assert!(body.contains("Không tìm thấy cụm thi đua «HN-CUM9»"), "{body}");
 
     let (status, _, body) = app.get("/clusters/HN-CUM2?period=2019S1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -16,6 +16,7 @@ mod common;
 mod comparison;
 mod dhis2;
 mod directory_cache;
+mod home;
 mod http;
 mod lineage;
 mod scoring;

@@ -50,13 +50,14 @@ async fn record_document(
         .and_then(day_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let name = |u: &UnitCode| unit_name(scope, u);
+    let signers = thidua_app::signers::of(&state.app, &cluster).await?;
     let heading = Heading {
         issuer: &issuer,
         cluster_name: &cluster.name,
         place: &place,
         date,
         unit_name: &name,
-        signers: None,
+        signers: signers.as_ref(),
     };
     let document = tally_record_document(&heading, &record, &seal);
     Ok((ballot, cluster, document))

@@ -108,6 +108,27 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// A download as `who`, its body as bytes (a document, a workbook).
+    pub async fn get_bytes_as(&self, who: Option<&str>, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let request = Request::get(uri)
+            .header(header::COOKIE, self.cookie(who))
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let response = router(self.state.clone())
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        (status, headers, bytes)
+    }
+
     /// Posts a form as `who`, with their anti-forgery token added.
     pub async fn post_as(
         &self,
