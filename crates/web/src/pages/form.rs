@@ -49,6 +49,9 @@ struct Field {
     error: String,
     /// `numeric` or `text`.
     kind: &'static str,
+    /// The indicator's value type (`integer`, `money`, `percent`, `number`, `text`), by
+    /// which the form's script reads what is typed as the server will.
+    value_type: &'static str,
 }
 
 struct FieldGroup {
@@ -97,7 +100,11 @@ struct FormPage {
 struct BrowserRule {
     sides: Vec<String>,
     ops: Vec<String>,
+    /// The catalog's message, said once before the broken links.
     message: String,
+    /// What each link says when broken, as the server says it (`{a}`, `{b}` for the
+    /// values): as the message starts, and after another link.
+    links: Vec<[String; 2]>,
 }
 
 fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
@@ -114,10 +121,13 @@ fn browser_rules(rules: &[thidua_core::ValidationRule]) -> String {
                     _ => return None,
                 }
             }
-            (sides.len() == ops.len() + 1).then(|| BrowserRule {
+            (sides.len() == ops.len() + 1 && ops.len() == rule.links()).then(|| BrowserRule {
                 sides,
                 ops,
                 message: rule.message.clone().unwrap_or_default(),
+                links: (0..rule.links())
+                    .map(|i| [rule.link_template(i, true), rule.link_template(i, false)])
+                    .collect(),
             })
         })
         .collect();
@@ -166,6 +176,7 @@ fn page(
                         } else {
                             "numeric"
                         },
+                        value_type: i.value_type.as_str(),
                         code,
                         input,
                     }
