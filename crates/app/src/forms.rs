@@ -39,6 +39,9 @@ pub struct OpenForm {
     pub situation: Situation,
     /// The validation rules (the browser checks the simple ones as the officer types).
     pub rules: Vec<ValidationRule>,
+    /// The official figures a file brought while no form was started, with the import's
+    /// audit entry: what the form shows until the unit starts it (and starts from).
+    pub imported: Option<thidua_store::ImportedFigures>,
 }
 
 impl OpenForm {
@@ -94,6 +97,11 @@ pub async fn open(app: &App, caller: &Context, unit: &str, period: &str) -> Resu
             found.name
         )));
     }
+    let imported = if submission.version == 0 {
+        store.imported_figures(&code, period).await?
+    } else {
+        None
+    };
     let situation = Situation {
         can_enter: access.can_enter(&code),
         can_review: access.can_review(&code, period),
@@ -109,6 +117,7 @@ pub async fn open(app: &App, caller: &Context, unit: &str, period: &str) -> Resu
         window,
         situation,
         rules,
+        imported,
     })
 }
 
@@ -193,6 +202,8 @@ pub struct FormLine {
     pub period: Period,
     /// Its form (a blank draft, version 0, when nothing was ever saved).
     pub submission: Submission,
+    /// The unit has official figures for the half-year without a form: a file brought them.
+    pub imported: bool,
 }
 
 /// The forms of `unit`, newest half-year first: every half-year of the years it is a
@@ -218,6 +229,7 @@ pub async fn list(app: &App, caller: &Context, unit: &str) -> Result<(Unit, Vec<
     years.push(current.year());
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
+    let own_figures = app.store().periods_with_own_figures(&code).await?;
     let mut lines = Vec::new();
     for year in years {
         for half in [2, 1] {
@@ -226,7 +238,12 @@ pub async fn list(app: &App, caller: &Context, unit: &str) -> Result<(Unit, Vec<
                 continue;
             }
             let submission = app.store().submission(&code, period).await?;
-            lines.push(FormLine { period, submission });
+            let imported = submission.version == 0 && own_figures.contains(&period);
+            lines.push(FormLine {
+                period,
+                submission,
+                imported,
+            });
         }
     }
     Ok((found, lines))

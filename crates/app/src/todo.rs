@@ -139,6 +139,7 @@ pub async fn to_do_on(app: &App, caller: &Context, day: NaiveDate) -> Result<ToD
     // The caller's own unit: each half-year whose window is open today and whose form is
     // not yet sent (or came back).
     if let Some(own) = caller.principal.unit.as_ref().filter(|u| access.can_enter(u)) {
+        let own_figures = store.periods_with_own_figures(own).await?;
         for period in &halves {
             let window = store.reporting_window(*period).await?;
             if !window.is_open_on(day) {
@@ -146,7 +147,8 @@ pub async fn to_do_on(app: &App, caller: &Context, day: NaiveDate) -> Result<ToD
             }
             let status = statuses.iter().find(|s| &s.unit == own && s.period == *period);
             let state = status.map(|s| s.state);
-            if state.is_some_and(|s| !s.is_editable()) {
+            // Sent, or never started but with official figures a file brought.
+            if state.is_some_and(|s| !s.is_editable()) || (status.is_none() && own_figures.contains(period)) {
                 continue;
             }
             todo.own_forms.push(OwnForm {

@@ -14,6 +14,7 @@ mod emulation;
 mod error;
 mod forms;
 mod import;
+mod imported;
 mod lineage;
 mod migrate;
 mod news;
@@ -40,6 +41,7 @@ pub use emulation::{
 pub use error::StoreError;
 pub use forms::{AuditEvent, Decision, FormInput, FormStatus, MemberStatus, Narrative, Saved, Submission};
 pub use import::{ImportProgress, ImportSummary, MAX_LISTED, ValuesImport};
+pub use imported::ImportedFigures;
 pub use news::{Article, NewArticle};
 pub use register::DocumentKey;
 pub use search::SearchHit;

@@ -84,6 +84,8 @@ struct FormPage {
     notice: String,
     errors: Vec<String>,
     violations: Vec<String>,
+    /// Where the official figures shown came from, when a file brought them.
+    imported_note: String,
     /// The reason typed for a refused decision, kept.
     decision_reason: String,
     /// Gửi duyệt with figures missing: their names, to confirm before sending.
@@ -148,6 +150,8 @@ fn page(
 ) -> FormPage {
     let s = &ctx.submission;
     let editable = ctx.editable();
+    // A form never started shows the official figures a file brought, if any.
+    let imported = ctx.imported.as_ref().filter(|_| s.version == 0);
     let groups = ctx
         .catalog
         .groups()
@@ -164,6 +168,7 @@ fn page(
                         None => s
                             .values
                             .get(&i.code)
+                            .or_else(|| imported.and_then(|f| f.values.get(&i.code)))
                             .map(|v| format_value(i, Some(v)))
                             .unwrap_or_default(),
                     };
@@ -201,7 +206,12 @@ fn page(
         period_code: ctx.period.code(),
         period_label: ctx.period.label_vi(),
         state: s.state.as_str().to_owned(),
-        state_label: s.state.label_vi().to_owned(),
+        state_label: if imported.is_some() {
+            "Đã nhập từ tệp (số liệu chính thức)".to_owned()
+        } else {
+            s.state.label_vi().to_owned()
+        },
+        imported_note: imported.map(imported_note).unwrap_or_default(),
         version: s.version,
         // The reason stands while the unit acts on it; once the form is sent again the
         // reviewer's old words are history (the audit trail keeps them).
@@ -227,6 +237,26 @@ fn page(
         csrf: user.csrf.clone(),
         rules_json: browser_rules(&ctx.rules),
     }
+}
+
+/// "Số liệu chính thức do … nhập từ tệp values.csv ngày 25/7/2022": the import's entry
+/// in the audit trail, in words.
+fn imported_note(figures: &thidua_store::ImportedFigures) -> String {
+    let Some(entry) = &figures.entry else {
+        return format!(
+            "{} số liệu chính thức đã có cho kỳ này (nhập từ tệp, không rõ ngày).",
+            figures.values.len()
+        );
+    };
+    let day = chrono::DateTime::parse_from_rfc3339(&entry.at)
+        .map(|t| format_date_vi(t.date_naive()))
+        .unwrap_or_else(|_| entry.at.clone());
+    let source = entry.reason.as_deref().unwrap_or("tệp");
+    format!(
+        "{} số liệu chính thức do «{}» nhập ngày {day} ({source}). Đơn vị gửi báo cáo khi kỳ nhập liệu còn mở thì số liệu duyệt xong sẽ thay thế số liệu này.",
+        figures.values.len(),
+        entry.actor
+    )
 }
 
 /// The form as just saved, with a notice and the rules it still breaks.
@@ -452,7 +482,9 @@ async fn form_list(
         .map(|line| PeriodLine {
             code: line.period.code(),
             label: line.period.label_vi(),
-            state: if line.submission.version == 0 {
+            state: if line.imported {
+                "Đã nhập từ tệp (số liệu chính thức)".to_owned()
+            } else if line.submission.version == 0 {
                 "Chưa nhập".to_owned()
             } else {
                 line.submission.state.label_vi().to_owned()

@@ -12,6 +12,7 @@ common::on_both_backends!(
     each_role_s_home_lists_what_waits_for_it_until_it_is_done,
     each_year_s_card_opens_that_year,
     the_pages_carry_no_inline_style_the_policy_would_refuse_and_have_an_icon,
+    figures_a_file_brought_show_in_the_unit_s_form_for_what_they_are,
 );
 
 async fn each_role_s_home_lists_what_waits_for_it_until_it_is_done(backend: Backend) {
@@ -141,4 +142,34 @@ async fn the_pages_carry_no_inline_style_the_policy_would_refuse_and_have_an_ico
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "image/svg+xml");
     assert!(body.starts_with("<svg"));
+}
+
+async fn figures_a_file_brought_show_in_the_unit_s_form_for_what_they_are(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    // The demo's 2022S1 figures were imported from its values file, never typed in a form.
+    let (status, _, list) = app.get_as(Some("hadong"), "/units/HN-HADONG/forms").await;
+    assert_eq!(status, StatusCode::OK);
+    let line = list
+        .split("/forms/2022S1\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .unwrap_or_default();
+    assert!(
+        line.contains("Đã nhập từ tệp"),
+        "the list says where the figures are: {line}"
+    );
+    let (status, _, form) = app.get_as(Some("hadong"), "/units/HN-HADONG/forms/2022S1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Đã nhập từ tệp (số liệu chính thức)"), "{form}");
+    assert!(
+        form.contains("id=\"imported\"") && form.contains("số liệu chính thức do «"),
+        "the import's audit entry is named: {form}"
+    );
+    assert!(
+        form.contains("value=\"1.020\"") && form.contains("value=\"226\""),
+        "Hà Đông's 1.020 funerals and 226 propaganda sessions are in its form"
+    );
+    assert!(form.contains("readonly"), "the window closed long ago: nothing to edit");
 }
