@@ -20,6 +20,9 @@ pub struct ImportedFigures {
     /// The import's latest entry for the unit and period (who, when, which file), when
     /// the trail has one (figures loaded before imports were audited have none).
     pub entry: Option<AuditEvent>,
+    /// The name of the account that imported them, when the entry names an account (an
+    /// import without `--by` is made by `import`, no account).
+    pub by_name: Option<String>,
 }
 
 impl Store {
@@ -51,19 +54,23 @@ impl Store {
         if values.is_empty() {
             return Ok(None);
         }
-        let entry = sqlx::query(
-            "SELECT at, actor, action, indicator, old_value, new_value, reason FROM audit_event
-             WHERE unit_code = $1 AND period = $2 AND indicator IS NULL AND action LIKE 'import%'
-             ORDER BY id DESC LIMIT 1",
+        let row = sqlx::query(
+            "SELECT a.at, a.actor, a.action, a.indicator, a.old_value, a.new_value, a.reason,
+                 (SELECT display_name FROM app_user WHERE username = a.actor) AS by_name
+             FROM audit_event a
+             WHERE a.unit_code = $1 AND a.period = $2 AND a.indicator IS NULL AND a.action LIKE 'import%'
+             ORDER BY a.id DESC LIMIT 1",
         )
         .bind(unit.as_str())
         .bind(period.code())
         .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(audit_event_from_row)
-        .transpose()?;
-        Ok(Some(ImportedFigures { values, entry }))
+        .await?;
+        let entry = row.as_ref().map(audit_event_from_row).transpose()?;
+        let by_name = match &row {
+            Some(r) => r.try_get("by_name")?,
+            None => None,
+        };
+        Ok(Some(ImportedFigures { values, entry, by_name }))
     }
 
     /// The periods for which `unit` itself (not the units below it) has official figures.

@@ -252,10 +252,15 @@ fn imported_note(figures: &thidua_store::ImportedFigures) -> String {
         .map(|t| format_date_vi(t.date_naive()))
         .unwrap_or_else(|_| entry.at.clone());
     let source = entry.reason.as_deref().unwrap_or("tệp");
+    // People by their names; an import made without an account by what made it.
+    let by = match &figures.by_name {
+        Some(name) => name.clone(),
+        None if entry.actor == "import" => "lệnh nhập số liệu (thidua import)".to_owned(),
+        None => entry.actor.clone(),
+    };
     format!(
-        "{} số liệu chính thức do «{}» nhập ngày {day} ({source}). Đơn vị gửi báo cáo khi kỳ nhập liệu còn mở thì số liệu duyệt xong sẽ thay thế số liệu này.",
-        figures.values.len(),
-        entry.actor
+        "{} số liệu chính thức do {by} nhập ngày {day} ({source}). Đơn vị gửi báo cáo khi kỳ nhập liệu còn mở thì số liệu duyệt xong sẽ thay thế số liệu này.",
+        figures.values.len()
     )
 }
 

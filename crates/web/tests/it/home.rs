@@ -13,6 +13,7 @@ common::on_both_backends!(
     each_year_s_card_opens_that_year,
     the_pages_carry_no_inline_style_the_policy_would_refuse_and_have_an_icon,
     figures_a_file_brought_show_in_the_unit_s_form_for_what_they_are,
+    the_ranking_before_any_score_prints_no_empty_scale,
 );
 
 async fn each_role_s_home_lists_what_waits_for_it_until_it_is_done(backend: Backend) {
@@ -164,7 +165,7 @@ async fn figures_a_file_brought_show_in_the_unit_s_form_for_what_they_are(backen
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("Đã nhập từ tệp (số liệu chính thức)"), "{form}");
     assert!(
-        form.contains("id=\"imported\"") && form.contains("số liệu chính thức do «"),
+        form.contains("id=\"imported\"") && form.contains("số liệu chính thức do ") && form.contains(" nhập ngày "),
         "the import's audit entry is named: {form}"
     );
     assert!(
@@ -172,4 +173,19 @@ async fn figures_a_file_brought_show_in_the_unit_s_form_for_what_they_are(backen
         "Hà Đông's 1.020 funerals and 226 propaganda sessions are in its form"
     );
     assert!(form.contains("readonly"), "the window closed long ago: nothing to edit");
+}
+
+async fn the_ranking_before_any_score_prints_no_empty_scale(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/scores?year=2022")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Xếp hạng"), "{page}");
+    assert!(
+        !page.contains("thang điểm )"),
+        "no scale named before any score: {page}"
+    );
 }
