@@ -218,10 +218,24 @@ pub fn format_date_vi(date: NaiveDate) -> String {
     format!("{}/{}/{}", date.day(), date.month(), date.year())
 }
 
+/// A moment as the pages write it: the date as [`format_date_vi`] and the time on the
+/// 24-hour clock, "25/7/2022 16:09" — one style for the audit trail, tokens and news.
+pub fn format_datetime_vi(at: chrono::NaiveDateTime) -> String {
+    format!("{} {}", format_date_vi(at.date()), at.format("%H:%M"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_moment_is_written_day_month_year_and_the_24_hour_clock() {
+        let at = NaiveDate::from_ymd_opt(2022, 7, 5)
+            .and_then(|d| d.and_hms_opt(16, 9, 0))
+            .unwrap_or_default();
+        assert_eq!(format_datetime_vi(at), "5/7/2022 16:09");
+    }
 
     fn p(code: &str) -> Period {
         Period::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"))

@@ -15,7 +15,7 @@ pub async fn run(store: &Store) -> anyhow::Result<()> {
     {
         println!(
             "Chuỗi bắt đầu lúc {} (UTC).",
-            started.to_utc().format("%H:%M ngày %d/%m/%Y")
+            thidua_core::period::format_datetime_vi(started.to_utc().naive_utc())
         );
     }
     if report.is_intact() {

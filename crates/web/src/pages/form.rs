@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
 use thidua_app::forms::{self, OpenForm, WorkbookRefused};
-use thidua_core::period::format_date_vi;
+use thidua_core::period::{format_date_vi, format_datetime_vi};
 use thidua_core::workflow::{Action, SubmissionState};
 use thidua_core::{IndicatorCode, ValueType};
 use thidua_store::{FormInput, Narrative};
@@ -568,7 +568,7 @@ async fn history_page(
         .into_iter()
         .map(|e| HistoryLine {
             at: chrono::DateTime::parse_from_rfc3339(&e.at)
-                .map(|t| t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string())
+                .map(|t| format_datetime_vi(t.with_timezone(&chrono::Local).naive_local()))
                 .unwrap_or(e.at),
             actor: e.actor,
             action: action_label(&e.action, e.indicator.is_none()),

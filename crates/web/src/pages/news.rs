@@ -26,14 +26,10 @@ struct Item {
     category: String,
 }
 
-/// "26/7/2022, 16:09": the date as every page writes it, the time on the 24-hour clock
+/// "26/7/2022 16:09": the date as every page writes it, the time on the 24-hour clock
 /// as Vietnamese does (not "04:09 PM").
 fn when(article: &Article) -> String {
-    format!(
-        "{}, {}",
-        thidua_core::period::format_date_vi(article.published_at.date()),
-        article.published_at.format("%H:%M")
-    )
+    thidua_core::period::format_datetime_vi(article.published_at)
 }
 
 fn item(a: &Article) -> Item {

@@ -49,12 +49,12 @@ const EXPIRY_CHOICES: &[(&str, &str)] = &[
     ("never", "Không hết hạn"),
 ];
 
-/// An RFC 3339 time as "25/07/2022 16:09", in the installation's time zone.
+/// An RFC 3339 time as "25/7/2022 16:09", in the installation's time zone.
 fn shown_time(at: Option<&str>) -> String {
     match at {
         None => "—".into(),
         Some(at) => chrono::DateTime::parse_from_rfc3339(at)
-            .map(|t| t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string())
+            .map(|t| thidua_core::period::format_datetime_vi(t.with_timezone(&chrono::Local).naive_local()))
             .unwrap_or_else(|_| at.to_owned()),
     }
 }

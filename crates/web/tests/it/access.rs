@@ -910,12 +910,12 @@ async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(ba
         "the author unit signs it, once: {article}"
     );
     let stamp = format!(
-        "{}, ",
+        "{} ",
         thidua_core::period::format_date_vi(chrono::Local::now().date_naive())
     );
     assert!(
         article.contains(&stamp) && !article.contains(" PM<") && !article.contains(" AM<"),
-        "date and time as «26/7/2022, 16:09»: {article}"
+        "date and time as «26/7/2022 16:09»: {article}"
     );
 }
 
