@@ -19,6 +19,7 @@ common::on_both_backends!(
     a_changed_figure_is_written_in_the_chair_s_name,
     a_bad_cell_refuses_the_whole_file_naming_its_sheet_and_cell,
     a_broken_rule_is_named_at_its_cell_and_nothing_is_written,
+    an_accepted_form_is_never_overwritten_and_nothing_is_written,
     a_dry_run_writes_nothing,
     an_officer_downloads_but_cannot_import,
     the_job_s_events_stream_progress_and_a_final_event,
@@ -104,12 +105,23 @@ fn set_cell(bytes: &[u8], part: &str, cell: &str, text: &str) -> Vec<u8> {
     out.finish().unwrap().into_inner()
 }
 
-/// Posts the upload form as `who`; the response.
+/// Posts the upload form for 2022S1 as `who`; the response.
 async fn upload(app: &TestApp, who: &str, file: &[u8], dry_run: bool) -> (StatusCode, axum::http::HeaderMap, String) {
+    upload_for(app, who, file, "2022S1", dry_run).await
+}
+
+/// Posts the upload form for `period` as `who`; the response.
+async fn upload_for(
+    app: &TestApp,
+    who: &str,
+    file: &[u8],
+    period: &str,
+    dry_run: bool,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let boundary = "thidua-cluster-workbook";
     let mut body = Vec::new();
     let csrf = app.csrf(who);
-    let mut fields = vec![("csrf", csrf.as_str()), ("period", "2022S1")];
+    let mut fields = vec![("csrf", csrf.as_str()), ("period", period)];
     if dry_run {
         fields.push(("dry_run", "1"));
     }
@@ -260,6 +272,64 @@ async fn a_broken_rule_is_named_at_its_cell_and_nothing_is_written(backend: Back
         "{page}"
     );
     assert_eq!(figures(&app).await, before, "nothing written");
+}
+
+async fn an_accepted_form_is_never_overwritten_and_nothing_is_written(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let period = common::current_half();
+    let form = format!("/units/HN-TAYHO/forms/{period}");
+    let (status, _, body) = app
+        .post_as(
+            Some("tayho"),
+            &form,
+            &[("version", "0"), ("action", "submit_anyway"), ("v_HV_HOI_CHO", "2")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = app
+        .post_as(
+            Some("cumtruong"),
+            &format!("{form}/decision"),
+            &[("version", "1"), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let pairs: Vec<(UnitCode, Period)> = ["HN-HADONG", "HN-TAYHO"]
+        .iter()
+        .map(|m| (UnitCode::parse(m).unwrap(), period))
+        .collect();
+    let before = app.state.store.values_of(&pairs).await.unwrap();
+    assert!(
+        before.iter().any(|v| v.unit.as_str() == "HN-TAYHO"),
+        "the accepted figure is official"
+    );
+    let (status, _, file) = get_bytes(&app, "cumtruong", &format!("{WORKBOOK}.xlsx?period={period}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // A new figure on Hà Đông's sheet (a draft-free form), one on Tây Hồ's accepted form.
+    let file = set_cell(&file, "xl/worksheets/sheet2.xml", "D7", "12");
+    let file = set_cell(&file, "xl/worksheets/sheet5.xml", "D7", "5");
+    let (status, headers, body) = upload_for(&app, "cumtruong", &file, &period.code(), false).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let job = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (_, _, events) = app.get_as(Some("cumtruong"), &format!("{job}/events")).await;
+    assert!(events.contains("\"result\":\"refused\""), "{events}");
+    let (_, _, page) = app.get_as(Some("cumtruong"), &job).await;
+    assert!(
+        page.contains("Trang «quận Tây Hồ», ô D7: báo cáo") && page.contains("của HN-TAYHO đã được duyệt"),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("<li>Trang «").count(),
+        1,
+        "only the accepted form's cell is named: {page}"
+    );
+    assert_eq!(
+        app.state.store.values_of(&pairs).await.unwrap(),
+        before,
+        "nothing written"
+    );
 }
 
 async fn a_dry_run_writes_nothing(backend: Backend) {
