@@ -7,7 +7,7 @@
 //! below it, records decisions for the units below it, and revokes them. Members see their
 //! cluster's proposals and everyone the awards of the units they may see.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use thidua_core::emulation::award::{
     AwardCatalogue, AwardDecision, AwardFormCode, AwardRecord, Proposal, ProposalAction, ProposalRights,
     ProposalSource, Recipient, Revocation,
@@ -21,6 +21,36 @@ use crate::{App, Context, Directory, Error};
 pub fn parse_day(raw: &str, what: &str) -> Result<NaiveDate, Error> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| Error::Invalid(format!("{what} «{raw}» không hợp lệ (chọn ngày trên lịch)")))
+}
+
+/// The years a decision commending the work of `year` may be signed in: that year and
+/// the two after it (as core's `AwardDecision::validated` admits).
+pub fn signing_years(year: i32) -> std::ops::RangeInclusive<i32> {
+    year..=year + 2
+}
+
+/// Refuses a signing day outside [`signing_years`] of `year`, naming both.
+pub fn check_signing_day(year: i32, day: NaiveDate) -> Result<(), Error> {
+    let years = signing_years(year);
+    if years.contains(&day.year()) {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "ngày ký {} không hợp lệ cho khen thưởng năm {year}: ngày ký phải trong các năm {} đến {}",
+        thidua_core::period::format_date_vi(day),
+        years.start(),
+        years.end()
+    )))
+}
+
+/// The signing day a decision form for the work of `year` offers: `today` when it may
+/// be signed today, else the last day of the year commended (always allowed).
+pub fn default_signing_day(year: i32, today: NaiveDate) -> NaiveDate {
+    if signing_years(year).contains(&today.year()) {
+        today
+    } else {
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today)
+    }
 }
 
 /// "quận Tây Hồ", or "Trần Thị Bình — Phó Chủ tịch, quận Tây Hồ".
@@ -321,9 +351,11 @@ pub async fn record_decision(
     let issuer = Some(entry.issuer)
         .filter(|i| !i.is_empty())
         .unwrap_or_else(|| form.issuer.clone());
+    let signed_on = parse_day(&entry.signed_on, "ngày ký quyết định")?;
+    check_signing_day(first.year, signed_on)?;
     let decision = AwardDecision {
         number: entry.number,
-        signed_on: parse_day(&entry.signed_on, "ngày ký quyết định")?,
+        signed_on,
         issuer,
         level: entry.level,
         award: first.award.clone(),
@@ -448,4 +480,29 @@ pub async fn search_history(app: &App, caller: &Context, q: &str) -> Result<Hist
         units.push((u.clone(), awards));
     }
     Ok(HistorySearch { people, units })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_default_signing_day_is_today_when_allowed_else_the_year_s_last_day() {
+        assert_eq!(default_signing_day(2025, day(2026, 12, 3)), day(2026, 12, 3));
+        assert_eq!(default_signing_day(2022, day(2026, 12, 3)), day(2022, 12, 31));
+        assert!(check_signing_day(2022, default_signing_day(2022, day(2026, 12, 3))).is_ok());
+    }
+
+    #[test]
+    fn a_signing_day_outside_the_years_is_refused_naming_them() {
+        let Err(Error::Invalid(m)) = check_signing_day(2022, day(2026, 12, 3)) else {
+            panic!("2026 is outside 2022–2024");
+        };
+        assert!(m.contains("3/12/2026") && m.contains("các năm 2022 đến 2024"), "{m}");
+        assert!(check_signing_day(2022, day(2024, 12, 31)).is_ok());
+    }
 }

@@ -292,7 +292,11 @@ impl Store {
 
     /// Proposes `award` for every unit a closed ballot's question chose (leading unit,
     /// Bằng khen). Refused while the question has no result (a tie or nobody reaching the
-    /// threshold: a re-vote is needed first) and for a ranking question.
+    /// threshold: a re-vote is needed first), for a ranking question, and once the question
+    /// has proposed (a question proposes once; only when every proposal it made was
+    /// refused may it propose again). On PostgreSQL the ballot's row is locked first, so
+    /// two chairs' clicks at the same moment make one proposal (SQLite's writers already
+    /// hold the database's write lock).
     pub async fn propose_from_ballot(
         &self,
         actor: &Actor,
@@ -329,6 +333,26 @@ impl Store {
         };
         let catalogue = self.award_catalogue().await?;
         let mut tx = self.begin_write().await?;
+        if tx.backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT id FROM ballot WHERE id = $1 FOR UPDATE")
+                .bind(ballot_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let proposed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM award_proposal WHERE source = 'ballot' AND ballot_id = $1 AND question = $2
+                 AND state <> 'rejected'",
+        )
+        .bind(ballot_id)
+        .bind(question)
+        .fetch_one(&mut *tx)
+        .await?;
+        if proposed > 0 {
+            return Err(StoreError::Conflict(format!(
+                "câu {question} («{}») của «{}» đã được đề nghị khen thưởng; mỗi câu hỏi chỉ đề nghị khen thưởng một lần",
+                q.text, ballot.spec.title
+            )));
+        }
         let mut out = Vec::with_capacity(units.len());
         for unit in units {
             let proposal = Proposal {

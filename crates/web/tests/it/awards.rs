@@ -234,7 +234,10 @@ async fn the_chair_proposes_the_flag_and_the_certificates_the_vote_chose(backend
     assert_eq!(location(&headers), "/awards?cluster=HN-CUM2&year=2022");
     assert_eq!(certificates, StatusCode::SEE_OTHER);
     assert_eq!(twice, StatusCode::CONFLICT);
-    assert!(twice_body.contains("đã được đề nghị CO-HN năm 2022"), "{twice_body}");
+    assert!(
+        twice_body.contains("đã được đề nghị khen thưởng; mỗi câu hỏi chỉ đề nghị khen thưởng một lần"),
+        "{twice_body}"
+    );
     let stored = proposals_of_2022(&app).await;
     let proposed: Vec<(&str, &str)> = stored
         .iter()

@@ -18,6 +18,7 @@ common::on_both_backends!(
     an_answer_that_would_be_invalid_is_warned_about_then_counted_invalid_if_sent_anyway,
     the_record_of_the_count_downloads_as_docx_and_pdf_once_the_ballot_is_closed,
     every_ballot_page_answers_every_role_as_the_access_rules_say,
+    after_a_warning_the_paper_comes_back_whole_and_sending_it_anyway_casts_that_paper,
 );
 
 /// The six members' officers and their units, in the cluster's order.
@@ -504,4 +505,117 @@ async fn every_ballot_page_answers_every_role_as_the_access_rules_say(backend: B
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The value of attribute `name` in a tag's text.
+fn attribute<'a>(tag: &'a str, name: &str) -> &'a str {
+    let marker = format!("{name}=\"");
+    let Some(start) = tag.find(&marker) else {
+        return "";
+    };
+    let rest = &tag[start + marker.len()..];
+    &rest[..rest.find('"').unwrap_or(rest.len())]
+}
+
+/// What the form posting to `action` sends as the page fills it in: every select's
+/// selected option, every ticked radio button and checkbox — as a browser would.
+fn filled_in(page: &str, action: &str) -> Vec<(String, String)> {
+    let start = page
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form for {action}: {page}"));
+    let form = &page[start..];
+    let form = &form[..form.find("</form>").unwrap_or(form.len())];
+    let mut out = Vec::new();
+    for select in form.split("<select ").skip(1) {
+        let name = attribute(select, "name");
+        let options = &select[..select.find("</select>").unwrap_or(select.len())];
+        for option in options.split("<option ").filter(|o| o.contains(" selected>")) {
+            out.push((name.to_owned(), attribute(option, "value").to_owned()));
+        }
+    }
+    for input in form.split("<input ").skip(1) {
+        let tag = &input[..input.find('>').unwrap_or(input.len())];
+        if tag.ends_with(" checked") {
+            out.push((attribute(tag, "name").to_owned(), attribute(tag, "value").to_owned()));
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn after_a_warning_the_paper_comes_back_whole_and_sending_it_anyway_casts_that_paper(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let ballot = open_standard_ballot(&app).await;
+    let vote_uri = format!("{ballot}/vote");
+    // Hà Đông and Cầu Giấy both placed first: the ranking would count as invalid.
+    let mut typed: Vec<(String, String)> = [
+        ("r0_HN-HADONG", "1"),
+        ("r0_HN-CAUGIAY", "1"),
+        ("r0_HN-THANHXUAN", "2"),
+        ("r0_HN-TAYHO", "3"),
+        ("r0_HN-BACTULIEM", "4"),
+        ("r0_HN-NAMTULIEM", "5"),
+        ("q1", "HN-HADONG"),
+        ("q2", "HN-CAUGIAY"),
+        ("q2", "HN-THANHXUAN"),
+        ("q3", "HN-TAYHO"),
+        ("q4", "HN-BACTULIEM"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    typed.sort();
+    let refs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let (warned, _, page) = app.post_as(Some("tayho"), &vote_uri, &refs).await;
+
+    assert_eq!(warned, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("Câu 1 — Xếp hạng thi đua các đơn vị:"), "{page}");
+    let shown = filled_in(&page, &vote_uri);
+    assert_eq!(
+        shown, typed,
+        "every place and choice the voter gave is on the page again"
+    );
+
+    // Tôi vẫn gửi: the page as it stands, with the box ticked.
+    let mut again = shown.clone();
+    again.push(("confirm".into(), "1".into()));
+    let refs: Vec<(&str, &str)> = again.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (sent, headers, body) = app.post_as(Some("tayho"), &vote_uri, &refs).await;
+    assert_eq!(sent, StatusCode::SEE_OTHER, "{body}");
+    let back = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(back, format!("{ballot}?done=voted"));
+    let (_, _, voted) = app.get_as(Some("tayho"), &back).await;
+    assert!(voted.contains("Đã gửi phiếu của quận Tây Hồ."), "{voted}");
+    let (_, _, not_voted) = app.get_as(Some("hadong"), &back).await;
+    assert!(
+        !not_voted.contains("class=\"notice\""),
+        "no notice for a unit that has not voted"
+    );
+
+    // The count is the warned paper's: its ranking invalid, its other four answers valid.
+    let (closed, _, _) = app.post_as(Some("cumtruong"), &format!("{ballot}/close"), &[]).await;
+    assert_eq!(closed, StatusCode::SEE_OTHER);
+    let (_, _, counted) = app.get_as(Some("tayho"), &ballot).await;
+    assert!(counted.contains("Số phiếu thu vào: 1"), "{counted}");
+    assert_eq!(
+        counted.matches("Phiếu hợp lệ: 0 · Phiếu không hợp lệ: 1").count(),
+        1,
+        "{counted}"
+    );
+    assert_eq!(
+        counted.matches("Phiếu hợp lệ: 1 · Phiếu không hợp lệ: 0").count(),
+        4,
+        "{counted}"
+    );
+    assert!(
+        counted.contains("Trúng: quận Thanh Xuân, quận Cầu Giấy."),
+        "the Bằng khen as ticked: {counted}"
+    );
 }

@@ -9,6 +9,7 @@
 
 mod access;
 mod awards;
+mod awards_ux;
 mod ballot;
 mod browser;
 mod cluster_workbook;

@@ -1,16 +1,21 @@
 //! Quyết định khen thưởng — recording a decision from reviewed proposals, its page with
-//! the recipients the viewer may see, and its revocation.
+//! the recipients the viewer may see, and its revocation. A decision refused for what
+//! was typed comes back in place on the list, with the mistake next to its field.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use thidua_app::awards::{self, DecisionEntry, RevocationEntry};
+use thidua_core::ClusterCode;
 use thidua_core::period::format_date_vi;
 use thidua_core::unit::kind_label_vi;
 use thidua_store::StoredDecision;
 
+use super::list::{DecisionForm, Refused, render_list};
+use super::proposals::in_place;
 use super::{describe, form_name, id_of, recipient_kind, revocation_text};
 use crate::AppState;
 use crate::auth::{CurrentUser, Me};
@@ -35,8 +40,66 @@ pub(super) async fn record_decision(
         issuer: fields.get("issuer"),
         level: fields.get("level"),
     };
-    let stored = awards::record_decision(&state.app, &caller, ids, entry).await?;
-    Ok(Redirect::to(&format!("/awards/decisions/{}", stored.id)).into_response())
+    let mut form = DecisionForm {
+        proposals: ids.clone(),
+        number: entry.number.clone(),
+        signed_on: entry.signed_on.clone(),
+        issuer: entry.issuer.clone(),
+        level: entry.level.clone(),
+        ..DecisionForm::default()
+    };
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    field_mistakes(&state, &caller, &ids, &entry, &mut form).await?;
+    if form.errors.is_empty() {
+        match awards::record_decision(&state.app, &caller, ids, entry).await {
+            Ok(stored) => return Ok(Redirect::to(&format!("/awards/decisions/{}", stored.id)).into_response()),
+            Err(e) => (status, form.error) = in_place(e.into())?,
+        }
+    }
+    let cluster = fields.get("cluster");
+    let list_year = fields.get("list_year").parse::<i32>().ok();
+    let cluster = ClusterCode::parse(&cluster).ok();
+    let page = render_list(
+        &state,
+        &user,
+        cluster.as_ref().map(ClusterCode::as_str),
+        list_year,
+        Some(Refused::Decision(form)),
+    )
+    .await?;
+    Ok((status, page).into_response())
+}
+
+/// The mistakes of a decision that can be named by field: no proposal chosen, no
+/// number, a day that is none or outside the years the first proposal's may be signed in.
+async fn field_mistakes(
+    state: &AppState,
+    caller: &thidua_app::Context,
+    ids: &[i64],
+    entry: &DecisionEntry,
+    form: &mut DecisionForm,
+) -> Result<(), AppError> {
+    if ids.is_empty() {
+        form.errors.set(
+            "proposal",
+            "hãy chọn ít nhất một đề nghị được khen thưởng trong quyết định",
+        );
+    }
+    if entry.number.is_empty() {
+        form.errors.set("number", "hãy ghi số quyết định");
+    }
+    match awards::parse_day(&entry.signed_on, "ngày ký quyết định") {
+        Err(e) => form.errors.set("signed_on", &e.to_string()),
+        Ok(day) => {
+            if let Some(first) = ids.first() {
+                let proposal = awards::proposal(&state.app, caller, *first).await?;
+                if let Err(e) = awards::check_signing_day(proposal.proposal.year, day) {
+                    form.errors.set("signed_on", &e.to_string());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Template, WebTemplate)]

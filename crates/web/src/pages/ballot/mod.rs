@@ -21,6 +21,8 @@ mod open;
 mod page;
 mod paper;
 
+pub(crate) use page::{Extras, Proposing, render_ballot};
+
 use axum::Router;
 use axum::routing::{get, post};
 use chrono::NaiveDate;

@@ -1,11 +1,14 @@
 //! Một cuộc bỏ phiếu — one ballot's page: who has voted, the representative's paper while
 //! the ballot is open, and once it is closed the seal's check and, when the seal holds,
-//! each question's count with the awards the chair may propose from it.
+//! each question's count with the awards the chair may propose from it (once per
+//! question: a question that has proposed says so instead of offering its button).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
-use thidua_core::emulation::award::{AwardCatalogue, AwardKind, ProposalSource, RecipientKinds};
+use axum::extract::{Path, Query, State};
+use thidua_core::emulation::award::{AwardCatalogue, AwardKind, ProposalSource, ProposalState, RecipientKinds};
 use thidua_core::emulation::ballot::{
     BallotSpec, BallotState, Outcome, Paper, QuestionKind, QuestionTally, TallyRecord,
 };
@@ -71,11 +74,48 @@ struct QuestionResult {
     achievements: String,
     /// Proposals already made from it.
     proposed: Vec<String>,
+    /// Whether it has proposed already (a proposal of it not refused): its button is
+    /// hidden, as the store refuses a second proposal.
+    already_proposed: bool,
+    /// Why the chair's proposal from it was just refused; empty otherwise.
+    error: String,
+}
+
+/// The voter's paper as they filled it in, shown back after a warning: the paper read
+/// from it, and the place typed against each candidate of a ranking (by field name,
+/// `r{question}_{unit}`), all of them — the paper keeps a ranking only up to its first
+/// place skipped or given twice, and the voter must see every place they gave.
+pub(crate) struct Filled {
+    pub(crate) paper: Paper,
+    pub(crate) ranks: HashMap<String, u32>,
+}
+
+/// A proposal from a question that was refused, shown back next to its question with
+/// what was chosen and typed.
+pub(crate) struct Proposing {
+    pub(crate) question: String,
+    pub(crate) award: String,
+    pub(crate) achievements: String,
+    pub(crate) error: String,
+}
+
+/// What a ballot's page shows beyond what is stored.
+#[derive(Default)]
+pub(crate) struct Extras<'a> {
+    /// The voter's paper after a warning.
+    pub(crate) filled: Option<&'a Filled>,
+    /// The warnings about that paper.
+    pub(crate) warnings: Vec<String>,
+    /// A refused proposal from a question.
+    pub(crate) proposing: Option<Proposing>,
+    /// Whether the caller's paper was just cast: the page then says so, naming the
+    /// caller's unit (once it has voted), in the server's words.
+    pub(crate) just_voted: bool,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "ballot.html")]
-pub(super) struct BallotPage {
+pub(crate) struct BallotPage {
     title: String,
     query: String,
     me: Option<Me>,
@@ -106,6 +146,17 @@ pub(super) struct BallotPage {
     record: Option<RecordSummary>,
     results: Vec<QuestionResult>,
     award_forms: Vec<(String, String)>,
+    notice: String,
+}
+
+impl BallotPage {
+    /// Whether the page shows question `code`'s proposal form or its note that it has
+    /// proposed — where a refusal to propose from it can be said in place.
+    pub(crate) fn offers_proposal(&self, code: &str) -> bool {
+        self.results
+            .iter()
+            .any(|q| q.code == code && (q.can_propose || q.already_proposed))
+    }
 }
 
 /// The record's figures for the whole ballot.
@@ -116,12 +167,12 @@ struct RecordSummary {
     revote_needed: bool,
 }
 
-fn paper_questions(spec: &BallotSpec, scope: &Scope, paper: Option<&Paper>) -> Vec<PaperQuestion> {
+fn paper_questions(spec: &BallotSpec, scope: &Scope, filled: Option<&Filled>) -> Vec<PaperQuestion> {
     spec.questions
         .iter()
         .enumerate()
         .map(|(index, q)| {
-            let answer = paper.and_then(|p| p.answers.get(&q.code));
+            let answer = filled.and_then(|f| f.paper.answers.get(&q.code));
             let style = match q.kind {
                 QuestionKind::RankMembers => "rank",
                 QuestionKind::Commendation { .. } => "many",
@@ -139,17 +190,26 @@ fn paper_questions(spec: &BallotSpec, scope: &Scope, paper: Option<&Paper>) -> V
                     .iter()
                     .map(|c| {
                         let position = answer.and_then(|a| a.iter().position(|u| u == c));
+                        // A ranking shows every place as typed, the paper only its start.
+                        let typed = filled.and_then(|f| f.ranks.get(&format!("r{index}_{c}")).copied());
                         PaperChoice {
                             code: c.to_string(),
                             name: unit_name(scope, c),
                             checked: position.is_some(),
-                            rank: position.map_or(0, |p| u32::try_from(p + 1).unwrap_or(0)),
+                            rank: typed.unwrap_or_else(|| position.map_or(0, |p| u32::try_from(p + 1).unwrap_or(0))),
                         }
                     })
                     .collect(),
             }
         })
         .collect()
+}
+
+/// The proposals the ballot's questions made, and the one just refused.
+struct Proposed<'a> {
+    /// (question, what was proposed, whether it still stands — not refused).
+    made: &'a [(String, String, bool)],
+    refused: Option<&'a Proposing>,
 }
 
 fn results(
@@ -159,8 +219,12 @@ fn results(
     catalogue: &AwardCatalogue,
     issuer: &str,
     cluster: &Cluster,
-    proposed: &[(String, String)],
+    proposed: &Proposed<'_>,
 ) -> Vec<QuestionResult> {
+    let Proposed {
+        made: proposed,
+        refused: proposing,
+    } = *proposed;
     let name = |u: &UnitCode| unit_name(scope, u);
     record
         .questions
@@ -197,6 +261,8 @@ fn results(
                 _ => None,
             };
             let elected = matches!(q.outcome, Outcome::Elected { .. });
+            let already_proposed = proposed.iter().any(|(code, _, live)| code == &q.code && *live);
+            let refused = proposing.filter(|p| p.question == q.code);
             QuestionResult {
                 code: q.code.clone(),
                 text: q.text.clone(),
@@ -208,24 +274,30 @@ fn results(
                 outcome: q.outcome.label_vi().into(),
                 sentence: outcome_sentence(q, &name),
                 revote: q.outcome.revote_needed(),
-                can_propose: can_run && elected && award_kind.is_some(),
-                default_award: award_kind
-                    .map(|k| default_award(catalogue, k, issuer))
-                    .unwrap_or_default(),
-                achievements: match q.kind {
-                    QuestionKind::LeadingUnit => {
+                can_propose: can_run && elected && award_kind.is_some() && !already_proposed,
+                default_award: match refused {
+                    Some(p) => p.award.clone(),
+                    None => award_kind
+                        .map(|k| default_award(catalogue, k, issuer))
+                        .unwrap_or_default(),
+                },
+                achievements: match (refused, q.kind) {
+                    (Some(p), _) => p.achievements.clone(),
+                    (None, QuestionKind::LeadingUnit) => {
                         format!("Đơn vị dẫn đầu {} năm {}", cluster.name, cluster.year)
                     }
-                    _ => format!(
+                    (None, _) => format!(
                         "Được {} bình xét đề nghị khen thưởng năm {}",
                         cluster.name, cluster.year
                     ),
                 },
                 proposed: proposed
                     .iter()
-                    .filter(|(code, _)| code == &q.code)
-                    .map(|(_, what)| what.clone())
+                    .filter(|(code, _, _)| code == &q.code)
+                    .map(|(_, what, _)| what.clone())
                     .collect(),
+                already_proposed,
+                error: refused.map(|p| p.error.clone()).unwrap_or_default(),
             }
         })
         .collect()
@@ -271,15 +343,21 @@ fn default_award(catalogue: &AwardCatalogue, kind: AwardKind, issuer: &str) -> S
         .unwrap_or_default()
 }
 
-pub(super) async fn render_ballot(
+/// The ballot's page for the caller, with `extras`.
+pub(crate) async fn render_ballot(
     state: &AppState,
     user: &CurrentUser,
     ballot: &Ballot,
     cluster: &Cluster,
     caller: &thidua_app::Context,
-    mine: Option<&Paper>,
-    warnings: Vec<String>,
+    extras: Extras<'_>,
 ) -> Result<BallotPage, AppError> {
+    let Extras {
+        filled,
+        warnings,
+        proposing,
+        just_voted,
+    } = extras;
     let scope = &caller.directory;
     let thidua_app::ballot::View {
         voted,
@@ -292,6 +370,13 @@ pub(super) async fn render_ballot(
     let unit = voter.as_ref();
     let has_voted = unit.is_some_and(|u| voted.contains(u));
     let can_vote = is_open && unit.is_some() && !has_voted;
+    let notice = match unit {
+        Some(u) if just_voted && has_voted => format!(
+            "Đã gửi phiếu của {}. Phiếu được mã hóa khi lưu, không gắn với đơn vị bỏ phiếu.",
+            unit_name(scope, u)
+        ),
+        _ => String::new(),
+    };
     let vote_note = match unit {
         Some(u) if has_voted => format!("{} đã bỏ phiếu. Mỗi đơn vị chỉ bỏ một phiếu.", unit_name(scope, u)),
         None if is_open => {
@@ -306,7 +391,7 @@ pub(super) async fn render_ballot(
             catalogue,
             proposals,
         }) => {
-            let proposed: Vec<(String, String)> = proposals
+            let proposed: Vec<(String, String, bool)> = proposals
                 .iter()
                 .filter_map(|p| match &p.proposal.source {
                     ProposalSource::Ballot { ballot: b, question } if *b == ballot.id => Some((
@@ -319,6 +404,7 @@ pub(super) async fn render_ballot(
                                 .map_or_else(|| p.proposal.award.to_string(), |f| f.name.clone()),
                             p.state.label_vi()
                         ),
+                        p.state != ProposalState::Rejected,
                     )),
                     _ => None,
                 })
@@ -330,7 +416,10 @@ pub(super) async fn render_ballot(
                 &catalogue,
                 &crate::pages::emulation::issuer_name(scope, cluster),
                 cluster,
-                &proposed,
+                &Proposed {
+                    made: &proposed,
+                    refused: proposing.as_ref(),
+                },
             );
             let forms = catalogue
                 .forms()
@@ -384,7 +473,7 @@ pub(super) async fn render_ballot(
         vote_note,
         voter_name: unit.map(|u| unit_name(scope, u)).unwrap_or_default(),
         paper: if can_vote {
-            paper_questions(&ballot.spec, scope, mine)
+            paper_questions(&ballot.spec, scope, filled)
         } else {
             Vec::new()
         },
@@ -396,14 +485,26 @@ pub(super) async fn render_ballot(
         record,
         results,
         award_forms,
+        notice,
     })
+}
+
+/// `?done=voted` — the paper just cast, for the notice after the redirect.
+#[derive(serde::Deserialize)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
 }
 
 pub(super) async fn ballot_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(query): Query<DoneQuery>,
 ) -> Result<BallotPage, AppError> {
     let (ballot, cluster, caller) = load(&state, &user, &id).await?;
-    render_ballot(&state, &user, &ballot, &cluster, &caller, None, Vec::new()).await
+    let extras = Extras {
+        just_voted: query.done.as_deref() == Some("voted"),
+        ..Extras::default()
+    };
+    render_ballot(&state, &user, &ballot, &cluster, &caller, extras).await
 }

@@ -2,6 +2,8 @@
 //! count as invalid are shown back to the voter first (nothing is stored until they
 //! confirm); a choice the ballot does not offer is refused outright.
 
+use std::collections::HashMap;
+
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +13,7 @@ use thidua_core::UnitCode;
 use thidua_core::emulation::ballot::{BallotSpec, BallotState, Paper, invalid_reason};
 
 use super::load;
-use super::page::render_ballot;
+use super::page::{Extras, Filled, render_ballot};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -60,6 +62,18 @@ fn paper_from_form(spec: &BallotSpec, fields: &Fields) -> Result<Paper, AppError
     Ok(paper)
 }
 
+/// Every place typed against a ranking's candidates, by field name — the voter's own
+/// ranking as they gave it, places skipped or given twice included.
+fn typed_ranks(spec: &BallotSpec, fields: &Fields) -> HashMap<String, u32> {
+    spec.questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.kind.is_ranking())
+        .flat_map(|(i, q)| q.candidates.iter().map(move |u| format!("r{i}_{u}")))
+        .filter_map(|name| fields.get(&name).parse::<u32>().ok().map(|place| (name, place)))
+        .collect()
+}
+
 /// What would make answers of `paper` invalid, in words for the voter.
 fn warnings(spec: &BallotSpec, paper: &Paper) -> Vec<String> {
     spec.questions
@@ -99,10 +113,20 @@ pub(super) async fn vote(
     paper.check_shape(&ballot.spec)?;
     let warned = warnings(&ballot.spec, &paper);
     if !warned.is_empty() && !fields.has("confirm") && ballot.state == BallotState::Open {
-        // Nothing is stored yet: the voter sees their own paper again, with the warning.
-        let page = render_ballot(&state, &user, &ballot, &cluster, &caller, Some(&paper), warned).await?;
+        // Nothing is stored yet: the voter sees their own paper again, every choice as
+        // they made it, with the warning — so "Tôi vẫn gửi" sends this very paper.
+        let filled = Filled {
+            ranks: typed_ranks(&ballot.spec, &fields),
+            paper,
+        };
+        let extras = Extras {
+            filled: Some(&filled),
+            warnings: warned,
+            ..Extras::default()
+        };
+        let page = render_ballot(&state, &user, &ballot, &cluster, &caller, extras).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     ballot::cast(&state.app, &caller, &cluster, &ballot, paper).await?;
-    Ok(Redirect::to(&format!("/ballots/{}", ballot.id)).into_response())
+    Ok(Redirect::to(&format!("/ballots/{}?done=voted", ballot.id)).into_response())
 }
