@@ -194,7 +194,7 @@ pub(crate) fn sentence(message: &str) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters, for a path inside a query.
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),

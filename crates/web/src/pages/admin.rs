@@ -7,7 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -144,9 +144,45 @@ async fn render(state: &AppState, user: &CurrentUser, error: String, notice: Str
     })
 }
 
-async fn users_page(State(state): State<AppState>, user: CurrentUser) -> Result<UsersPage, AppError> {
+/// `?done=locked&account=namtuliem` after an account was locked or unlocked.
+#[derive(serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+    account: Option<String>,
+}
+
+/// The notice after locking or unlocking: the server's words, naming the account as
+/// stored, and only when it is in the state the address says (so a link cannot make
+/// the page say what did not happen).
+fn status_notice(users: &[thidua_store::User], query: &DoneQuery) -> String {
+    let Some(account) = query.account.as_deref() else {
+        return String::new();
+    };
+    let Some(found) = users.iter().find(|u| u.username == account.trim().to_lowercase()) else {
+        return String::new();
+    };
+    match (query.done.as_deref(), found.disabled) {
+        (Some("locked"), true) => format!(
+            "Đã khóa tài khoản {} ({}); tài khoản này không đăng nhập được nữa.",
+            found.username, found.display_name
+        ),
+        (Some("unlocked"), false) => format!("Đã mở khóa tài khoản {} ({}).", found.username, found.display_name),
+        _ => String::new(),
+    }
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<DoneQuery>,
+) -> Result<UsersPage, AppError> {
     ensure_admin(&user)?;
-    render(&state, &user, String::new(), String::new()).await
+    let notice = if query.done.is_some() {
+        status_notice(&state.store.users().await?, &query)
+    } else {
+        String::new()
+    };
+    render(&state, &user, String::new(), notice).await
 }
 
 #[derive(serde::Deserialize)]
@@ -223,12 +259,13 @@ async fn set_status(
     ensure_admin(&user)?;
     user.check_csrf(&form.csrf)?;
     // The store compares accounts by id, not by the name as typed in the URL.
-    match state
-        .store
-        .set_disabled(Some(&user.user), &username, form.disabled == "1")
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+    let disabled = form.disabled == "1";
+    match state.store.set_disabled(Some(&user.user), &username, disabled).await {
+        Ok(()) => {
+            let done = if disabled { "locked" } else { "unlocked" };
+            let account = crate::error::percent_encode(&username.trim().to_lowercase());
+            Ok(Redirect::to(&format!("/admin/users?done={done}&account={account}")).into_response())
+        }
         Err(e) => refused(&state, &user, e.into()).await,
     }
 }

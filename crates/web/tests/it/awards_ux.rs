@@ -18,7 +18,7 @@ common::on_both_backends!(
     an_individual_is_offered_only_forms_for_individuals_and_a_collective_form_comes_back_in_place,
     an_unknown_unit_comes_back_next_to_its_field_with_what_was_typed,
     a_ballot_question_proposes_once_and_its_page_then_says_so,
-    a_moved_proposal_ends_on_a_notice_the_address_cannot_write,
+    a_moved_proposal_and_a_locked_account_end_on_a_notice_the_address_cannot_write,
 );
 
 fn code<T: TryFrom<String>>(c: &str) -> T
@@ -412,7 +412,7 @@ async fn a_ballot_question_proposes_once_and_its_page_then_says_so(backend: Back
     assert_eq!(proposals_of_2022(&app).await.len(), 3);
 }
 
-async fn a_moved_proposal_ends_on_a_notice_the_address_cannot_write(backend: Backend) {
+async fn a_moved_proposal_and_a_locked_account_end_on_a_notice_the_address_cannot_write(backend: Backend) {
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
     };
@@ -434,4 +434,26 @@ async fn a_moved_proposal_ends_on_a_notice_the_address_cannot_write(backend: Bac
     );
     let (_, _, crafted) = app.get_as(Some("thanhpho"), &format!("{LIST}&done=%3Cb%3Ehack")).await;
     assert!(!crafted.contains("class=\"notice\""), "{crafted}");
+
+    let (locked, headers, body) = app
+        .post_as(Some("admin"), "/admin/users/namtuliem/status", &[("disabled", "1")])
+        .await;
+    assert_eq!(locked, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, users) = app.get_as(Some("admin"), &location(&headers)).await;
+    let notice = between(&users, "<p class=\"notice\"", "</p>");
+    assert!(
+        notice.contains("Đã khóa tài khoản namtuliem (") && notice.contains("không đăng nhập được nữa"),
+        "{notice}"
+    );
+    // An address saying an enabled account was locked puts nothing on the page.
+    let (_, _, lie) = app
+        .get_as(Some("admin"), "/admin/users?done=locked&account=hadong")
+        .await;
+    assert!(!lie.contains("class=\"notice\""), "{lie}");
+    let (unlocked, headers, _) = app
+        .post_as(Some("admin"), "/admin/users/namtuliem/status", &[("disabled", "0")])
+        .await;
+    assert_eq!(unlocked, StatusCode::SEE_OTHER);
+    let (_, _, users) = app.get_as(Some("admin"), &location(&headers)).await;
+    assert!(users.contains("Đã mở khóa tài khoản namtuliem ("), "{users}");
 }
