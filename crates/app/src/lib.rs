@@ -13,6 +13,7 @@ pub mod ballot;
 pub mod cluster_workbook;
 pub mod clusters;
 pub mod comparisons;
+pub mod criteria;
 pub mod dhis2;
 pub mod directory;
 pub mod documents;
