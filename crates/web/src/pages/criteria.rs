@@ -27,6 +27,8 @@ use crate::AppState;
 use crate::auth::{CurrentUser, Me, Scope};
 use crate::error::AppError;
 
+mod editor;
+
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -34,6 +36,7 @@ pub(super) fn router() -> Router<AppState> {
             crate::body_limit::limited(get(page).post(import), crate::body_limit::CRITERIA_FILE),
         )
         .route("/clusters/{code}/criteria/copy", post(copy))
+        .route("/clusters/{code}/criteria/edit", get(editor::show).post(editor::post))
 }
 
 /// `?year=2022&version=1`.
@@ -104,8 +107,9 @@ struct CriteriaPage {
     penalties: Vec<RuleRow>,
     versions: Vec<VersionRow>,
     can_manage: bool,
-    /// The year to copy from, when this year has no set and that year has one.
-    copy_from: Option<i32>,
+    /// The earlier years that have a set for the level, newest first: this year can be
+    /// copied from (when it has none) or started in the editor from any of them.
+    copy_from: Vec<i32>,
     notice: String,
     errors: Vec<String>,
 }
@@ -287,7 +291,7 @@ async fn render(
     };
     let current = versions.first().map(|v| v.version);
     let shown = stored.as_ref().map(|s| s.version);
-    let copy_from = (versions.is_empty() && years.contains(&(year - 1))).then_some(year - 1);
+    let copy_from: Vec<i32> = years.iter().copied().filter(|&y| y < year).collect();
     let mut page = CriteriaPage {
         title: format!("Tiêu chí thi đua năm {year} — {}", ctx.cluster.name),
         query: String::new(),
@@ -461,6 +465,8 @@ async fn import(
 #[derive(serde::Deserialize)]
 struct CopyForm {
     csrf: String,
+    /// The year to copy from; the year before when absent.
+    from: Option<i32>,
 }
 
 async fn copy(
@@ -476,21 +482,23 @@ async fn copy(
         return Err(refuse_manage(&ctx));
     }
     let year = ctx.cluster.year;
-    match state
-        .store
-        .copy_criteria(&Actor::from(&user.principal()), &ctx.level, year - 1, year)
-        .await
-    {
+    let from = form.from.unwrap_or(year - 1);
+    let caller = state.app.context(user.principal()).await?;
+    match thidua_app::criteria::copy(&state.app, &caller, &ctx.level, from, year).await {
         Ok(saved) => {
             let mut page = render(&state, &user, &ctx, None).await?;
             page.notice = format!(
-                "Đã sao chép bảng tiêu chí năm {} sang năm {year}. {}",
-                year - 1,
+                "Đã sao chép bảng tiêu chí năm {from} sang năm {year}. {}",
                 saved.message
             );
             Ok(page.into_response())
         }
-        Err(e @ (StoreError::Conflict(_) | StoreError::NotFound { .. } | StoreError::Domain(_))) => {
+        Err(
+            e @ (thidua_app::Error::Invalid(_)
+            | thidua_app::Error::Store(
+                StoreError::Conflict(_) | StoreError::NotFound { .. } | StoreError::Domain(_),
+            )),
+        ) => {
             let mut page = render(&state, &user, &ctx, None).await?;
             page.errors = vec![AppError::from(e).to_string()];
             Ok((StatusCode::CONFLICT, page).into_response())

@@ -15,6 +15,7 @@ mod browser;
 mod cluster_workbook;
 mod common;
 mod comparison;
+mod criteria_editor;
 mod dhis2;
 mod directory_cache;
 mod home;
