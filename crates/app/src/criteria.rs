@@ -739,15 +739,8 @@ fn criterion_file(line: &CriterionLine, own: &mut Vec<String>) -> CriterionFile 
     let mut file = CriterionFile {
         code: line.code.trim().to_owned(),
         name: line.name.trim().to_owned(),
-        max: None,
         guidance: line.guidance.trim().to_owned(),
-        items: Vec::new(),
-        measure: None,
-        target: None,
-        curve: None,
-        floor: None,
-        steps: Vec::new(),
-        no_data: None,
+        ..CriterionFile::default()
     };
     match line.kind() {
         LineKind::Group => {

@@ -489,7 +489,7 @@ pub struct CriteriaFile {
 
 /// A group or item as written. An entry with `items` is a group; one with `measure` is
 /// computed; any other is scored by hand.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionFile {
     /// The code.
@@ -731,13 +731,7 @@ fn criterion_to_file(c: &Criterion) -> CriterionFile {
         name: c.name.clone(),
         max: Some(c.max.to_f64()),
         guidance: c.guidance.clone(),
-        items: Vec::new(),
-        measure: None,
-        target: None,
-        curve: None,
-        floor: None,
-        steps: Vec::new(),
-        no_data: None,
+        ..CriterionFile::default()
     };
     match &c.kind {
         CriterionKind::Group(children) => file.items = children.iter().map(criterion_to_file).collect(),
@@ -793,14 +787,7 @@ pub(crate) mod tests {
             code: code.into(),
             name: format!("Tiêu chí {code}"),
             max: Some(max),
-            guidance: String::new(),
-            items: Vec::new(),
-            measure: None,
-            target: None,
-            curve: None,
-            floor: None,
-            steps: Vec::new(),
-            no_data: None,
+            ..CriterionFile::default()
         }
     }
 
