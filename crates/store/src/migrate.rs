@@ -117,6 +117,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_signers.sql"),
         postgres: include_str!("../migrations/postgres/0017_signers.sql"),
     },
+    Migration {
+        version: 18,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0018_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0018_notifications.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "account_search",
+        sqlite: include_str!("../migrations/sqlite/0019_account_search.sql"),
+        postgres: include_str!("../migrations/postgres/0019_account_search.sql"),
+    },
 ];
 
 /// Brings the schema up to date; a no-op when it already is.
