@@ -127,4 +127,8 @@ pub enum Error {
     /// An award form, proposal or decision that breaks a rule.
     #[error("khen thưởng: {0}")]
     InvalidAward(String),
+    /// A new account with one or more mistakes, each naming its field (the admin's form
+    /// shows each beside its field).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))]
+    InvalidAccount(Vec<crate::account::AccountProblem>),
 }

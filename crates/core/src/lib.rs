@@ -6,6 +6,7 @@
 //! the web server and the CLI build on it.
 
 pub mod access;
+pub mod account;
 pub mod cluster;
 pub mod code;
 pub mod comparison;

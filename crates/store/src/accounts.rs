@@ -20,10 +20,11 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use thidua_core::account::{AccountDraft, AccountProblem, account_search_key, check_new_account, search_words};
 use thidua_core::{Principal, Role, UnitCode};
 
 use crate::error::StoreError;
-use crate::store::{Backend, Store, Table, id_map, parse_stored};
+use crate::store::{Backend, Store, parse_stored};
 
 /// How long a session lasts without signing in again.
 const SESSION_HOURS: i64 = 12;
@@ -31,9 +32,10 @@ const SESSION_HOURS: i64 = 12;
 const KNOWN_ADDRESSES_PER_USER: i64 = 10;
 /// How long an address stays known without a sign-in from it.
 const KNOWN_ADDRESS_DAYS: i64 = 180;
-/// Longest login name looked at: longer ones cannot exist, and the throttle's key of a
-/// megabyte of typing is computed over its first 64 characters only.
-const MAX_TYPED_NAME_CHARS: usize = 64;
+/// Accounts whose search key is filled per transaction when the store opens.
+const SEARCH_KEY_BATCH: i64 = 500;
+/// Most words of a search that are matched (each is one `LIKE`); the rest are ignored.
+const MAX_SEARCH_WORDS: usize = 8;
 
 /// The login throttle's numbers. [`LoginPolicy::default`] is what the server uses; the
 /// load benchmark, whose thousand officers all come from 127.0.0.1, raises the
@@ -132,35 +134,9 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-fn invalid(field: &'static str, value: &str, expected: &'static str) -> StoreError {
-    StoreError::Domain(thidua_core::Error::InvalidField {
-        field,
-        value: value.to_owned(),
-        expected,
-    })
-}
-
 /// The login name as it is looked up and throttled: NFC, lower case, trimmed.
 fn fold_name(raw: &str) -> String {
-    let short: String = raw.chars().take(MAX_TYPED_NAME_CHARS).collect();
-    thidua_core::text::nfc(&short).to_lowercase()
-}
-
-fn parse_username(raw: &str) -> Result<String, StoreError> {
-    let name = fold_name(raw);
-    let ok = (3..=32).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(name)
-    } else {
-        Err(invalid(
-            "tên đăng nhập",
-            raw,
-            "3–32 ký tự: chữ thường không dấu, chữ số, '.', '-', '_'",
-        ))
-    }
+    thidua_core::account::fold_username(raw)
 }
 
 /// The password policy of core, for the account `username`.
@@ -259,6 +235,59 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             .transpose()?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
+}
+
+/// What a name already taken is called, to the web page and the command line alike.
+fn name_taken_message(username: &str) -> String {
+    format!("tên đăng nhập «{username}» đã có người dùng")
+}
+
+/// A word made safe inside `LIKE … ESCAPE '\'`: `%`, `_` and the escape itself match
+/// only themselves.
+fn escape_like(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Fills the search key of the accounts that have none (made before migration 19), a
+/// batch per transaction, when the store opens. A filled key is never empty (it holds at
+/// least a space), so each batch shrinks what is left and the loop ends; with every key
+/// filled it costs one query.
+pub(crate) async fn fill_search_keys(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
+    loop {
+        let rows = sqlx::query(
+            "SELECT a.id, a.username, a.display_name, u.code AS unit
+             FROM app_user a LEFT JOIN unit u ON u.id = a.unit_id
+             WHERE a.search_key = '' ORDER BY a.id LIMIT $1",
+        )
+        .bind(SEARCH_KEY_BATCH)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        for row in &rows {
+            let unit = row
+                .try_get::<Option<String>, _>("unit")?
+                .map(|u| parse_stored(UnitCode::parse(&u)))
+                .transpose()?;
+            let username: String = row.try_get("username")?;
+            let display_name: String = row.try_get("display_name")?;
+            sqlx::query("UPDATE app_user SET search_key = $1 WHERE id = $2")
+                .bind(account_search_key(&username, &display_name, unit.as_ref()))
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
@@ -536,50 +565,81 @@ impl Store {
     /// Creates an account. Two requests creating the same name at once make one account;
     /// the other answers [`StoreError::Conflict`], as a name already taken does.
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
-        let username = parse_username(&new.username)?;
-        check_password(&new.password, &username)?;
-        let display_name = thidua_core::text::nfc(&new.display_name);
-        if display_name.is_empty() {
-            return Err(invalid("họ tên", "", "không để trống"));
+        let unit = new.unit.as_ref().map_or("", UnitCode::as_str);
+        self.create_account(AccountDraft {
+            username: &new.username,
+            display_name: &new.display_name,
+            role: new.role.as_str(),
+            unit,
+            password: &new.password,
+        })
+        .await
+    }
+
+    /// Creates an account from the text of the admin's form, after every rule of
+    /// [`check_new_account`] and what only the database knows — the name not taken, the
+    /// unit in the directory and still working. Every mistake is found at once:
+    /// [`thidua_core::Error::InvalidAccount`] lists them, each naming its field; a name
+    /// taken and nothing else wrong answers [`StoreError::Conflict`], also when two
+    /// requests create the same name at the same moment.
+    pub async fn create_account(&self, draft: AccountDraft<'_>) -> Result<User, StoreError> {
+        let checked = check_new_account(&draft);
+        let mut problems = checked.as_ref().err().cloned().unwrap_or_default();
+        // The database's checks on whatever parsed, so they are said beside the others.
+        let username = thidua_core::account::parse_username(draft.username).ok();
+        if let Some(name) = &username {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?;
+            if exists.is_some() {
+                problems.insert(0, AccountProblem::name_taken(name));
+            }
         }
-        if new.role.needs_unit() != new.unit.is_some() {
-            return Err(invalid(
-                "đơn vị",
-                new.unit.as_ref().map_or("", UnitCode::as_str),
-                "một đơn vị cho mọi vai trò trừ admin, không đơn vị cho admin",
-            ));
+        let unit_code = Some(draft.unit.trim())
+            .filter(|u| !u.is_empty())
+            .and_then(|u| UnitCode::parse(&u.to_ascii_uppercase()).ok())
+            .filter(|_| !draft.role.trim().eq_ignore_ascii_case(Role::Admin.as_str()));
+        let mut unit_id = None;
+        if let Some(code) = &unit_code {
+            let row = sqlx::query("SELECT id, valid_to FROM unit WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+            match row {
+                None => problems.push(AccountProblem::unknown_unit(code)),
+                Some(row) => {
+                    let last_day: Option<String> = row.try_get("valid_to")?;
+                    let today = chrono::Local::now().date_naive().to_string();
+                    // ISO dates compare as text.
+                    match last_day.filter(|d| d.as_str() < today.as_str()) {
+                        Some(ended) => problems.push(AccountProblem::ended_unit(code, &ended)),
+                        None => unit_id = Some(row.try_get::<i64, _>("id")?),
+                    }
+                }
+            }
         }
-        let unit_id = match &new.unit {
-            None => None,
-            Some(code) => Some(
-                *id_map(self.pool(), Table::Unit)
-                    .await?
-                    .get(code.as_str())
-                    .ok_or_else(|| StoreError::NotFound {
-                        what: "đơn vị",
-                        key: code.to_string(),
-                    })?,
-            ),
+        // Problems keep the form's order, the taken name first among the username's.
+        problems.sort_by_key(|p| p.field as u8);
+        let taken = || StoreError::Conflict(name_taken_message(username.as_deref().unwrap_or_default()));
+        let new = match checked {
+            Ok(new) if problems.is_empty() => new,
+            _ if problems.len() == 1 && problems[0].taken => return Err(taken()),
+            _ => return Err(thidua_core::Error::InvalidAccount(problems).into()),
         };
-        let taken = || StoreError::Conflict(format!("tên đăng nhập «{username}» đã có người dùng"));
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
-            .bind(&username)
-            .fetch_optional(self.pool())
-            .await?;
-        if exists.is_some() {
-            return Err(taken());
-        }
-        let hash = hash_password(new.password).await?;
+        let hash = hash_password(draft.password.to_owned()).await?;
+        let key = account_search_key(&new.username, &new.display_name, new.unit.as_ref());
         let inserted = sqlx::query(
-            "INSERT INTO app_user (username, display_name, password_hash, role, unit_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO app_user (username, display_name, password_hash, role, unit_id, created_at, search_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(&username)
-        .bind(&display_name)
+        .bind(&new.username)
+        .bind(&new.display_name)
         .bind(hash)
         .bind(new.role.as_str())
         .bind(unit_id)
         .bind(Utc::now().to_rfc3339())
+        .bind(key)
         .execute(self.pool())
         .await;
         match inserted {
@@ -588,7 +648,7 @@ impl Store {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(taken()),
             Err(e) => return Err(e.into()),
         }
-        self.user(&username).await
+        self.user(&new.username).await
     }
 
     /// The account with this login name.
@@ -611,6 +671,55 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    /// One page of the accounts a search finds, and how many it finds in all (one
+    /// `COUNT`): page 1 is the first, a page past the end gives the last. Every word of
+    /// `query` must start a word of the account's login name, display name or unit code,
+    /// without diacritics or case ("nguyen van" finds "Nguyễn Văn An", "ha" finds
+    /// "hadong" but not "Thanh"); an empty query finds every account.
+    ///
+    /// Ordered by login name, in bytes (`COLLATE "C"` on PostgreSQL, SQLite's default):
+    /// neither engine knows the Vietnamese collation, and login names are lower-case
+    /// ASCII, whose letters and digits byte order already puts in Vietnamese order.
+    pub async fn users_page(&self, query: &str, page: u32, per_page: u32) -> Result<(Vec<User>, u64), StoreError> {
+        let words: Vec<String> = search_words(query).into_iter().take(MAX_SEARCH_WORDS).collect();
+        let filter: String = (1..=words.len())
+            .map(|n| format!(" AND a.search_key LIKE ${n} ESCAPE '\\'"))
+            .collect();
+        let patterns: Vec<String> = words.iter().map(|w| format!("% {}%", escape_like(w))).collect();
+        let count_sql = format!("SELECT COUNT(*) FROM app_user a WHERE 1 = 1{filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+        for p in &patterns {
+            count = count.bind(p.clone());
+        }
+        let total = u64::try_from(count.fetch_one(self.pool()).await?).unwrap_or(0);
+        let per_page = per_page.max(1);
+        let last_page = u32::try_from(total.div_ceil(u64::from(per_page)))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let page = page.clamp(1, last_page);
+        let collate = match self.backend() {
+            Backend::Postgres => " COLLATE \"C\"",
+            Backend::Sqlite => "",
+        };
+        let n = words.len();
+        let sql = format!(
+            "{USER_COLUMNS} WHERE 1 = 1{filter} ORDER BY a.username{collate} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut select = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in patterns {
+            select = select.bind(p);
+        }
+        let rows = select
+            .bind(i64::from(per_page))
+            .bind(i64::from(page - 1) * i64::from(per_page))
+            .fetch_all(self.pool())
+            .await?;
+        let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok((users, total))
     }
 
     /// Sets a new password (an admin's reset, `thidua user passwd`); every session of the
@@ -799,6 +908,6 @@ mod tests {
     #[test]
     fn typed_names_fold_to_the_stored_form() {
         assert_eq!(fold_name(" HaDong "), "hadong");
-        assert_eq!(fold_name(&"x".repeat(10_000)).chars().count(), MAX_TYPED_NAME_CHARS);
+        assert_eq!(fold_name(&"x".repeat(10_000)).chars().count(), 64);
     }
 }

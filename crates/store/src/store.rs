@@ -68,6 +68,7 @@ impl Store {
             .connect(url.expose())
             .await?;
         migrate::run(&pool, backend).await?;
+        crate::accounts::fill_search_keys(&pool).await?;
         key.check_against(&pool).await?;
         crate::audit::on_connect(&pool, backend, &key).await?;
         Ok(Store {
