@@ -8,6 +8,7 @@
 )]
 
 mod access;
+mod admin;
 mod awards;
 mod awards_ux;
 mod ballot;
