@@ -368,7 +368,7 @@ pub async fn record_decision(
         can_review: proposals.iter().all(|p| rights(caller, &p.proposal).can_review),
         can_decide: true,
     };
-    Ok(store
+    let recorded = store
         .record_decision(
             &Actor::from(&caller.principal),
             DecisionInput {
@@ -377,7 +377,10 @@ pub async fn record_decision(
             },
             rights,
         )
-        .await?)
+        .await?;
+    let told = crate::notifications::decision_recorded(app, &recorded).await;
+    crate::notifications::log_failure("quyết định khen thưởng", told);
+    Ok(recorded)
 }
 
 /// The decision `id`, when the caller may see one of its recipients.

@@ -54,7 +54,10 @@ pub fn ensure_can_open(caller: &Context, cluster: &Cluster) -> Result<(), Error>
 /// Opens the ballot `spec` in `cluster` as the caller.
 pub async fn open(app: &App, caller: &Context, cluster: &Cluster, spec: BallotSpec) -> Result<Ballot, Error> {
     ensure_can_open(caller, cluster)?;
-    Ok(app.store().open_ballot(&Actor::from(&caller.principal), spec).await?)
+    let ballot = app.store().open_ballot(&Actor::from(&caller.principal), spec).await?;
+    let told = crate::notifications::ballot_opened(app, cluster, &ballot).await;
+    crate::notifications::log_failure("mở cuộc bỏ phiếu", told);
+    Ok(ballot)
 }
 
 /// The ballot `id` and its cluster as constituted in the ballot's year, after checking

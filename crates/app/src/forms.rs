@@ -189,10 +189,15 @@ pub async fn decide(
         version,
         reason: Some(reason),
     };
-    Ok(app
+    let decided = app
         .store()
         .decide_submission(&Actor::from(&caller.principal), &form.unit.code, form.period, decision)
-        .await?)
+        .await?;
+    if action == Action::Return {
+        let told = crate::notifications::form_returned(app, &form.unit.code, form.period, reason).await;
+        crate::notifications::log_failure("báo cáo bị trả lại", told);
+    }
+    Ok(decided)
 }
 
 /// One line of a unit's list of forms.

@@ -20,6 +20,8 @@ pub mod documents;
 pub mod engine;
 mod error;
 pub mod forms;
+pub mod mail;
+pub mod notifications;
 pub mod review;
 pub mod rollups;
 pub mod scoring;
@@ -45,6 +47,7 @@ pub struct App {
     directory: Arc<directory::DirectoryCache>,
     engine: Option<Arc<engine::Engine>>,
     render_slots: Arc<tokio::sync::Semaphore>,
+    mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl App {
@@ -56,6 +59,7 @@ impl App {
             directory: Arc::new(directory::DirectoryCache::default()),
             engine: Some(Arc::new(engine::Engine::default())),
             render_slots: Arc::new(tokio::sync::Semaphore::new(RENDER_SLOTS)),
+            mailer: None,
         }
     }
 
@@ -66,6 +70,26 @@ impl App {
         App {
             engine: None,
             ..App::new(store)
+        }
+    }
+
+    /// The same application, mailing its notifications through `mailer`.
+    pub fn with_mailer(self, mailer: Arc<mail::Mailer>) -> App {
+        App {
+            mailer: Some(mailer),
+            ..self
+        }
+    }
+
+    /// The mailer, when an SMTP server is configured.
+    pub fn mailer(&self) -> Option<&mail::Mailer> {
+        self.mailer.as_deref()
+    }
+
+    /// Wakes the mail sender, if there is one.
+    pub fn nudge_mailer(&self) {
+        if let Some(m) = self.mailer() {
+            m.nudge();
         }
     }
 

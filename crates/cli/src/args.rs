@@ -139,6 +139,9 @@ pub enum Command {
         /// Cookie, HTTPS và proxy.
         #[command(flatten)]
         web: ServeSecurity,
+        /// Thư điện tử thông báo.
+        #[command(flatten)]
+        mail: ServeMail,
     },
 }
 
@@ -158,6 +161,23 @@ pub struct ServeSecurity {
     /// phía trước ghi thêm) — chỉ bật khi mọi yêu cầu đều đi qua proxy đó.
     #[arg(long, env = "THIDUA_TRUST_PROXY")]
     pub trust_proxy: bool,
+}
+
+/// Where `thidua serve` sends notifications by e-mail.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeMail {
+    /// Máy chủ gửi thư (SMTP) cho thông báo: «smtp://máy:cổng» (không mã hóa, cho máy
+    /// chuyển thư trong mạng nội bộ), «smtps://tên:mật-khẩu@máy» (TLS) hoặc
+    /// «smtp://…?tls=required» (STARTTLS). Không có thì thông báo chỉ hiện trong trang.
+    #[arg(long, env = "THIDUA_SMTP", hide_env_values = true)]
+    pub smtp: Option<String>,
+    /// Người gửi thư thông báo.
+    #[arg(long, env = "THIDUA_MAIL_FROM", default_value = "Thi đua <noreply@localhost>")]
+    pub mail_from: String,
+    /// Địa chỉ trang web như người dùng mở (ví dụ https://thidua.example.vn), để thư có
+    /// đường dẫn đầy đủ.
+    #[arg(long, env = "THIDUA_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
 }
 
 /// `thidua bench-data`: the size of the synthetic dataset, its seed and where it goes.

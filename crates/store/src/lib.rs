@@ -18,6 +18,7 @@ mod imported;
 mod lineage;
 mod migrate;
 mod news;
+mod notifications;
 mod register;
 mod search;
 mod secret;
@@ -43,6 +44,7 @@ pub use forms::{AuditEvent, Decision, FormInput, FormStatus, MemberStatus, Narra
 pub use import::{ImportProgress, ImportSummary, MAX_LISTED, ValuesImport};
 pub use imported::ImportedFigures;
 pub use news::{Article, NewArticle};
+pub use notifications::{MAX_MAIL_TRIES, NewNotification, Notification, PendingMail};
 pub use register::DocumentKey;
 pub use search::SearchHit;
 pub use secret::ServerKey;

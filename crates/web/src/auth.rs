@@ -62,6 +62,8 @@ pub struct CurrentUser {
     pub user: User,
     /// The token forms must carry.
     pub csrf: String,
+    /// How many of their notifications are unread (for the header; 0 for API calls).
+    pub unread: i64,
 }
 
 impl CurrentUser {
@@ -89,6 +91,7 @@ impl CurrentUser {
             unit: self.user.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
             csrf: self.csrf.clone(),
             is_admin: self.user.role == Role::Admin,
+            unread: self.unread,
         }
     }
 }
@@ -110,6 +113,8 @@ pub struct Me {
     pub csrf: String,
     /// Whether to show the admin link.
     pub is_admin: bool,
+    /// Unread notifications.
+    pub unread: i64,
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -127,9 +132,14 @@ async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<CurrentU
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(state.store.session(&token).await?.map(|s| CurrentUser {
+    let Some(s) = state.store.session(&token).await? else {
+        return Ok(None);
+    };
+    let unread = state.store.unread_notifications(s.user.id).await?;
+    Ok(Some(CurrentUser {
         user: s.user,
         csrf: s.csrf_token,
+        unread,
     }))
 }
 
@@ -215,6 +225,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 TokenCheck::Valid(s) => Ok(ApiUser(CurrentUser {
                     user: s.user,
                     csrf: s.csrf_token,
+                    unread: 0,
                 })),
                 TokenCheck::Expired { name, last_day } => Err(ApiError(AppError::BadToken(format!(
                     "Mã truy cập API «{name}» đã hết hạn: chỉ dùng được đến hết ngày {}. \

@@ -118,7 +118,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Window(command) => window::run(&store, command).await,
         Command::Verify(crate::args::VerifyCommand::Audit) => verify_audit::run(&store).await,
         Command::Verify(crate::args::VerifyCommand::Ballot { id }) => verify_ballot::run(&store, id).await,
-        Command::Serve { addr, demo, web } => serve::run(&store, &url, addr, demo, web).await,
+        Command::Serve { addr, demo, web, mail } => serve::run(&store, &url, addr, demo, web, mail).await,
         Command::BenchData(_) => Ok(()), // written above, without a database
     };
     store.close().await;

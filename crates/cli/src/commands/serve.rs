@@ -7,7 +7,7 @@ use thidua_store::{DatabaseUrl, Store};
 use thidua_web::AppState;
 use thidua_web::auth::CookieMode;
 
-use crate::args::ServeSecurity;
+use crate::args::{ServeMail, ServeSecurity};
 
 pub async fn run(
     store: &Store,
@@ -15,6 +15,7 @@ pub async fn run(
     addr: SocketAddr,
     demo: bool,
     security: ServeSecurity,
+    mail: ServeMail,
 ) -> anyhow::Result<()> {
     if demo {
         load_demo(store).await?;
@@ -44,6 +45,13 @@ pub async fn run(
              hoặc chạy với --insecure-cookies nếu cố ý dùng http trong mạng nội bộ."
         );
     }
+    if let Some(smtp) = &mail.smtp {
+        let mailer = thidua_app::mail::Mailer::new(smtp, &mail.mail_from, &mail.public_url)?;
+        state.app = state.app.clone().with_mailer(mailer);
+        println!("Thông báo được gửi cả qua thư điện tử, từ {}.", mail.mail_from);
+    }
+    // The deadline reminders (at start, then hourly) and, with --smtp, the mail sender.
+    thidua_app::notifications::spawn_background(&state.app);
     thidua_web::launch(state, listener, shutdown_signal())
         .await
         .context("máy chủ web dừng vì lỗi")?;

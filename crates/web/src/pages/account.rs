@@ -17,7 +17,9 @@ use crate::auth::{ClientAddr, CurrentUser, Me, capitalise, login_refusal, retry_
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/account/password", get(password_page).post(change_password))
+    Router::new()
+        .route("/account/password", get(password_page).post(change_password))
+        .route("/account/email", axum::routing::post(set_email))
 }
 
 #[derive(Template, WebTemplate)]
@@ -31,10 +33,16 @@ struct PasswordPage {
     min_chars: usize,
     error: String,
     notice: String,
+    /// The e-mail address (as stored, or as typed when refused).
+    email: String,
+    /// Why the typed address was refused.
+    email_error: String,
 }
 
 fn page(user: &CurrentUser, error: String, notice: String) -> PasswordPage {
     PasswordPage {
+        email: String::new(),
+        email_error: String::new(),
         title: "Tài khoản của tôi".into(),
         query: String::new(),
         me: Some(user.me()),
@@ -46,8 +54,52 @@ fn page(user: &CurrentUser, error: String, notice: String) -> PasswordPage {
     }
 }
 
-async fn password_page(user: CurrentUser) -> PasswordPage {
-    page(&user, String::new(), String::new())
+async fn password_page(State(state): State<AppState>, user: CurrentUser) -> Result<PasswordPage, AppError> {
+    let email = state.store.email(user.user.id).await?.unwrap_or_default();
+    Ok(PasswordPage {
+        email,
+        ..page(&user, String::new(), String::new())
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct EmailForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Sets (or, empty, removes) the caller's own e-mail address, for notifications by mail.
+async fn set_email(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    match thidua_app::notifications::check_email(&form.email) {
+        Ok(email) => {
+            state.store.set_email(user.user.id, email.as_deref()).await?;
+            let notice = if email.is_some() {
+                "Đã lưu địa chỉ thư điện tử nhận thông báo."
+            } else {
+                "Đã bỏ địa chỉ thư điện tử: thông báo chỉ hiện trong trang."
+            };
+            Ok(PasswordPage {
+                email: email.unwrap_or_default(),
+                ..page(&user, String::new(), notice.into())
+            }
+            .into_response())
+        }
+        Err(why) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            PasswordPage {
+                email: form.email,
+                email_error: why,
+                ..page(&user, String::new(), String::new())
+            },
+        )
+            .into_response()),
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -18,6 +18,7 @@ pub(crate) use cluster::{ensure_can_view_cluster, resolve_cluster};
 pub(crate) use search::visible_hits;
 mod home;
 mod news;
+mod notifications;
 mod reorganise;
 mod report;
 mod search;
@@ -57,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(reorganise::router())
         .merge(account::router())
+        .merge(notifications::router())
         .merge(tokens::router())
         .merge(report::router())
         .merge(news::router())

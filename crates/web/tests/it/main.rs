@@ -22,6 +22,7 @@ mod directory_cache;
 mod home;
 mod http;
 mod lineage;
+mod notifications;
 mod scoring;
 mod security_access;
 mod security_audit;

@@ -1,6 +1,8 @@
 //! Shared by the HTTP tests: the real router over a demo database on either
 //! backend, with a signed-in session for every demo account.
 
+pub mod smtp_sink;
+
 pub use thidua_store::testing::statements;
 
 use axum::body::Body;
