@@ -13,6 +13,7 @@ pub mod form_sheet;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod review;
+pub mod review_template;
 pub mod rollup_sheet;
 pub mod xlsx_bounds;
 

@@ -339,10 +339,11 @@ pub fn render_review(input: &ReviewInput<'_>, template: &str) -> Result<String, 
     render_counted(input, template).map(|(text, _)| text)
 }
 
-/// The review and the fuel its rendering used.
-fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u64), TemplateError> {
+/// What a template sees: the variables listed, with their meanings, by
+/// [`crate::review_template::fields`] — built here once, so the editor's list is the
+/// rendering's own.
+pub(crate) fn template_context(input: &ReviewInput<'_>, collator: &Collator) -> serde_json::Value {
     let rollup = input.rollup;
-    let collator = Arc::new(Collator::new());
     let mut members: Vec<String> = rollup
         .members
         .iter()
@@ -393,7 +394,7 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
             })
         })
         .collect();
-    let reporting = reporting(rollup, &collator);
+    let reporting = reporting(rollup, collator);
     let conference = input.conference.map(|c| {
         serde_json::json!({
             "kind_label": c.kind.label_vi(),
@@ -409,7 +410,7 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
         })
     });
     let issuer = input.conference.map_or(input.issuer, |c| c.issuer.as_str());
-    let context = serde_json::json!({
+    serde_json::json!({
         "cluster": {"name": rollup.cluster.name, "code": rollup.cluster.code.to_string(), "year": rollup.cluster.year},
         "issuer": issuer,
         "period": {
@@ -423,8 +424,14 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
         "groups": groups,
         "previous_label": previous_label,
         "reporting": reporting,
-    });
+    })
+}
 
+/// The review and the fuel its rendering used.
+fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u64), TemplateError> {
+    let rollup = input.rollup;
+    let collator = Arc::new(Collator::new());
+    let context = template_context(input, &collator);
     let mut env = Environment::new();
     env.set_fuel(Some(RENDER_FUEL));
     env.add_function("range", bounded_range);
@@ -449,6 +456,10 @@ fn render_counted(input: &ReviewInput<'_>, template: &str) -> Result<(String, u6
     if template.len() > MAX_TEMPLATE {
         return Err(TemplateError::limit(RenderLimit::TemplateSize, 0));
     }
+    // The shipped template is always there to extend: a cluster's own template written
+    // by parts (crate::review_template) rewrites some of its blocks and keeps the rest.
+    env.add_template(crate::review_template::BASE_NAME, DEFAULT_TEMPLATE)
+        .map_err(template_error)?;
     env.add_template("review", template).map_err(template_error)?;
     let tmpl = env.get_template("review").map_err(template_error)?;
     let mut output = CappedOutput::default();
@@ -749,7 +760,7 @@ fn next_period(period: Period) -> Period {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use thidua_core::import::{read_clusters, read_indicators, read_units, read_values};
     use thidua_core::rollup::rollup_cluster;
@@ -794,6 +805,12 @@ mod tests {
             rollup_cluster(&catalog, &tree, &clusters[0].row, Period::HalfYear(2022, 1), &values),
             catalog,
         )
+    }
+
+    /// The demo's rollup, catalog and conference, for other modules' tests.
+    pub(crate) fn demo_input_parts() -> (ClusterRollup, Catalog, Conference) {
+        let (rollup, catalog) = demo_rollup();
+        (rollup, catalog, toml_like(""))
     }
 
     fn demo_review(template: &str) -> Result<String, TemplateError> {
@@ -884,7 +901,7 @@ mod tests {
     }
 
     /// The demo's rollup with figures from `reporting` members only.
-    fn rollup_of(reporting: &[&str]) -> (ClusterRollup, Catalog) {
+    pub(crate) fn rollup_of(reporting: &[&str]) -> (ClusterRollup, Catalog) {
         let units = read_units(&demo_file("units.csv"), &UnitTree::default()).unwrap_or_else(|e| panic!("{e:?}"));
         let tree = UnitTree::new(units.into_iter().map(|l| l.row)).unwrap_or_else(|e| panic!("{e}"));
         let indicators =

@@ -16,11 +16,14 @@ use axum::{Form, Router};
 use thidua_app::review::{self, Review};
 use thidua_core::{Cluster, Period};
 use thidua_report::review::{DEFAULT_TEMPLATE, REVIEW_SYMBOL, RenderLimit, TEMPLATE_NAME as REVIEW_TEMPLATE};
+use thidua_report::review_template::{
+    FUNCTIONS, Field, PARTS, PartMistake, PartText, compose, fields, part_at_line, parts_of, shipped_part,
+};
 use thidua_store::Actor;
 
 use super::PeriodQuery;
 use crate::AppState;
-use crate::auth::{CurrentUser, Me, Scope};
+use crate::auth::{CurrentUser, Me, Scope, capitalise};
 use crate::error::AppError;
 
 pub(super) fn router() -> Router<AppState> {
@@ -251,10 +254,63 @@ struct TemplatePage {
     sample: String,
     /// Whether the cluster uses its own template (else the shipped one).
     own: bool,
+    /// The template edited whole (one textarea) rather than by parts.
+    whole: bool,
     body: String,
+    parts: Vec<PartView>,
+    fields: Vec<Field>,
+    functions: &'static [(&'static str, &'static str)],
     preview: Vec<String>,
     error: String,
     notice: String,
+}
+
+/// One part of the template in the editor, with the mistake found in it.
+struct PartView {
+    name: &'static str,
+    label: &'static str,
+    help: &'static str,
+    text: String,
+    rewritten: bool,
+    rows: usize,
+    error: String,
+}
+
+impl PartView {
+    fn of(part: PartText) -> PartView {
+        PartView {
+            name: part.part.name,
+            label: part.part.label,
+            help: part.part.help,
+            rows: (part.text.lines().count() + 1).clamp(3, 16),
+            text: part.text,
+            rewritten: part.rewritten,
+            error: String::new(),
+        }
+    }
+}
+
+/// What the editor edits: the template whole, or its parts (and the template they make).
+enum Draft {
+    Whole(String),
+    Parts { parts: Vec<PartText>, body: String },
+}
+
+impl Draft {
+    /// The cluster's template as the editor opens it: by parts when it is the shipped one
+    /// or written by parts, else whole.
+    fn of(body: String) -> Draft {
+        match parts_of(&body) {
+            Some(parts) => Draft::Parts { parts, body },
+            None => Draft::Whole(body),
+        }
+    }
+
+    fn body(&self) -> &str {
+        match self {
+            Draft::Whole(body) | Draft::Parts { body, .. } => body,
+        }
+    }
 }
 
 /// The cluster (in the period previewed) whose template `user` edits, or a refusal: the
@@ -276,32 +332,69 @@ async fn editable_cluster(
     Ok((cluster, period, scope))
 }
 
-/// The editor with `body` previewed on the cluster's own data for `period`.
+/// The editor with `draft` previewed on the cluster's own data for `period`; a mistake
+/// of a template written by parts is said beside its part.
 async fn render_editor(
     state: &AppState,
     user: &CurrentUser,
     scope: &Scope,
     cluster: &Cluster,
     period: Period,
-    body: String,
+    draft: Draft,
+    mistakes: Vec<PartMistake>,
 ) -> Result<(StatusCode, TemplatePage), AppError> {
     let own = state
         .store
         .cluster_template(&cluster.code, REVIEW_TEMPLATE)
         .await?
         .is_some();
-    let (_, text) = review(state, scope, cluster, period, body.clone()).await?;
-    let (preview, error, status) = match text {
-        Ok(text) => (paragraphs(&text), String::new(), StatusCode::OK),
+    let (data, text) = review(state, scope, cluster, period, draft.body().to_owned()).await?;
+    let mut error = String::new();
+    let mut status = StatusCode::OK;
+    let mut preview = Vec::new();
+    let mut in_part = None;
+    match text {
+        _ if !mistakes.is_empty() => status = StatusCode::UNPROCESSABLE_ENTITY,
+        Ok(text) => preview = paragraphs(&text),
         Err(e) => {
-            let status = if e.limit == Some(RenderLimit::Busy) {
+            status = if e.limit == Some(RenderLimit::Busy) {
                 StatusCode::SERVICE_UNAVAILABLE
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            (Vec::new(), e.to_string(), status)
+            match &draft {
+                Draft::Parts { body, .. } if e.limit.is_none() => match part_at_line(body, e.line) {
+                    Some((part, line)) => {
+                        in_part = Some((part.name, format!("Dòng {line}: {}", capitalise(&e.message))));
+                    }
+                    None => error = capitalise(&e.to_string()),
+                },
+                _ => error = capitalise(&e.to_string()),
+            }
+        }
+    }
+    let (whole, body, parts) = match draft {
+        Draft::Whole(body) => (true, body, Vec::new()),
+        Draft::Parts { parts, body } => {
+            let parts = parts
+                .into_iter()
+                .map(|p| {
+                    let mut view = PartView::of(p);
+                    if let Some(m) = mistakes.iter().find(|m| m.part == view.name) {
+                        view.error = capitalise(&m.reason);
+                    }
+                    if let Some((_, message)) = in_part.as_ref().filter(|(name, _)| *name == view.name) {
+                        view.error.clone_from(message);
+                    }
+                    view
+                })
+                .collect();
+            (false, body, parts)
         }
     };
+    if !mistakes.is_empty() || in_part.is_some() {
+        error = "Mẫu còn lỗi ở phần được đánh dấu bên dưới.".into();
+    }
     Ok((
         status,
         TemplatePage {
@@ -314,7 +407,11 @@ async fn render_editor(
             period_code: period.code(),
             sample: format!("{} — {}", cluster.name, period.label_vi()),
             own,
+            whole,
             body,
+            parts,
+            fields: fields(&data.input()),
+            functions: FUNCTIONS,
             preview,
             error,
             notice: String::new(),
@@ -330,16 +427,45 @@ async fn template_page(
 ) -> Result<Response, AppError> {
     let (cluster, period, scope) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let body = review::template(&state.app, &cluster.code).await?;
-    Ok(render_editor(&state, &user, &scope, &cluster, period, body)
-        .await?
-        .into_response())
+    Ok(
+        render_editor(&state, &user, &scope, &cluster, period, Draft::of(body), Vec::new())
+            .await?
+            .into_response(),
+    )
 }
 
-#[derive(serde::Deserialize)]
+/// The editor's form: `csrf`, `action` (`preview`, `save`, `reset`, `whole` — edit the
+/// template whole —, `parts` — start again from the shipped parts), and either `body`
+/// (the template whole) or one `part_<name>` per part.
 struct TemplateForm {
     csrf: String,
-    body: String,
     action: String,
+    body: Option<String>,
+    parts: Vec<(String, String)>,
+}
+
+impl TemplateForm {
+    fn read(fields: Vec<(String, String)>) -> TemplateForm {
+        let mut form = TemplateForm {
+            csrf: String::new(),
+            action: String::new(),
+            body: None,
+            parts: Vec::new(),
+        };
+        for (key, value) in fields {
+            match key.as_str() {
+                "csrf" => form.csrf = value,
+                "action" => form.action = value,
+                "body" => form.body = Some(value.replace("\r\n", "\n")),
+                _ => {
+                    if let Some(name) = key.strip_prefix("part_") {
+                        form.parts.push((name.to_owned(), value));
+                    }
+                }
+            }
+        }
+        form
+    }
 }
 
 async fn template_save(
@@ -347,22 +473,57 @@ async fn template_save(
     user: CurrentUser,
     Path(code): Path<String>,
     Query(query): Query<PeriodQuery>,
-    Form(form): Form<TemplateForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = TemplateForm::read(fields);
     user.check_csrf(&form.csrf)?;
     let (cluster, period, scope) = editable_cluster(&state, &user, &code, query.period.as_deref()).await?;
     let actor = Actor::from(&user.principal());
-    let body = match form.action.as_str() {
-        "reset" => DEFAULT_TEMPLATE.to_owned(),
-        _ => form.body.replace("\r\n", "\n"),
+    let shipped = || Draft::of(DEFAULT_TEMPLATE.to_owned());
+    let (draft, mistakes) = match (form.action.as_str(), form.body) {
+        // Khôi phục: the shipped template, stored as no part rewritten, so that it
+        // follows the shipped template from now on.
+        ("reset", _) => (Draft::of(compose(&[]).unwrap_or_default()), Vec::new()),
+        ("parts", _) => (shipped(), Vec::new()),
+        ("whole", Some(body)) => (Draft::Whole(body), Vec::new()),
+        (_, Some(body)) => (Draft::Whole(body), Vec::new()),
+        (action, None) => {
+            let texts: Vec<(&str, &str)> = form.parts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            let typed = || {
+                PARTS
+                    .iter()
+                    .map(|part| {
+                        let text = form.parts.iter().find(|(n, _)| n == part.name).map_or_else(
+                            || shipped_part(part.name).unwrap_or_default().to_owned(),
+                            |(_, t)| t.clone(),
+                        );
+                        let rewritten = Some(text.replace("\r\n", "\n").trim_matches('\n'))
+                            != shipped_part(part.name).map(|s| s.trim_matches('\n'));
+                        PartText { part, text, rewritten }
+                    })
+                    .collect()
+            };
+            match compose(&texts) {
+                // «Sửa toàn bộ mẫu»: the template the parts make, edited whole.
+                Ok(body) if action == "whole" => (Draft::Whole(body), Vec::new()),
+                Ok(body) => (Draft::Parts { parts: typed(), body }, Vec::new()),
+                Err(mistakes) => (
+                    Draft::Parts {
+                        parts: typed(),
+                        body: compose(&[]).unwrap_or_default(),
+                    },
+                    mistakes,
+                ),
+            }
+        }
     };
-    let (status, mut page) = render_editor(&state, &user, &scope, &cluster, period, body.clone()).await?;
+    let (status, mut page) = render_editor(&state, &user, &scope, &cluster, period, draft, mistakes).await?;
     match form.action.as_str() {
         // Saved only when it rendered within every limit over the cluster's own data.
         "save" | "reset" if page.error.is_empty() => {
             state
                 .store
-                .save_cluster_template(&actor, &cluster.code, REVIEW_TEMPLATE, &body)
+                .save_cluster_template(&actor, &cluster.code, REVIEW_TEMPLATE, &page.body)
                 .await?;
             page.own = true;
             page.notice = if form.action == "reset" {
@@ -372,6 +533,11 @@ async fn template_save(
             };
         }
         "save" | "reset" => page.notice = "Chưa lưu: mẫu còn lỗi.".into(),
+        "parts" => {
+            page.notice =
+                "Đang soạn theo từng phần, bắt đầu từ mẫu mặc định; mẫu cũ của cụm chỉ bị thay khi bấm «Lưu mẫu»."
+                    .into();
+        }
         _ => {}
     }
     Ok((status, page).into_response())

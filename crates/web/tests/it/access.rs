@@ -933,7 +933,7 @@ async fn a_broken_template_is_previewed_with_its_line_and_never_saved(backend: B
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("mẫu báo cáo, dòng 2: cú pháp mẫu sai"), "{page}");
+    assert!(page.contains("Mẫu báo cáo, dòng 2: cú pháp mẫu sai"), "{page}");
     assert!(page.contains("Chưa lưu: mẫu còn lỗi."));
     let (_, _, report) = app
         .get_as(Some("hadong"), "/clusters/HN-CUM2/report?period=2022S1")

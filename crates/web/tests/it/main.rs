@@ -23,6 +23,7 @@ mod home;
 mod http;
 mod lineage;
 mod notifications;
+mod review_template;
 mod scoring;
 mod security_access;
 mod security_audit;

@@ -117,7 +117,7 @@ async fn two_previews_of_nested_huge_loops_are_stopped_and_login_still_answers(b
         .post_as(Some("thanhpho"), EDITOR, &[("body", nested_small), ("action", "save")])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("mẫu báo cáo chạy quá giới hạn tính toán"), "{page}");
+    assert!(page.contains("Mẫu báo cáo chạy quá giới hạn tính toán"), "{page}");
     assert!(page.contains("Chưa lưu: mẫu còn lỗi."));
     assert_eq!(
         app.state.store.cluster_template(&cum2(), "review").await.unwrap(),
@@ -139,7 +139,7 @@ async fn a_preview_repeating_a_huge_string_is_refused_and_the_server_lives(backe
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{template}");
         assert!(
-            page.contains("mẫu báo cáo chạy quá giới hạn tính toán") || page.contains("kết quả dài quá 2 MB"),
+            page.contains("Mẫu báo cáo chạy quá giới hạn tính toán") || page.contains("kết quả dài quá 2 MB"),
             "{template}: {}",
             &page[..page.len().min(2000)]
         );
