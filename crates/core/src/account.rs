@@ -88,16 +88,6 @@ impl AccountProblem {
             format!("Mã đơn vị «{code}» không có trong danh mục đơn vị."),
         )
     }
-
-    /// The unit was dissolved or merged away (its last day is past).
-    pub fn ended_unit(code: &UnitCode, last_day: &str) -> AccountProblem {
-        AccountProblem::new(
-            AccountField::Unit,
-            format!(
-                "Mã đơn vị «{code}»: đơn vị này đã thôi hoạt động từ sau ngày {last_day}; hãy chọn một đơn vị đang hoạt động."
-            ),
-        )
-    }
 }
 
 impl std::fmt::Display for AccountProblem {

@@ -602,21 +602,15 @@ impl Store {
             .filter(|_| !draft.role.trim().eq_ignore_ascii_case(Role::Admin.as_str()));
         let mut unit_id = None;
         if let Some(code) = &unit_code {
-            let row = sqlx::query("SELECT id, valid_to FROM unit WHERE code = $1")
+            // A unit that has ended (a district after 1/7/2025) still gets accounts: its
+            // officers answer for the years it reported, which are reviewed today.
+            let id: Option<i64> = sqlx::query_scalar("SELECT id FROM unit WHERE code = $1")
                 .bind(code.as_str())
                 .fetch_optional(self.pool())
                 .await?;
-            match row {
+            match id {
                 None => problems.push(AccountProblem::unknown_unit(code)),
-                Some(row) => {
-                    let last_day: Option<String> = row.try_get("valid_to")?;
-                    let today = chrono::Local::now().date_naive().to_string();
-                    // ISO dates compare as text.
-                    match last_day.filter(|d| d.as_str() < today.as_str()) {
-                        Some(ended) => problems.push(AccountProblem::ended_unit(code, &ended)),
-                        None => unit_id = Some(row.try_get::<i64, _>("id")?),
-                    }
-                }
+                Some(id) => unit_id = Some(id),
             }
         }
         // Problems keep the form's order, the taken name first among the username's.
