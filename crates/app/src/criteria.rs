@@ -19,7 +19,7 @@ use thidua_core::emulation::criteria::{
 };
 use thidua_core::number::{format_decimal_trimmed, parse_number};
 use thidua_core::{Catalog, IndicatorCode};
-use thidua_store::{Actor, SavedCriteria, StoreError};
+use thidua_store::{Actor, SavedCriteria, StoreError, StoredCriteria};
 
 use crate::{App, Context, Error};
 
@@ -182,6 +182,13 @@ pub enum Edit {
     Down(Section, usize),
     /// The line removed (a group with its items).
     Remove(Section, usize),
+    /// Sang nhóm trên — the item on this line moved to the end of the group before its
+    /// own ([`Draft::group_above`]); a group, or an item with no group before its own,
+    /// stays.
+    ToGroupAbove(usize),
+    /// Sang nhóm dưới — the item moved to the end of the group after its own
+    /// ([`Draft::group_below`]).
+    ToGroupBelow(usize),
 }
 
 /// What is wrong with a draft: messages beside their lines, and about the whole set.
@@ -364,6 +371,106 @@ impl Draft {
             .find(|&j| self.lines[j].depth == depth)
     }
 
+    /// The group line `i` sits in: the nearest line above it one level up, if a group.
+    fn parent(&self, i: usize) -> Option<usize> {
+        let depth = self.lines[i].depth;
+        (0..i)
+            .rev()
+            .find(|&j| self.lines[j].depth < depth)
+            .filter(|&j| self.lines[j].depth + 1 == depth && self.lines[j].kind() == LineKind::Group)
+    }
+
+    /// The group an item on line `i` moves into with «Sang nhóm trên»: the nearest group
+    /// before its own among its group's siblings. None for a group (a group is not moved
+    /// into a group), an item outside any group, or an item of the first group.
+    pub fn group_above(&self, i: usize) -> Option<usize> {
+        if i >= self.lines.len() || self.lines[i].kind() == LineKind::Group {
+            return None;
+        }
+        let mut at = self.parent(i)?;
+        while let Some(j) = self.previous_sibling(at) {
+            if self.lines[j].kind() == LineKind::Group {
+                return Some(j);
+            }
+            at = j;
+        }
+        None
+    }
+
+    /// The group an item on line `i` moves into with «Sang nhóm dưới»: the nearest group
+    /// after its own among its group's siblings; None as for [`Draft::group_above`].
+    pub fn group_below(&self, i: usize) -> Option<usize> {
+        if i >= self.lines.len() || self.lines[i].kind() == LineKind::Group {
+            return None;
+        }
+        let parent = self.parent(i)?;
+        let depth = self.lines[parent].depth;
+        let mut j = self.block_end(parent);
+        while j < self.lines.len() && self.lines[j].depth == depth {
+            if self.lines[j].kind() == LineKind::Group {
+                return Some(j);
+            }
+            j = self.block_end(j);
+        }
+        None
+    }
+
+    /// The sum of the maxima of a group's own items, when every one of them is a number.
+    fn items_sum(&self, group: usize) -> Option<Points> {
+        let depth = self.lines[group].depth + 1;
+        self.lines[group + 1..self.block_end(group)]
+            .iter()
+            .filter(|l| l.depth == depth)
+            .map(|l| Points::parse(&l.max).ok())
+            .sum()
+    }
+
+    /// Whether a group's typed maximum is the sum of its items' (it then follows them).
+    fn max_is_items_sum(&self, group: usize) -> bool {
+        Points::parse(&self.lines[group].max).is_ok_and(|max| self.items_sum(group) == Some(max))
+    }
+
+    /// Moves the item on line `from` to the end of the group on line `to`, a sibling of
+    /// its own group. Its points and scoring go with it; a code written after its old
+    /// group's ("I.2") takes the next free one of the new group's ("II.4"). A group's
+    /// maximum that was its items' sum stays their sum, on both groups.
+    fn move_to_group(&mut self, from: usize, to: usize) {
+        let Some(old) = self.parent(from) else { return };
+        let (old_follows, new_follows) = (self.max_is_items_sum(old), self.max_is_items_sum(to));
+        let old_code = self.lines[old].code.trim().to_owned();
+        let new_code = self.lines[to].code.trim().to_owned();
+        let mut line = self.lines.remove(from);
+        let to = if to > from { to - 1 } else { to };
+        let old = if old > from { old - 1 } else { old };
+        let end = self.block_end(to);
+        if !old_code.is_empty()
+            && !new_code.is_empty()
+            && line
+                .code
+                .trim()
+                .strip_prefix(&old_code)
+                .is_some_and(|rest| rest.starts_with('.'))
+        {
+            let depth = line.depth;
+            let mut n = self.lines[to + 1..end].iter().filter(|l| l.depth == depth).count() + 1;
+            while self.lines.iter().any(|l| l.code.trim() == format!("{new_code}.{n}")) {
+                n += 1;
+            }
+            line.code = format!("{new_code}.{n}");
+        }
+        self.lines.insert(end, line);
+        let old = if old >= end { old + 1 } else { old };
+        for (group, follows) in [(old, old_follows), (to, new_follows)] {
+            if follows {
+                let empty = self.block_end(group) == group + 1;
+                self.lines[group].max = match self.items_sum(group) {
+                    Some(sum) if !empty => points_text(sum),
+                    _ => String::new(),
+                };
+            }
+        }
+    }
+
     /// Applies an edit; one that names no line (a stale form) changes nothing. A draft
     /// already at [`MAX_LINES`] takes no more lines.
     pub fn apply(&mut self, edit: Edit) {
@@ -422,6 +529,16 @@ impl Draft {
             Edit::Remove(Section::Criteria, i) if i < self.lines.len() => {
                 let end = self.block_end(i);
                 self.lines.drain(i..end);
+            }
+            Edit::ToGroupAbove(i) => {
+                if let Some(to) = self.group_above(i) {
+                    self.move_to_group(i, to);
+                }
+            }
+            Edit::ToGroupBelow(i) => {
+                if let Some(to) = self.group_below(i) {
+                    self.move_to_group(i, to);
+                }
             }
             Edit::Up(section @ (Section::Bonus | Section::Penalty), i) => {
                 let rules = self.rules_mut(section);
@@ -819,14 +936,110 @@ fn refuse(level: &str, year: i32) -> Error {
     ))
 }
 
+/// Dấu phiên bản — which stored set an editor was opened on: the current version's
+/// number and the moment it was last written (the store writes RFC 3339 to the
+/// nanosecond on every insert and in-place update), empty when the year had none. The
+/// page carries it in a hidden field; a save whose stamp is no longer the current one
+/// is refused ([`NotSaved::Changed`]) instead of overwriting what someone else saved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stamp(String);
+
+impl Stamp {
+    /// The stamp of the stored set, or of none.
+    pub fn of(stored: Option<&StoredCriteria>) -> Stamp {
+        Stamp(stored.map(StoredCriteria::stamp).unwrap_or_default())
+    }
+
+    /// As posted back by a form (anything: an unknown stamp is simply not the current one).
+    pub fn parse(raw: &str) -> Stamp {
+        Stamp(raw.trim().chars().take(100).collect())
+    }
+
+    /// As a form carries it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What the editor opens: the draft and the stamp of the set it started from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    /// The draft.
+    pub draft: Draft,
+    /// The year's current set when the editor opened ([`Stamp`]).
+    pub stamp: Stamp,
+}
+
+/// Someone saved the year's criteria after the editor opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// Who saved (display name; the login when no account has it, as for the CLI).
+    pub by: String,
+    /// When, as the pages write a moment ("25/7/2022 14:05", local time).
+    pub at: String,
+    /// The version now current.
+    pub version: u32,
+    /// The stamp of that version: a second «Lưu» carrying it replaces it knowingly.
+    pub stamp: Stamp,
+}
+
+impl Changed {
+    /// What the editor says, in Vietnamese.
+    pub fn message(&self, year: i32) -> String {
+        format!(
+            "Bảng tiêu chí năm {year} đã được {} thay đổi lúc {} (phiên bản {}), sau khi bạn mở trang soạn này. Bản soạn của bạn chưa được lưu và vẫn giữ nguyên bên dưới: tải lại bảng đã lưu để xem thay đổi ấy, hoặc bấm «Lưu bảng tiêu chí» lần nữa nếu muốn thay bằng bản soạn của bạn.",
+            self.by, self.at, self.version
+        )
+    }
+}
+
+/// Why a draft was not saved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotSaved {
+    /// Mistakes in the draft, beside their lines.
+    Mistakes(Mistakes),
+    /// The criteria were saved by someone else since the editor opened.
+    Changed(Changed),
+}
+
+/// Who saved the stored set and when, as the editor tells it.
+async fn changed_by(app: &App, stored: &StoredCriteria) -> Result<Changed, Error> {
+    let by = match app.store().user(&stored.created_by).await {
+        Ok(user) => user.display_name,
+        Err(StoreError::NotFound { .. }) => stored.created_by.clone(),
+        Err(e) => return Err(e.into()),
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(&stored.created_at)
+        .map(|t| thidua_core::period::format_datetime_vi(t.with_timezone(&chrono::Local).naive_local()))
+        .unwrap_or_else(|_| stored.created_at.clone());
+    Ok(Changed {
+        by,
+        at,
+        version: stored.version,
+        stamp: Stamp::of(Some(stored)),
+    })
+}
+
+/// The year's current set, if any.
+async fn current(app: &App, level: &str, year: i32) -> Result<Option<StoredCriteria>, Error> {
+    match app.store().criteria(level, year).await {
+        Ok(stored) => Ok(Some(stored)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What the editor opens with for `level` and `year`: the year's current set, or — when
 /// `from` names an earlier year that has criteria — that year's set moved to this year
-/// (nothing is saved until the editor saves), or a blank table.
-pub async fn draft(app: &App, caller: &Context, level: &str, year: i32, from: Option<i32>) -> Result<Draft, Error> {
+/// (nothing is saved until the editor saves), or a blank table; with the stamp of the
+/// year's current set either way.
+pub async fn draft(app: &App, caller: &Context, level: &str, year: i32, from: Option<i32>) -> Result<Opened, Error> {
     if !caller.access().can_issue_criteria(level, year) {
         return Err(refuse(level, year));
     }
     let catalog = app.store().catalog().await?;
+    let stored = current(app, level, year).await?;
+    let stamp = Stamp::of(stored.as_ref());
     if let Some(from) = from.filter(|&f| f != year) {
         if from > year {
             return Err(Error::Invalid(format!(
@@ -834,26 +1047,34 @@ pub async fn draft(app: &App, caller: &Context, level: &str, year: i32, from: Op
             )));
         }
         let source = app.store().criteria(level, from).await?;
-        return Ok(Draft::of_set(&source.set.for_year(year)?, &catalog));
+        let draft = Draft::of_set(&source.set.for_year(year)?, &catalog);
+        return Ok(Opened { draft, stamp });
     }
-    match app.store().criteria(level, year).await {
-        Ok(stored) => Ok(Draft::of_set(&stored.set, &catalog)),
-        Err(StoreError::NotFound { .. }) => Ok(Draft::blank(year)),
-        Err(e) => Err(e.into()),
-    }
+    let draft = match stored {
+        Some(stored) => Draft::of_set(&stored.set, &catalog),
+        None => Draft::blank(year),
+    };
+    Ok(Opened { draft, stamp })
 }
 
 /// Saves the draft as `level`'s criteria for `year`: checked whole (each line, then core,
 /// then the store's catalog check) and written in one transaction, which makes a new
 /// version when the current one already scores sheets (they keep theirs). A mistake
-/// comes back as [`Mistakes`], placed beside its lines, with nothing written.
+/// comes back as [`NotSaved::Mistakes`], placed beside its lines, with nothing written.
+///
+/// `seen` is the stamp the editor opened with: when the year's current set is no longer
+/// that one, someone saved in between and the draft is refused as
+/// [`NotSaved::Changed`], nothing written. The store compares the stamp inside the
+/// saving transaction ([`thidua_store::Store::save_criteria_since`]), so two editors
+/// saving at the same moment cannot both win.
 pub async fn save(
     app: &App,
     caller: &Context,
     level: &str,
     year: i32,
     draft: &Draft,
-) -> Result<Result<SavedCriteria, Mistakes>, Error> {
+    seen: &Stamp,
+) -> Result<Result<SavedCriteria, NotSaved>, Error> {
     if !caller.access().can_issue_criteria(level, year) {
         return Err(refuse(level, year));
     }
@@ -863,19 +1084,30 @@ pub async fn save(
             "Bảng tiêu chí có tối đa {MAX_LINES} dòng; bản soạn có {} dòng.",
             draft.len()
         ));
-        return Ok(Err(mistakes));
+        return Ok(Err(NotSaved::Mistakes(mistakes)));
     }
     let set = match draft.check(level, year) {
         Ok(set) => set,
-        Err(mistakes) => return Ok(Err(mistakes)),
+        Err(mistakes) => return Ok(Err(NotSaved::Mistakes(mistakes))),
     };
-    match app.store().save_criteria(&Actor::from(&caller.principal), set).await {
+    match app
+        .store()
+        .save_criteria_since(&Actor::from(&caller.principal), set, seen.as_str())
+        .await
+    {
         Ok(saved) => Ok(Ok(saved)),
-        Err(StoreError::Domain(e)) => Ok(Err(draft.place(e))),
-        Err(StoreError::Conflict(message)) => Ok(Err(Mistakes {
+        Err(StoreError::Changed { .. }) => match current(app, level, year).await? {
+            Some(stored) => Ok(Err(NotSaved::Changed(changed_by(app, &stored).await?))),
+            // Removed meanwhile (not something the pages do): say so as a plain conflict.
+            None => Err(Error::Conflict(format!(
+                "Bảng tiêu chí năm {year} vừa thay đổi; hãy mở lại trang soạn."
+            ))),
+        },
+        Err(StoreError::Domain(e)) => Ok(Err(NotSaved::Mistakes(draft.place(e)))),
+        Err(StoreError::Conflict(message)) => Ok(Err(NotSaved::Mistakes(Mistakes {
             general: vec![sentence(&message)],
             lines: BTreeMap::new(),
-        })),
+        }))),
         Err(e) => Err(e.into()),
     }
 }
@@ -961,6 +1193,75 @@ mod tests {
         assert_eq!(codes(&d), ["II", "II.1", "I", "I.2", "I.1"], "the last item stays");
         d.apply(Edit::Remove(Section::Criteria, 0));
         assert_eq!(codes(&d), ["I", "I.2", "I.1"]);
+    }
+
+    #[test]
+    fn an_item_moved_to_the_next_group_goes_to_its_end_with_its_points_and_scoring() {
+        let mut d = sample();
+        d.lines[0].max = "60".into();
+        d.lines[3].max = "40".into();
+        d.lines[1].kind = Some(LineKind::Computed);
+        d.lines[1].indicator = "TTND_DA_GIAI_QUYET".into();
+        d.lines[1].target = "95".into();
+
+        d.apply(Edit::ToGroupBelow(1));
+
+        assert_eq!(codes(&d), ["I", "I.2", "II", "II.1", "II.2"]);
+        let moved = &d.lines[4];
+        assert_eq!(
+            (
+                moved.depth,
+                moved.kind(),
+                moved.max.as_str(),
+                moved.indicator.as_str(),
+                moved.target.as_str()
+            ),
+            (1, LineKind::Computed, "30", "TTND_DA_GIAI_QUYET", "95")
+        );
+        assert_eq!(
+            (d.lines[0].max.as_str(), d.lines[2].max.as_str()),
+            ("30", "70"),
+            "the totals follow"
+        );
+    }
+
+    #[test]
+    fn an_item_moved_to_the_group_above_goes_to_its_end_and_an_emptied_group_has_no_total() {
+        let mut d = sample();
+        d.lines[3].max = "40".into();
+        d.lines[4].code = "A".into();
+
+        d.apply(Edit::ToGroupAbove(4));
+
+        assert_eq!(codes(&d), ["I", "I.1", "I.2", "A", "II"], "a code of its own is kept");
+        assert_eq!((d.lines[0].max.as_str(), d.lines[4].max.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn the_first_group_s_item_does_not_move_up_a_group_nor_a_group_into_a_group() {
+        let mut d = sample();
+        for edit in [
+            Edit::ToGroupAbove(1),
+            Edit::ToGroupBelow(4),
+            Edit::ToGroupBelow(0),
+            Edit::ToGroupAbove(3),
+            Edit::ToGroupBelow(99),
+        ] {
+            d.apply(edit);
+            assert_eq!(d, sample(), "{edit:?} changes nothing");
+        }
+        assert_eq!(
+            (d.group_above(1), d.group_below(1), d.group_above(4)),
+            (None, Some(3), Some(0))
+        );
+    }
+
+    #[test]
+    fn a_moved_item_s_code_takes_the_next_free_one_of_its_new_group() {
+        let mut d = sample();
+        d.lines.insert(5, line(1, LineKind::Manual, "II.3", "0"));
+        d.apply(Edit::ToGroupBelow(2));
+        assert_eq!(codes(&d), ["I", "I.1", "II", "II.1", "II.3", "II.4"]);
     }
 
     #[test]

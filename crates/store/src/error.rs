@@ -40,6 +40,15 @@ pub enum StoreError {
     /// Someone else changed the record since it was read (optimistic versioning).
     #[error("{0}")]
     Conflict(String),
+    /// What a caller read to start its change is no longer the current record: someone
+    /// saved in between, and nothing was written (the caller shows what is current).
+    #[error("{what} «{key}» đã được người khác thay đổi sau khi bạn mở; chưa có gì được lưu")]
+    Changed {
+        /// What ("bảng tiêu chí thi đua").
+        what: &'static str,
+        /// Which.
+        key: String,
+    },
     /// The key file cannot be read or created.
     #[error("không dùng được tệp khóa bí mật «{path}»: {why}")]
     KeyFile {

@@ -82,6 +82,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
             StoreError::Domain(thidua_core::Error::NotAllowed(m)) => AppError::Forbidden(m),
+            StoreError::Changed { .. } => AppError::Conflict(e.to_string()),
             StoreError::Domain(thidua_core::Error::InvalidTransition(m)) | StoreError::Conflict(m) => {
                 AppError::Conflict(m)
             }

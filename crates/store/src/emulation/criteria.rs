@@ -29,6 +29,17 @@ pub struct StoredCriteria {
     pub set: CriteriaSet,
 }
 
+impl StoredCriteria {
+    /// Dấu phiên bản — which write of the year's criteria this is: the version and the
+    /// moment it was last written (to the nanosecond, set on every insert and in-place
+    /// update). An editor keeps it and hands it back to
+    /// [`Store::save_criteria_since`], which refuses the save when it is no longer the
+    /// current one.
+    pub fn stamp(&self) -> String {
+        format!("{}@{}", self.version, self.created_at)
+    }
+}
+
 /// One version in the list of a level's and year's versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriteriaSummary {
@@ -98,6 +109,29 @@ impl Store {
     /// current version replaces it; a save once sheets use it makes the next version and
     /// leaves those sheets on theirs. Saving an unchanged set changes nothing.
     pub async fn save_criteria(&self, actor: &Actor, set: CriteriaSet) -> Result<SavedCriteria, StoreError> {
+        self.write_criteria(actor, set, None).await
+    }
+
+    /// Saves as [`Store::save_criteria`] does, only if the year's current set is still
+    /// the one whose [`StoredCriteria::stamp`] is `seen` (empty: the year had none). The
+    /// comparison is made inside the saving transaction, after the current version's
+    /// row is locked, so two editors saving at once cannot both pass it: the second gets
+    /// [`StoreError::Changed`] and nothing is written.
+    pub async fn save_criteria_since(
+        &self,
+        actor: &Actor,
+        set: CriteriaSet,
+        seen: &str,
+    ) -> Result<SavedCriteria, StoreError> {
+        self.write_criteria(actor, set, Some(seen)).await
+    }
+
+    async fn write_criteria(
+        &self,
+        actor: &Actor,
+        set: CriteriaSet,
+        seen: Option<&str>,
+    ) -> Result<SavedCriteria, StoreError> {
         set.check_indicators(&self.catalog().await?)?;
         let definition = serde_json::to_string(&set.to_file()).map_err(StoreError::corrupt)?;
         let (level, year) = (set.level().to_owned(), set.year());
@@ -112,6 +146,37 @@ impl Store {
         .await?
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("version")?, r.try_get("definition")?)))
         .transpose()?;
+        if let Some(seen) = seen {
+            if let Some((id, _, _)) = &current {
+                // Lock first (a concurrent saver holds the same lock until it commits),
+                // then read what is current now: a version inserted meanwhile shows.
+                sqlx::query("UPDATE criteria_set SET version = version WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let now: Option<String> = sqlx::query(
+                "SELECT version, created_at FROM criteria_set WHERE level = $1 AND year = $2 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(&level)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| {
+                Ok::<_, sqlx::Error>(format!(
+                    "{}@{}",
+                    r.try_get::<i64, _>("version")?,
+                    r.try_get::<String, _>("created_at")?
+                ))
+            })
+            .transpose()?;
+            if now.as_deref().unwrap_or("") != seen {
+                return Err(StoreError::Changed {
+                    what: "bảng tiêu chí thi đua",
+                    key: format!("cấp {level} năm {year}"),
+                });
+            }
+        }
         let (id, version, new_version, message) = match current {
             None => {
                 let id = insert_version(&mut tx, &set, 1, &definition, actor, &at).await?;

@@ -24,6 +24,7 @@ use thidua_store::{
 thidua_store::on_both_backends!(
     the_demo_loads_the_2022_criteria_and_the_award_catalogue_once,
     criteria_no_sheet_uses_yet_are_edited_in_place,
+    of_two_editors_saving_from_the_same_version_at_once_exactly_one_wins,
     editing_criteria_in_use_makes_a_new_version_and_old_sheets_keep_theirs,
     last_year_s_criteria_start_the_new_year,
     computed_items_fill_themselves_from_the_accepted_figures,
@@ -183,6 +184,51 @@ async fn criteria_no_sheet_uses_yet_are_edited_in_place(backend: Backend) {
     assert_eq!(saved.criteria.version, 1);
     assert_eq!(ok(store.criteria("district", 2022).await).set.bonus_cap(), pts(4.0));
     assert!(saved.message.contains("chưa có bảng điểm nào"), "{}", saved.message);
+}
+
+async fn of_two_editors_saving_from_the_same_version_at_once_exactly_one_wins(backend: Backend) {
+    let Some((_db, store)) = demo(backend).await else {
+        return;
+    };
+    let opened = ok(store.criteria("district", 2022).await);
+    let edited = |cap: f64| {
+        let mut file = opened.set.to_file();
+        file.bonus_cap = cap;
+        ok(thidua_core::emulation::CriteriaSet::from_file(file).map_err(StoreError::from))
+    };
+    let actor = Actor::system("test");
+
+    let seen = opened.stamp();
+    let (a, b) = tokio::join!(
+        store.save_criteria_since(&actor, edited(4.0), &seen),
+        store.save_criteria_since(&actor, edited(5.0), &seen),
+    );
+
+    let won = match (a, b) {
+        (Ok(_), Err(StoreError::Changed { .. })) => 4.0,
+        (Err(StoreError::Changed { .. }), Ok(_)) => 5.0,
+        other => panic!("exactly one save wins: {other:?}"),
+    };
+    let now = ok(store.criteria("district", 2022).await);
+    assert_eq!(now.set.bonus_cap(), pts(won), "the winner's set is what is stored");
+    assert_ne!(now.stamp(), opened.stamp(), "its write has a stamp of its own");
+    let stale = store.save_criteria_since(&actor, edited(6.0), &seen).await;
+    assert!(
+        matches!(&stale, Err(e @ StoreError::Changed { .. }) if e.to_string().contains("đã được người khác thay đổi")),
+        "{stale:?}"
+    );
+    assert!(
+        ok(store.save_criteria_since(&actor, edited(6.0), &now.stamp()).await)
+            .message
+            .contains("Đã cập nhật")
+    );
+    assert!(
+        matches!(
+            store.save_criteria_since(&actor, edited(7.0), "").await,
+            Err(StoreError::Changed { .. })
+        ),
+        "an editor opened on no set does not overwrite one saved since"
+    );
 }
 
 async fn editing_criteria_in_use_makes_a_new_version_and_old_sheets_keep_theirs(backend: Backend) {

@@ -1,7 +1,7 @@
 //! The criteria editor through HTTP on both backends: the upper level adds, moves and
 //! removes lines, saves, and the criteria page shows the new version; a bad line comes
 //! back beside itself with what was typed, nothing saved; a year starts from two years
-//! back.
+//! back; an item moves into the next group; a save over someone else's is refused.
 
 use crate::common;
 
@@ -15,6 +15,8 @@ common::on_both_backends!(
     the_upper_level_adds_moves_and_removes_lines_and_saving_makes_a_new_version,
     a_bad_line_comes_back_beside_itself_with_what_was_typed_and_nothing_is_saved,
     a_year_starts_from_the_criteria_of_two_years_back,
+    an_item_moved_into_the_next_group_is_saved_there_with_its_points,
+    a_second_editor_s_stale_save_is_refused_its_draft_kept_and_the_first_save_intact,
 );
 
 const EDIT: &str = "/clusters/HN-CUM2/criteria/edit?year=2022";
@@ -77,15 +79,20 @@ fn set(fields: &mut [(String, String)], name: &str, value: &str) {
     field.1 = value.to_owned();
 }
 
-/// Presses `action` on the editor with `fields` as `who`.
+/// Presses `action` on the editor with `fields` as the city's standing committee.
 async fn press(app: &TestApp, fields: &[(String, String)], action: &str) -> (StatusCode, String) {
+    press_as(app, "thanhpho", fields, action).await
+}
+
+/// Presses `action` on the editor with `fields` as `who`.
+async fn press_as(app: &TestApp, who: &str, fields: &[(String, String)], action: &str) -> (StatusCode, String) {
     let mut all: Vec<(&str, &str)> = fields
         .iter()
         .filter(|(k, _)| k != "csrf")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     all.push(("action", action));
-    let (status, _, page) = app.post_as(Some("thanhpho"), EDIT, &all).await;
+    let (status, _, page) = app.post_as(Some(who), EDIT, &all).await;
     (status, page)
 }
 
@@ -261,4 +268,88 @@ async fn a_year_starts_from_the_criteria_of_two_years_back(backend: Backend) {
     let copied = app.state.store.criteria("district", year).await.unwrap();
     assert_eq!(copied.set.year(), year);
     assert!(copied.set.name().contains(&year.to_string()));
+}
+
+async fn an_item_moved_into_the_next_group_is_saved_there_with_its_points(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let before = app.state.store.criteria("district", 2022).await.unwrap().set;
+    let (first, second) = (&before.groups()[0], &before.groups()[1]);
+    let moved = &first.children()[0];
+    let (_, _, page) = app.get_as(Some("thanhpho"), EDIT).await;
+    assert!(
+        unescape(&page).contains(&format!(
+            "aria-label=\"Sang nhóm dưới: chuyển tiêu chí {} vào cuối nhóm {}\"",
+            moved.code, second.code
+        )),
+        "the button names the line and where it goes: {page}"
+    );
+    let (status, page) = press(&app, &form_fields(&page), "group_down:1").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    let (status, page) = press(&app, &form_fields(&page), "save").await;
+
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let after = app.state.store.criteria("district", 2022).await.unwrap().set;
+    let (first_after, second_after) = (&after.groups()[0], &after.groups()[1]);
+    let last = second_after.children().last().unwrap();
+    assert_eq!(
+        (&last.name, last.max, &last.kind),
+        (&moved.name, moved.max, &moved.kind),
+        "at the end of the next group, its points and scoring kept"
+    );
+    assert_eq!(first_after.children().len() + 1, first.children().len());
+    assert_eq!(
+        (first_after.max, second_after.max),
+        (first.max.minus(moved.max), second.max.plus(moved.max)),
+        "the groups' totals follow"
+    );
+}
+
+async fn a_second_editor_s_stale_save_is_refused_its_draft_kept_and_the_first_save_intact(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    // Both open the editor on the same year.
+    let (_, _, page) = app.get_as(Some("thanhpho"), EDIT).await;
+    let mut second = form_fields(&page);
+    let (_, _, page) = app.get_as(Some("admin"), EDIT).await;
+    let mut first = form_fields(&page);
+    set(&mut first, "c1_name", "Tiêu chí do quản trị viên sửa trước");
+    let (status, page) = press_as(&app, "admin", &first, "save").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let saved = app.state.store.criteria("district", 2022).await.unwrap();
+    set(&mut second, "c1_guidance", "Ghi chú Thành phố soạn cùng lúc");
+
+    let (status, page) = press(&app, &second, "save").await;
+
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    let at = chrono::DateTime::parse_from_rfc3339(&saved.created_at).unwrap();
+    let at = thidua_core::period::format_datetime_vi(at.with_timezone(&chrono::Local).naive_local());
+    let text = unescape(&page);
+    assert!(
+        text.contains(&format!(
+            "Bảng tiêu chí năm 2022 đã được Quản trị hệ thống thay đổi lúc {at}"
+        )),
+        "who and when, in Vietnamese: {page}"
+    );
+    assert!(
+        text.contains("href=\"/clusters/HN-CUM2/criteria/edit?year=2022\">Tải lại bảng tiêu chí đã lưu</a>"),
+        "a link to the saved version"
+    );
+    assert!(text.contains("Ghi chú Thành phố soạn cùng lúc"), "the draft is kept");
+    assert_eq!(
+        app.state.store.criteria("district", 2022).await.unwrap(),
+        saved,
+        "the first save intact"
+    );
+    // Told, a second «Lưu» replaces it knowingly.
+    let (status, page) = press(&app, &form_fields(&page), "save").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let now = app.state.store.criteria("district", 2022).await.unwrap().set;
+    assert_eq!(
+        now.groups()[0].children()[0].guidance,
+        "Ghi chú Thành phố soạn cùng lúc"
+    );
 }

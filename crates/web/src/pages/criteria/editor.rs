@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use thidua_app::criteria::{
-    CriterionLine, Draft, Edit, LineKind, MAX_FIELD_CHARS, MAX_LINES, Mistakes, RuleLine, Section,
+    CriterionLine, Draft, Edit, LineKind, MAX_FIELD_CHARS, MAX_LINES, Mistakes, NotSaved, RuleLine, Section, Stamp,
 };
 
 use super::{Context, context};
@@ -35,6 +35,10 @@ struct LineView {
     computed: bool,
     indent: usize,
     errors: Vec<String>,
+    /// The code of the group «Sang nhóm trên» moves this item into, if any.
+    group_above: Option<String>,
+    /// The code of the group «Sang nhóm dưới» moves it into.
+    group_below: Option<String>,
 }
 
 struct RuleView {
@@ -61,15 +65,21 @@ pub(super) struct EditorPage {
     indicators: Vec<(String, String)>,
     errors: Vec<String>,
     notice: String,
+    /// The stamp of the stored set the draft started from ([`Stamp`]).
+    stamp: String,
+    /// Someone else saved since the editor opened: what the page says above the draft.
+    changed: String,
 }
 
 fn page(
     user: &CurrentUser,
     ctx: &Context,
     draft: Draft,
+    stamp: &Stamp,
     mistakes: &Mistakes,
     indicators: Vec<(String, String)>,
 ) -> EditorPage {
+    let code_of = |i: usize| draft.lines[i].code.trim().to_owned();
     let errors_of = |s: Section, i: usize| mistakes.lines.get(&(s, i)).cloned().unwrap_or_default();
     let lines = draft
         .lines
@@ -81,6 +91,8 @@ fn page(
             computed: line.kind() == LineKind::Computed,
             indent: line.depth.min(4),
             errors: errors_of(Section::Criteria, index),
+            group_above: draft.group_above(index).map(code_of),
+            group_below: draft.group_below(index).map(code_of),
             line: line.clone(),
         })
         .collect();
@@ -119,6 +131,8 @@ fn page(
         indicators,
         errors,
         notice: String::new(),
+        stamp: stamp.as_str().to_owned(),
+        changed: String::new(),
     }
 }
 
@@ -130,9 +144,16 @@ pub(super) async fn show(
 ) -> Result<EditorPage, AppError> {
     let (ctx, _) = context(&state, &user, &code, query.year).await?;
     let caller = state.app.context(user.principal()).await?;
-    let draft = thidua_app::criteria::draft(&state.app, &caller, &ctx.level, ctx.cluster.year, query.from).await?;
+    let opened = thidua_app::criteria::draft(&state.app, &caller, &ctx.level, ctx.cluster.year, query.from).await?;
     let indicators = thidua_app::criteria::indicator_choices(&state.app).await?;
-    let mut page = page(&user, &ctx, draft, &Mistakes::default(), indicators);
+    let mut page = page(
+        &user,
+        &ctx,
+        opened.draft,
+        &opened.stamp,
+        &Mistakes::default(),
+        indicators,
+    );
     if let Some(from) = query.from.filter(|&f| f != ctx.cluster.year) {
         page.notice = format!(
             "Bản soạn lấy từ bảng tiêu chí năm {from}; chưa có gì được lưu cho năm {} cho đến khi bấm «Lưu bảng tiêu chí».",
@@ -194,7 +215,8 @@ fn draft_of(posted: &Posted) -> Draft {
     }
 }
 
-/// The button pressed: "save", "add_group", "add_item:3", "up:c:2", "remove:b:0", …
+/// The button pressed: "save", "add_group", "add_item:3", "up:c:2", "remove:b:0",
+/// "group_down:4", …
 fn edit_of(action: &str) -> Option<Edit> {
     let mut parts = action.split(':');
     let verb = parts.next()?;
@@ -209,6 +231,8 @@ fn edit_of(action: &str) -> Option<Edit> {
         "up" => at(a, b).map(|(s, i)| Edit::Up(s, i)),
         "down" => at(a, b).map(|(s, i)| Edit::Down(s, i)),
         "remove" => at(a, b).map(|(s, i)| Edit::Remove(s, i)),
+        "group_up" => Some(Edit::ToGroupAbove(a?.parse().ok()?)),
+        "group_down" => Some(Edit::ToGroupBelow(a?.parse().ok()?)),
         _ => None,
     }
 }
@@ -231,23 +255,31 @@ pub(super) async fn post(
     let caller = state.app.context(user.principal()).await?;
     let mut draft = draft_of(&posted);
     let indicators = thidua_app::criteria::indicator_choices(&state.app).await?;
+    let stamp = Stamp::parse(&posted.get("stamp"));
     let action = posted.get("action");
     if action != "save" {
         if let Some(edit) = edit_of(action.trim()) {
             draft.apply(edit);
         }
-        return Ok(page(&user, &ctx, draft, &Mistakes::default(), indicators).into_response());
+        return Ok(page(&user, &ctx, draft, &stamp, &Mistakes::default(), indicators).into_response());
     }
-    match thidua_app::criteria::save(&state.app, &caller, &ctx.level, ctx.cluster.year, &draft).await? {
+    let year = ctx.cluster.year;
+    match thidua_app::criteria::save(&state.app, &caller, &ctx.level, year, &draft, &stamp).await? {
         Ok(saved) => {
             let mut page = super::render(&state, &user, &ctx, None).await?;
             page.notice = saved.message;
             Ok(page.into_response())
         }
-        Err(mistakes) => Ok((
+        Err(NotSaved::Mistakes(mistakes)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            page(&user, &ctx, draft, &mistakes, indicators),
+            page(&user, &ctx, draft, &stamp, &mistakes, indicators),
         )
             .into_response()),
+        // The page now carries the current stamp: a second «Lưu» replaces it knowingly.
+        Err(NotSaved::Changed(changed)) => {
+            let mut page = page(&user, &ctx, draft, &changed.stamp, &Mistakes::default(), indicators);
+            page.changed = changed.message(year);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
     }
 }
