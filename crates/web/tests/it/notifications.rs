@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::smtp_sink::SmtpSink;
+use common::smtp_sink::{self, SmtpSink};
 use common::{TestApp, current_half};
 use thidua_store::Backend;
 
@@ -13,6 +13,8 @@ common::on_both_backends!(
     a_returned_form_tells_its_officer_and_no_one_else,
     the_deadline_sweep_reminds_once_each_unit_whose_form_is_not_sent,
     a_returned_form_is_mailed_to_the_officer_and_a_dead_server_leaves_the_mail_failed,
+    an_opened_ballot_tells_the_officers_of_the_units_that_vote,
+    a_recorded_decision_tells_the_recipient_s_unit_and_the_proposing_cluster_s_chair,
 );
 
 /// Tây Hồ sends its form and the chair returns it.
@@ -140,20 +142,29 @@ async fn a_returned_form_is_mailed_to_the_officer_and_a_dead_server_leaves_the_m
     assert_eq!(messages.len(), 1);
     let (rcpt, data) = &messages[0];
     assert!(rcpt[0].contains("canbo@tayho.hanoi.vn"), "{rcpt:?}");
-    let subject = data
-        .lines()
-        .find(|l| l.starts_with("Subject:"))
-        .unwrap_or_default()
-        .trim_start_matches("Subject:")
-        .trim();
     assert!(
-        subject.contains("=?utf-8?b?"),
-        "non-ASCII subject is RFC 2047: {subject}"
+        data.lines()
+            .any(|l| l.starts_with("Subject:") && l.contains("=?utf-8?b?")),
+        "a Vietnamese subject is RFC 2047-encoded: {data}"
     );
+    let subject = smtp_sink::header(data, "Subject").unwrap();
+    assert_eq!(
+        subject,
+        format!(
+            "[Thi đua] Báo cáo {} của Ủy ban MTTQ Việt Nam quận Tây Hồ bị trả lại. Lý do: Bổ sung số liệu",
+            current_half().label_vi().to_lowercase()
+        ),
+        "the subject reads as sent"
+    );
+    let body = smtp_sink::body(data);
+    assert!(body.starts_with("Kính gửi "), "{body}");
+    assert!(body.contains("Lý do: Bổ sung số liệu"), "{body}");
     assert!(
-        data.contains(&format!("https://thidua.test/units/HN-TAYHO/forms/{}", current_half()))
-            || data.contains("base64"),
-        "{data}"
+        body.contains(&format!(
+            "Xem tại: https://thidua.test/units/HN-TAYHO/forms/{}",
+            current_half()
+        )),
+        "the link is absolute, on the public address: {body}"
     );
     let id = last_of(&app, "tayho").await;
     assert_eq!(app.state.app.store().mail_state(id).await.unwrap().0, "sent");
@@ -192,5 +203,132 @@ async fn a_returned_form_is_mailed_to_the_officer_and_a_dead_server_leaves_the_m
     assert_eq!(
         app.state.app.store().mail_state(id).await.unwrap(),
         ("failed".to_owned(), thidua_store::MAX_MAIL_TRIES)
+    );
+}
+
+/// The kinds, messages and links of what `who` has been told, newest first.
+async fn told(app: &TestApp, who: &str) -> Vec<(String, String, String)> {
+    let store = app.state.app.store();
+    let user = store.user(who).await.unwrap();
+    store
+        .notifications(user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| (n.kind, n.message, n.link))
+        .collect()
+}
+
+async fn an_opened_ballot_tells_the_officers_of_the_units_that_vote(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let (status, headers, body) = app
+        .post_as(
+            Some("cumtruong"),
+            "/clusters/HN-CUM2/ballots",
+            &[
+                ("year", "2022"),
+                ("title", "Phiếu suy tôn năm 2022"),
+                ("leading", "1"),
+                ("leading_t", "qua-ban"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let ballot = headers.get("location").unwrap().to_str().unwrap().to_owned();
+
+    let expected = (
+        "ballot".to_owned(),
+        "Cụm thi đua số 2 năm 2022 đã mở cuộc bỏ phiếu «Phiếu suy tôn năm 2022»: mời đơn vị bỏ phiếu.".to_owned(),
+        ballot.clone(),
+    );
+    for member in ["caugiay", "tayho", "hadong"] {
+        assert_eq!(
+            told(&app, member).await,
+            std::slice::from_ref(&expected),
+            "{member} is told"
+        );
+    }
+    assert!(
+        told(&app, "thanhpho").await.is_empty(),
+        "the city does not vote in the cluster"
+    );
+    let (_, _, home) = app.get_as(Some("caugiay"), "/").await;
+    assert!(
+        home.contains("Thông báo <span class=\"badge\">1</span>"),
+        "the header counts it: {home}"
+    );
+    let (_, _, list) = app.get_as(Some("caugiay"), "/notifications").await;
+    assert!(
+        list.contains(&format!("href=\"{ballot}\"")) && list.contains("Phiếu suy tôn năm 2022"),
+        "{list}"
+    );
+}
+
+async fn a_recorded_decision_tells_the_recipient_s_unit_and_the_proposing_cluster_s_chair(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    let person = [
+        ("award", "BK-HN"),
+        ("year", "2022"),
+        ("kind", "individual"),
+        ("unit", "HN-TAYHO"),
+        ("name", "Trần Thị Bình"),
+        ("person_title", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ"),
+        ("achievements", "Có nhiều đóng góp cho cuộc vận động"),
+        ("cluster", "HN-CUM2"),
+    ];
+    let (status, _, _) = app.post_as(Some("thanhpho"), "/awards/proposals", &person).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let store = app.state.app.store();
+    let proposal = store
+        .proposals(&thidua_store::ProposalFilter {
+            year: Some(2022),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    app.post_as(
+        Some("thanhpho"),
+        &format!("/awards/proposals/{}", proposal.id),
+        &[("action", "review"), ("version", "1")],
+    )
+    .await;
+    let id = proposal.id.to_string();
+    let (status, headers, _) = app
+        .post_as(
+            Some("thanhpho"),
+            "/awards/decisions",
+            &[
+                ("proposal", id.as_str()),
+                ("number", "125/QĐ-MTTQ-BTT"),
+                ("signed_on", "2023-01-15"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let decision = headers.get("location").unwrap().to_str().unwrap().to_owned();
+
+    let told_tayho = told(&app, "tayho").await;
+    assert_eq!(told_tayho.len(), 1, "{told_tayho:?}");
+    let (kind, message, link) = &told_tayho[0];
+    assert_eq!((kind.as_str(), link.as_str()), ("decision", decision.as_str()));
+    assert!(
+        message.starts_with(
+            "Đã có Quyết định số 125/QĐ-MTTQ-BTT ngày 15/1/2023 tặng Bằng khen của Ủy ban MTTQ Việt Nam Thành phố Hà Nội cho Trần Thị Bình — Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        told(&app, "cumtruong").await.len(),
+        1,
+        "the chair that proposed hears of it"
+    );
+    assert!(
+        told(&app, "caugiay").await.is_empty(),
+        "a member not concerned does not"
     );
 }
