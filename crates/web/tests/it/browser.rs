@@ -434,6 +434,11 @@ impl Session {
     /// Giấy for the Bằng khen.
     async fn cast_paper(&self, id: &str) {
         self.open(&format!("/ballots/{id}")).await;
+        self.fill_and_send_paper().await;
+    }
+
+    /// Fills the paper on screen as [`Session::cast_paper`] does and sends it.
+    async fn fill_and_send_paper(&self) {
         let ranks = self.client.find_all(Locator::Css("form.paper select")).await.unwrap();
         assert_eq!(ranks.len(), 6, "one place to give each of the six members");
         for (place, select) in ranks.into_iter().enumerate() {
@@ -1013,5 +1018,237 @@ async fn a_figure_stays_as_typed_and_what_the_server_would_refuse_is_said_beside
     session.wait_for_text("main", "Chưa lưu: có ô nhập chưa đúng").await;
     assert_eq!(session.text_of("#e_HV_HOI_CHO").await, beside);
     assert_eq!(session.field_value("HV_HOI_CHO").await, "2,5");
+    session.finish().await;
+}
+
+impl Session {
+    /// Clicks the line of the home page's to-do list whose text holds `text`.
+    async fn click_task(&self, text: &str) {
+        let xpath = format!("//section[contains(@class,'todo')]//a[contains(normalize-space(.), '{text}')]");
+        self.client
+            .wait()
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no task «{text}» on the to-do list: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("task «{text}»: {e}"));
+    }
+
+    /// The to-do list on the home page.
+    async fn to_do(&self) -> String {
+        self.open("/").await;
+        self.text_of("section.todo").await
+    }
+
+    /// Keeps a screenshot of the page as `name`.png in the folder THIDUA_SCREENSHOTS names,
+    /// when it names one (for describing the pages; the assertions are elsewhere).
+    async fn keep_screenshot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("THIDUA_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    /// The page as the browser prints it (its print stylesheet), as text: the PDF the
+    /// WebDriver print command returns, read by pdftotext. Kept as `name`.pdf beside
+    /// the screenshots when THIDUA_SCREENSHOTS names a folder.
+    async fn printed_text(&self, name: &str) -> String {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .unwrap_or_else(|e| panic!("printing: {e}"));
+        let dir = std::env::var_os("THIDUA_SCREENSHOTS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| self._profile.clone());
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        match Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() {
+            Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").map_or(true, |v| v != "true"),
+                    "pdftotext is required under CI=true: {e}"
+                );
+                String::new()
+            }
+        }
+    }
+}
+
+/// Each role starts from its home page and follows what it lists, and nothing else,
+/// through one cycle: Tây Hồ's officer sends the half-year's form from its to-do line;
+/// the chair decides it from "Biểu mẫu chờ duyệt"; the members vote from "Bỏ phiếu đang
+/// mở" and the chair closes the vote from there once all have; the city decides the
+/// proposal from "Đề nghị khen thưởng chờ xử lý"; Tây Hồ reads the decision from its
+/// notifications. Each list is empty of the finished task afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_follows_its_to_do_list_from_the_home_page_to_the_end_of_the_cycle() {
+    let Some(session) = Session::start().await else { return };
+    let period = current_half();
+    let label = period.label_vi();
+    let form = format!("/units/HN-TAYHO/forms/{period}");
+
+    // The officer: the unit's form.
+    session.login("tayho").await;
+    let todo = session.text_of("section.todo").await;
+    assert!(
+        todo.contains("Báo cáo của đơn vị cần gửi") && todo.contains(&format!("{label} — chưa nhập")),
+        "{todo}"
+    );
+    assert!(
+        todo.contains("hạn nộp") || todo.contains("Hạn nộp"),
+        "with its deadline: {todo}"
+    );
+    session.keep_screenshot("trang-chu-can-bo").await;
+    session.click_task(&format!("{label} — chưa nhập")).await;
+    session.wait_for_url(&form).await;
+    session.type_into("#v_HV_TUYEN_TRUYEN", "1084").await;
+    session.click("button[value=submit]").await;
+    session.wait_for_text("#missing", "chưa có số liệu").await;
+    session.click("button[value=submit_anyway]").await;
+    session.wait_for_text("#state", "Đã gửi, chờ duyệt").await;
+    let todo = session.to_do().await;
+    assert!(
+        !todo.contains(&format!("{label} — ")),
+        "sent, it no longer waits: {todo}"
+    );
+    session.logout().await;
+
+    // The chair: the form waiting for its decision.
+    session.login("cumtruong").await;
+    let todo = session.text_of("section.todo").await;
+    assert!(
+        todo.contains("Biểu mẫu chờ duyệt (1)") && todo.contains(&format!("Tây Hồ — {label}")),
+        "{todo}"
+    );
+    session.keep_screenshot("trang-chu-cum-truong").await;
+    session.click_task(&format!("Tây Hồ — {label}")).await;
+    session.wait_for_url(&form).await;
+    session.click("form.review button[value=accept]").await;
+    session.wait_for_text("#state", "Đã duyệt").await;
+    let todo = session.to_do().await;
+    assert!(
+        !todo.contains("Biểu mẫu chờ duyệt"),
+        "decided, it leaves the list: {todo}"
+    );
+    // The chair opens the year's vote (its own step, from the year's page).
+    session.open("/clusters/HN-CUM2/ballots?year=2022").await;
+    session.click("form.ballot-open button[type=submit]").await;
+    session.wait_for_text("section.voters", "0/6").await;
+    let ballot = session.id_in_url().await;
+    let todo = session.to_do().await;
+    assert!(
+        todo.contains("Bỏ phiếu đang mở") && todo.contains("0/6 phiếu"),
+        "{todo}"
+    );
+    session.logout().await;
+
+    // The members: each votes from its own list.
+    for officer in ["hadong", "thanhxuan", "caugiay", "tayho", "bactuliem", "namtuliem"] {
+        session.login(officer).await;
+        let todo = session.text_of("section.todo").await;
+        assert!(todo.contains("Đơn vị chưa gửi phiếu"), "{officer}: {todo}");
+        if officer == "tayho" {
+            session.keep_screenshot("trang-chu-can-bo-bo-phieu").await;
+        }
+        session.click_task("Phiếu bình xét").await;
+        session.wait_for_url(&format!("/ballots/{ballot}")).await;
+        session.fill_and_send_paper().await;
+        let todo = session.to_do().await;
+        assert!(!todo.contains("Đơn vị chưa gửi phiếu"), "{officer} has voted: {todo}");
+        session.logout().await;
+    }
+
+    // The chair again: the vote is complete, closed from the list, the result proposed.
+    session.login("cumtruong").await;
+    let todo = session.text_of("section.todo").await;
+    assert!(todo.contains("Đủ 6/6 phiếu: có thể kết thúc bỏ phiếu"), "{todo}");
+    session.click_task("Phiếu bình xét").await;
+    session.wait_for_url(&format!("/ballots/{ballot}")).await;
+    session.click("form[action$='/close'] button").await;
+    session.wait_for_text("section.tally", "Kết quả kiểm phiếu").await;
+    session.click("form.propose button").await;
+    session.wait_for_url("year=2022").await;
+    let todo = session.to_do().await;
+    assert!(
+        !todo.contains("Bỏ phiếu đang mở"),
+        "closed, the vote leaves the list: {todo}"
+    );
+    // The cluster page as printed: the figures, none of the screen's header or buttons.
+    session.open(&format!("/clusters/HN-CUM2?period={period}")).await;
+    let printed = session.printed_text("cum-in").await;
+    if !printed.is_empty() {
+        assert!(printed.contains("1.084"), "the accepted figure is printed: {printed}");
+        assert!(
+            !printed.contains("Đăng xuất") && !printed.contains("Thông báo"),
+            "the header is not printed: {printed}"
+        );
+    }
+    session.logout().await;
+
+    // The city: the proposal waiting for its decision.
+    session.login("thanhpho").await;
+    let todo = session.text_of("section.todo").await;
+    assert!(
+        todo.contains("Đề nghị khen thưởng chờ xử lý")
+            && todo.contains("1 đề nghị chờ thẩm định, trình hoặc quyết định"),
+        "{todo}"
+    );
+    session.keep_screenshot("trang-chu-thanh-pho").await;
+    session.click_task("năm 2022").await;
+    session.wait_for_url("/awards?cluster=HN-CUM2&year=2022").await;
+    session.click("button[name=action][value=review]").await;
+    session.wait_for_text("main", "Đã thẩm định").await;
+    session.click("button[name=action][value=escalate]").await;
+    session.wait_for_text("main", "Đã trình cấp trên").await;
+    session.click("form.decision input[name=proposal]").await;
+    session.type_into("form.decision #number", "125/QĐ-MTTQ-BTT").await;
+    session
+        .client
+        .execute(
+            "document.querySelector('form.decision #signed_on').value = '2023-01-15'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    session.click("form.decision button[type=submit]").await;
+    session.wait_for_text("main", "125/QĐ-MTTQ-BTT").await;
+    let todo = session.to_do().await;
+    assert!(!todo.contains("Đề nghị khen thưởng chờ xử lý"), "decided: {todo}");
+    session.logout().await;
+
+    // The officer: told of the vote and the decision, it opens the decision from there.
+    session.login("tayho").await;
+    let header = session.text_of("a[href='/notifications']").await;
+    assert!(
+        header.chars().any(|c| c.is_ascii_digit()),
+        "the header counts what is unread: {header}"
+    );
+    session.click("a[href='/notifications']").await;
+    session.wait_for_url("/notifications").await;
+    let list = session.text_of("main").await;
+    assert!(
+        list.contains("đã mở cuộc bỏ phiếu") && list.contains("Đã có Quyết định số 125/QĐ-MTTQ-BTT ngày 15/1/2023"),
+        "the vote and the decision: {list}"
+    );
+    session.keep_screenshot("thong-bao-can-bo").await;
+    session
+        .client
+        .find(Locator::XPath("//main//a[contains(., '125/QĐ-MTTQ-BTT')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let decision = session
+        .wait_for_text("main", "Quyết định khen thưởng số 125/QĐ-MTTQ-BTT")
+        .await;
+    assert!(
+        decision.contains("Cờ thi đua") && decision.contains("Tây Hồ"),
+        "{decision}"
+    );
     session.finish().await;
 }
