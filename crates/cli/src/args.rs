@@ -303,6 +303,16 @@ pub enum UserCommand {
         /// Mã đơn vị của tài khoản (mọi vai trò trừ admin).
         #[arg(long)]
         unit: Option<String>,
+        /// Địa chỉ thư điện tử nhận thông báo (khi máy chủ có --smtp).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Đặt địa chỉ thư điện tử nhận thông báo; bỏ trống địa chỉ để xóa.
+    Email {
+        /// Tên đăng nhập.
+        username: String,
+        /// Địa chỉ (ten@donvi.vn); không ghi: xóa địa chỉ đang có.
+        address: Option<String>,
     },
     /// Đặt lại mật khẩu (mọi phiên đăng nhập của tài khoản kết thúc).
     Passwd {

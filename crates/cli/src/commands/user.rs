@@ -1,4 +1,5 @@
-//! `thidua user`: create accounts, reset passwords, disable and enable them. The store
+//! `thidua user`: create accounts, set their e-mail address, reset passwords, disable
+//! and enable them. The store
 //! applies the password policy and the admin rules; a name taken (even by a `user add`
 //! running at the same moment) is refused with its Vietnamese message.
 
@@ -9,6 +10,11 @@ use thidua_core::{Role, UnitCode};
 use thidua_store::{NewUser, Store};
 
 use crate::args::UserCommand;
+
+/// The address typed after `--email`, checked as the account page checks it.
+fn checked_email(typed: &str) -> anyhow::Result<Option<String>> {
+    thidua_app::notifications::check_email(typed).map_err(|why| anyhow::anyhow!("địa chỉ thư điện tử «{typed}»: {why}"))
+}
 
 /// One line from standard input; prompts when a person is typing.
 fn read_password() -> anyhow::Result<String> {
@@ -32,9 +38,12 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             name,
             role,
             unit,
+            email,
         } => {
             let role = Role::parse(&role)?;
             let unit = unit.as_deref().map(UnitCode::parse).transpose()?;
+            // Checked before anything is written: a mistyped address creates no account.
+            let email = checked_email(email.as_deref().unwrap_or(""))?;
             let password = read_password()?;
             let user = store
                 .create_user(NewUser {
@@ -45,7 +54,19 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                     unit,
                 })
                 .await?;
+            if let Some(email) = &email {
+                store.set_email(user.id, Some(email)).await?;
+            }
             println!("Đã tạo tài khoản {} ({}).", user.username, user.role.label_vi());
+        }
+        UserCommand::Email { username, address } => {
+            let email = checked_email(address.as_deref().unwrap_or(""))?;
+            let user = store.user(&username).await?;
+            store.set_email(user.id, email.as_deref()).await?;
+            match email {
+                Some(email) => println!("Đã đặt địa chỉ thư điện tử {email} cho {username}."),
+                None => println!("Đã xóa địa chỉ thư điện tử của {username}."),
+            }
         }
         UserCommand::Passwd { username } => {
             let password = read_password()?;

@@ -331,9 +331,18 @@ async fn an_admin_creates_a_chair_and_two_officers_from_the_command_line(backend
             "officer",
             "--unit",
             "HN-THANHXUAN",
+            "--email",
+            "xuan@thanhxuan.hanoi.vn",
         ],
         "mật-khẩu-dài-1\n",
     ));
+    let mistyped = thidua(&db, &["user", "email", "canbo.tx", "xuan@thanhxuan"]);
+    assert!(!mistyped.status.success());
+    assert!(
+        String::from_utf8_lossy(&mistyped.stderr).contains("«xuan@thanhxuan»: Địa chỉ thư điện tử chưa đúng"),
+        "the address and why, in Vietnamese: {}",
+        String::from_utf8_lossy(&mistyped.stderr)
+    );
     ok(thidua_with_input(
         &db,
         &[
@@ -379,6 +388,19 @@ async fn an_admin_creates_a_chair_and_two_officers_from_the_command_line(backend
     );
 
     let store = db.store().await;
+    let xuan = store.user("canbo.tx").await.unwrap();
+    assert_eq!(
+        store.email(xuan.id).await.unwrap().as_deref(),
+        Some("xuan@thanhxuan.hanoi.vn"),
+        "the address given with the account, the mistyped one not taken"
+    );
+    let said = ok(thidua(&db, &["user", "email", "chutich.hd", "ha@hadong.hanoi.vn"]));
+    assert!(
+        said.contains("Đã đặt địa chỉ thư điện tử ha@hadong.hanoi.vn cho chutich.hd"),
+        "{said}"
+    );
+    ok(thidua(&db, &["user", "email", "canbo.tx"]));
+    assert_eq!(store.email(xuan.id).await.unwrap(), None, "no address: removed");
     assert!(store.authenticate("chutich.hd", "mật-khẩu-cụm-trưởng").await.is_ok());
     assert!(
         store.authenticate("canbo.cg", "mật-khẩu-dài-2").await.is_err(),
