@@ -185,11 +185,9 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<HomePa
             } else {
                 thidua_core::Period::HalfYear(c.year, 1)
             };
-            let mut periods: Vec<(String, String)> = halves
-                .iter()
-                .filter(|p| **p != period)
-                .map(|p| (p.code(), p.label_vi()))
-                .collect();
+            // Every period of the year is named, the one the title opens included: a
+            // card that left it out read as if the year had no such half.
+            let mut periods: Vec<(String, String)> = halves.iter().map(|p| (p.code(), p.label_vi())).collect();
             if today_half.year() > c.year {
                 periods.push((c.year.to_string(), format!("Cả năm {}", c.year)));
             }

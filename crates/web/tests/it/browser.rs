@@ -1186,6 +1186,14 @@ async fn each_role_follows_its_to_do_list_from_the_home_page_to_the_end_of_the_c
             !printed.contains("Đăng xuất") && !printed.contains("Thông báo"),
             "the header is not printed: {printed}"
         );
+        assert!(
+            !printed.contains("(không chọn)") && !printed.contains("Dữ liệu máy đọc"),
+            "nor the screen's choosers and links: {printed}"
+        );
+        assert!(
+            printed.contains("khắc") && printed.contains("phục"),
+            "the widest table's last column (công trình, dự án đã khắc phục vi phạm) is on the page, not cut at its edge: {printed}"
+        );
     }
     session.logout().await;
 

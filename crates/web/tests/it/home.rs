@@ -111,6 +111,10 @@ async fn each_year_s_card_opens_that_year(backend: Backend) {
         home.contains("href=\"/clusters/HN-CUM2?period=2022\"") && home.contains("Cả năm 2022"),
         "an earlier year also opens whole"
     );
+    assert!(
+        home.contains("<a href=\"/clusters/HN-CUM2?period=2022S1\">6 tháng đầu năm 2022</a>"),
+        "the half the title opens is named among the year's periods too: {home}"
+    );
     let (status, _, page) = app.get_as(Some("hadong"), "/clusters/HN-CUM2?period=2022S1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("2022"), "{page}");
