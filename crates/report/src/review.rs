@@ -239,16 +239,24 @@ fn enumerate_vi(items: &[String]) -> String {
 }
 
 /// The clauses of a group's sentence: indicators named "Body: what" one after another
-/// with the same body become one clause naming the body once.
-fn clauses(views: &[IndicatorView], catalog_names: &[(&str, Option<&str>)]) -> Vec<String> {
+/// with the same body become one clause naming the body once, and a phrase that ends
+/// with the movement the sentence opens with ("Về cuộc vận động “…”, toàn cụm có 1.084
+/// cuộc tuyên truyền cuộc vận động “…”") does not say it a second time.
+fn clauses(views: &[IndicatorView], catalog_names: &[(&str, Option<&str>)], group_lower: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
+    let repeated = format!(" {group_lower}");
     while i < views.len() {
         let with_change = |v: &IndicatorView| {
+            let phrase = v
+                .phrase
+                .strip_suffix(&repeated)
+                .filter(|rest| !rest.trim().is_empty())
+                .unwrap_or(&v.phrase);
             if v.change.is_empty() {
-                v.phrase.clone()
+                phrase.to_owned()
             } else {
-                format!("{} ({})", v.phrase, v.change)
+                format!("{phrase} ({})", v.change)
             }
         };
         match catalog_names[i].1 {
@@ -386,11 +394,14 @@ pub(crate) fn template_context(input: &ReviewInput<'_>, collator: &Collator) -> 
                     ))
                 })
                 .unzip();
-            (!views.is_empty()).then(|| GroupView {
-                name: curly_quotes(name),
-                name_lower: curly_quotes(&lower_initial(name)),
-                clauses: clauses(&views, &names),
-                indicators: views,
+            (!views.is_empty()).then(|| {
+                let name_lower = curly_quotes(&lower_initial(name));
+                GroupView {
+                    name: curly_quotes(name),
+                    clauses: clauses(&views, &names, &name_lower),
+                    name_lower,
+                    indicators: views,
+                }
             })
         })
         .collect();
@@ -873,8 +884,14 @@ pub(crate) mod tests {
     fn the_prose_turns_indicator_names_into_phrases_one_sentence_per_movement_with_curly_quotes() {
         let text = demo_review(DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
         // The figure before what it counts, not glued after the indicator's name.
+        // … and the movement the sentence opens with is not said again inside it.
         assert!(
-            text.contains("1.084 cuộc tuyên truyền cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”"),
+            text.contains("Về cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”, toàn cụm có 1.084 cuộc tuyên truyền; 12 hội chợ"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("“Người Việt Nam ưu tiên dùng hàng Việt Nam”").count(),
+            1,
             "{text}"
         );
         assert!(
