@@ -167,6 +167,14 @@ pub struct Published {
 /// Issues and publishes the review of `cluster` for `period` as the caller: its number
 /// in the register and its article on the news page, in one transaction. `signer` is the
 /// caller's name, which signs the article when the conference record names no author.
+/// Why a report cannot be issued yet: the year's signer is not recorded.
+pub fn unsigned_message(cluster: &Cluster) -> String {
+    format!(
+        "Chưa ghi người ký văn bản của {} năm {}: báo cáo ban hành phải có họ tên và chức vụ người ký. Hãy ghi ở trang «Người ký văn bản» rồi ban hành.",
+        cluster.name, cluster.year
+    )
+}
+
 pub async fn publish(
     app: &App,
     caller: &Context,
@@ -179,6 +187,13 @@ pub async fn publish(
             "chỉ cụm trưởng của {} năm {} mới đăng báo cáo",
             cluster.name, cluster.year
         )));
+    }
+    // An issued report carries its signer: one without a name under it is not issued.
+    if !crate::signers::of(app, cluster)
+        .await?
+        .is_some_and(|s| !s.chair.name.trim().is_empty())
+    {
+        return Err(Error::Invalid(unsigned_message(cluster)));
     }
     let review = Arc::new(Review::load(app, &caller.directory, cluster, period).await?);
     let text = render(app, review.clone(), template(app, &cluster.code).await?).await?;

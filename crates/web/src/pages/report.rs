@@ -91,6 +91,8 @@ struct ReportPage {
     can_publish: bool,
     can_edit_template: bool,
     csrf: String,
+    /// Why it cannot be issued yet (no signer recorded for the year), or empty.
+    unsigned: String,
 }
 
 async fn cluster_and_period(
@@ -123,7 +125,15 @@ async fn report_page(
         .map(|n| thidua_report::document::number_line(Some(n), REVIEW_SYMBOL))
         .unwrap_or_default();
     let principal = user.principal();
+    let signed = thidua_app::signers::of(&state.app, &cluster)
+        .await?
+        .is_some_and(|s| !s.chair.name.trim().is_empty());
     Ok(ReportPage {
+        unsigned: if signed {
+            String::new()
+        } else {
+            review::unsigned_message(&cluster)
+        },
         title: format!("Báo cáo {} — {}", period.label_vi(), cluster.name),
         query: String::new(),
         me: Some(user.me()),

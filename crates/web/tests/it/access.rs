@@ -840,8 +840,33 @@ async fn the_chair_publishes_the_review_and_the_public_reads_it_without_login(ba
         page.contains("tỷ lệ hỏa táng đạt 85,01%") && page.contains("trên 10 tỷ đồng"),
         "{page}"
     );
-    assert!(page.contains("Ban hành và đăng lên trang tin tức"));
     assert!(page.contains("Chưa ban hành"), "no number before it is issued");
+    // Not before its signer is recorded: the page says so and offers no button, and a
+    // post anyway is refused, nothing issued.
+    assert!(
+        page.contains("Chưa ghi người ký văn bản của Cụm thi đua số 2 năm 2022")
+            && page.contains("href=\"/clusters/HN-CUM2/signers?period=2022S1\""),
+        "{page}"
+    );
+    assert!(!page.contains("Ban hành và đăng lên trang tin tức"), "{page}");
+    let (status, _, refused) = app
+        .post_as(
+            Some("cumtruong"),
+            "/clusters/HN-CUM2/report/publish",
+            &[("period", "2022S1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused.contains("báo cáo ban hành phải có họ tên và chức vụ người ký"),
+        "{refused}"
+    );
+    app.record_2022_signers().await;
+    let (_, _, page) = app
+        .get_as(Some("cumtruong"), "/clusters/HN-CUM2/report?period=2022S1")
+        .await;
+    assert!(page.contains("Ban hành và đăng lên trang tin tức"), "{page}");
+    assert!(page.contains("Chưa ban hành"), "still no number: {page}");
 
     let (status, _, _) = app
         .post_as(

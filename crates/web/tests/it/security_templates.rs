@@ -180,6 +180,7 @@ async fn an_upper_user_outside_the_cluster_cannot_preview_or_save_its_template(b
     }
     assert_eq!(app.state.store.cluster_template(&cum2(), "review").await.unwrap(), None);
     // The chair publishes with the shipped template: nothing of the outsider's reaches the news.
+    app.record_2022_signers().await;
     let (status, _, _) = app
         .post_as(
             Some("cumtruong"),

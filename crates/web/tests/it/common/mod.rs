@@ -152,6 +152,26 @@ impl TestApp {
     }
 
     /// The test's database, for reaching under the application as a database user could.
+    /// The chair of the demo's Cụm 2 records who signs its 2022 documents, as the
+    /// signers page does: the review cannot be issued before.
+    pub async fn record_2022_signers(&self) {
+        let (status, _, page) = self
+            .post_as(
+                Some("cumtruong"),
+                "/clusters/HN-CUM2/signers",
+                &[
+                    ("period", "2022S1"),
+                    ("authority", "TM. CỤM THI ĐUA SỐ 2"),
+                    ("chair_title", "CỤM TRƯỞNG"),
+                    ("chair_name", "Nguyễn Thị Hà"),
+                    ("secretary", "Lê Văn Xuân"),
+                    ("teller", "Phạm Thu Giang"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+
     pub fn database(&self) -> &TestDatabase {
         &self._db
     }
