@@ -378,16 +378,7 @@ async fn the_upper_level_proposes_a_person_and_records_the_decision(backend: Bac
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
     };
-    let person = [
-        ("award", "BK-HN"),
-        ("year", "2022"),
-        ("kind", "individual"),
-        ("unit", "HN-TAYHO"),
-        ("name", "Trần Thị Bình"),
-        ("person_title", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ"),
-        ("achievements", "Có nhiều đóng góp cho cuộc vận động"),
-        ("cluster", "HN-CUM2"),
-    ];
+    let person = TestApp::PERSON_PROPOSAL;
     let (by_officer, _, _) = app.post_as(Some("caugiay"), "/awards/proposals", &person).await;
     let (proposed, headers, _) = app.post_as(Some("thanhpho"), "/awards/proposals", &person).await;
     assert_eq!(

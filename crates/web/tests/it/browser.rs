@@ -492,24 +492,7 @@ async fn the_members_vote_and_the_city_s_award_decision_reaches_the_unit_s_histo
 
     session.login("thanhpho").await;
     session.open("/awards?cluster=HN-CUM2&year=2022").await;
-    session.click("button[name=action][value=review]").await;
-    session.wait_for_text("main", "Đã thẩm định").await;
-    session.click("button[name=action][value=escalate]").await;
-    session.wait_for_text("main", "Đã trình cấp trên").await;
-    session.click("form.decision input[name=proposal]").await;
-    session.type_into("form.decision #number", "125/QĐ-MTTQ-BTT").await;
-    // Signed early in the next year, as year-end decisions are; a date field is set the
-    // way its picker would set it.
-    session
-        .client
-        .execute(
-            "document.querySelector('form.decision #signed_on').value = '2023-01-15'",
-            vec![],
-        )
-        .await
-        .unwrap();
-    session.click("form.decision button[type=submit]").await;
-    let decision = session.wait_for_text("main", "125/QĐ-MTTQ-BTT").await;
+    let decision = session.review_escalate_and_decide().await;
     assert!(decision.contains("quận Tây Hồ"), "{decision}");
     session.logout().await;
 
@@ -1022,6 +1005,29 @@ async fn a_figure_stays_as_typed_and_what_the_server_would_refuse_is_said_beside
 }
 
 impl Session {
+    /// On the awards page of the cluster's year, as the city: reviews and escalates the
+    /// one proposal and records Quyết định 125/QĐ-MTTQ-BTT for it; returns the page of
+    /// the decision.
+    async fn review_escalate_and_decide(&self) -> String {
+        self.click("button[name=action][value=review]").await;
+        self.wait_for_text("main", "Đã thẩm định").await;
+        self.click("button[name=action][value=escalate]").await;
+        self.wait_for_text("main", "Đã trình cấp trên").await;
+        self.click("form.decision input[name=proposal]").await;
+        self.type_into("form.decision #number", "125/QĐ-MTTQ-BTT").await;
+        // Signed early in the next year, as year-end decisions are; a date field is set
+        // the way its picker would set it.
+        self.client
+            .execute(
+                "document.querySelector('form.decision #signed_on').value = '2023-01-15'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.click("form.decision button[type=submit]").await;
+        self.wait_for_text("main", "125/QĐ-MTTQ-BTT").await
+    }
+
     /// Clicks the line of the home page's to-do list whose text holds `text`.
     async fn click_task(&self, text: &str) {
         let xpath = format!("//section[contains(@class,'todo')]//a[contains(normalize-space(.), '{text}')]");
@@ -1208,22 +1214,7 @@ async fn each_role_follows_its_to_do_list_from_the_home_page_to_the_end_of_the_c
     session.keep_screenshot("trang-chu-thanh-pho").await;
     session.click_task("năm 2022").await;
     session.wait_for_url("/awards?cluster=HN-CUM2&year=2022").await;
-    session.click("button[name=action][value=review]").await;
-    session.wait_for_text("main", "Đã thẩm định").await;
-    session.click("button[name=action][value=escalate]").await;
-    session.wait_for_text("main", "Đã trình cấp trên").await;
-    session.click("form.decision input[name=proposal]").await;
-    session.type_into("form.decision #number", "125/QĐ-MTTQ-BTT").await;
-    session
-        .client
-        .execute(
-            "document.querySelector('form.decision #signed_on').value = '2023-01-15'",
-            vec![],
-        )
-        .await
-        .unwrap();
-    session.click("form.decision button[type=submit]").await;
-    session.wait_for_text("main", "125/QĐ-MTTQ-BTT").await;
+    session.review_escalate_and_decide().await;
     let todo = session.to_do().await;
     assert!(!todo.contains("Đề nghị khen thưởng chờ xử lý"), "decided: {todo}");
     session.logout().await;

@@ -270,16 +270,7 @@ async fn a_recorded_decision_tells_the_recipient_s_unit_and_the_proposing_cluste
     let Some(app) = TestApp::with_demo(backend).await else {
         return;
     };
-    let person = [
-        ("award", "BK-HN"),
-        ("year", "2022"),
-        ("kind", "individual"),
-        ("unit", "HN-TAYHO"),
-        ("name", "Trần Thị Bình"),
-        ("person_title", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ"),
-        ("achievements", "Có nhiều đóng góp cho cuộc vận động"),
-        ("cluster", "HN-CUM2"),
-    ];
+    let person = TestApp::PERSON_PROPOSAL;
     let (status, _, _) = app.post_as(Some("thanhpho"), "/awards/proposals", &person).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let store = app.state.app.store();

@@ -152,6 +152,19 @@ impl TestApp {
     }
 
     /// The test's database, for reaching under the application as a database user could.
+    /// The proposal form for a Bằng khen of the city to Trần Thị Bình of Tây Hồ, from
+    /// Cụm 2's 2022 work, as the upper level fills it.
+    pub const PERSON_PROPOSAL: [(&'static str, &'static str); 8] = [
+        ("award", "BK-HN"),
+        ("year", "2022"),
+        ("kind", "individual"),
+        ("unit", "HN-TAYHO"),
+        ("name", "Trần Thị Bình"),
+        ("person_title", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ"),
+        ("achievements", "Có nhiều đóng góp cho cuộc vận động"),
+        ("cluster", "HN-CUM2"),
+    ];
+
     /// The chair of the demo's Cụm 2 records who signs its 2022 documents, as the
     /// signers page does: the review cannot be issued before.
     pub async fn record_2022_signers(&self) {
