@@ -25,19 +25,27 @@
 //! additions, however large the tree. Min and max cannot be kept by differences; they are
 //! computed over the subtree's units when asked (few indicators use them).
 //!
+//! A range of periods ([`PeriodRange`], `2025Q1..2025Q3`) is answered from the same
+//! totals, one period after another: sums and averages add every period's totals (each
+//! period computed as above, so a year reported whole is still counted once), a `last`
+//! stock keeps the latest period in the range for which the group has a figure, min and
+//! max pick across the periods, and formulas are computed once, on the range's figures.
+//!
 //! Text values are not rolled up: there is nothing to add.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
+use serde::Serialize;
 
 use crate::cluster::Cluster;
 use crate::code::{IndicatorCode, UnitCode};
 use crate::indicator::{Aggregation, Catalog};
 use crate::lineage::{Lineage, TreeView};
 use crate::period::Period;
+use crate::period_range::PeriodRange;
 use crate::rollup::{ClusterRollup, Figures};
-use crate::unit::UnitTree;
+use crate::unit::{Unit, UnitTree};
 use crate::value::Value;
 
 /// The first year a period may have ([`Period::parse`] refuses earlier ones).
@@ -537,32 +545,70 @@ impl Cube {
     /// The figures of `unit` over its subtree for `period`. An unknown unit or a period
     /// outside 1945–2100 has none.
     pub fn unit_figures(&self, unit: &UnitCode, period: Period, view: TreeView) -> Figures {
-        match (self.unit_slot(unit), Slot::of(period)) {
-            (Some(u), Some(slot)) => self.group_figures(&[u], slot, view),
-            _ => Figures::default(),
+        self.unit_figures_over(unit, PeriodRange::single(period), view)
+    }
+
+    /// The figures of `unit` over its subtree for a range of periods: each period as
+    /// [`Cube::unit_figures`] computes it, then sums and averages over every period, a
+    /// `last` stock the latest period's that has a figure, min and max picked across the
+    /// periods, and formulas computed on the result.
+    pub fn unit_figures_over(&self, unit: &UnitCode, range: PeriodRange, view: TreeView) -> Figures {
+        match self.unit_slot(unit) {
+            Some(u) => self.group_figures(&[u], &slots_of(range), view),
+            None => Figures::default(),
         }
     }
 
     /// A cluster's figures for a period — each member's subtree and the whole cluster —
     /// with the members' details from `tree` (the tree the engine was built on).
     pub fn cluster(&self, tree: &UnitTree, cluster: &Cluster, period: Period, view: TreeView) -> ClusterRollup {
-        let slot = Slot::of(period);
-        let mut members = Vec::new();
-        let mut slots = Vec::new();
-        for code in &cluster.members {
-            let (Some(unit), Some(u)) = (tree.get(code), self.unit_slot(code)) else {
-                continue;
-            };
-            let figures = slot.map(|s| self.group_figures(&[u], s, view)).unwrap_or_default();
-            members.push((unit.clone(), figures));
-            slots.push(u);
-        }
+        let (members, total) = self.cluster_figures(tree, cluster, &slots_of(PeriodRange::single(period)), view);
         ClusterRollup {
             cluster: cluster.clone(),
             period,
             members,
-            total: slot.map(|s| self.group_figures(&slots, s, view)).unwrap_or_default(),
+            total,
         }
+    }
+
+    /// A cluster's figures over a range of periods, each member's and the whole
+    /// cluster's, by the rules of [`Cube::unit_figures_over`]; `cluster` is one
+    /// membership (the caller picks the year).
+    pub fn cluster_over(
+        &self,
+        tree: &UnitTree,
+        cluster: &Cluster,
+        range: PeriodRange,
+        view: TreeView,
+    ) -> ClusterRangeRollup {
+        let (members, total) = self.cluster_figures(tree, cluster, &slots_of(range), view);
+        ClusterRangeRollup {
+            cluster: cluster.clone(),
+            range,
+            members,
+            total,
+        }
+    }
+
+    /// Each member's figures over `slots` and the whole cluster's.
+    fn cluster_figures(
+        &self,
+        tree: &UnitTree,
+        cluster: &Cluster,
+        slots: &[Slot],
+        view: TreeView,
+    ) -> (Vec<(Unit, Figures)>, Figures) {
+        let mut members = Vec::new();
+        let mut units = Vec::new();
+        for code in &cluster.members {
+            let (Some(unit), Some(u)) = (tree.get(code), self.unit_slot(code)) else {
+                continue;
+            };
+            members.push((unit.clone(), self.group_figures(&[u], slots, view)));
+            units.push(u);
+        }
+        let total = self.group_figures(&units, slots, view);
+        (members, total)
     }
 
     /// The periods for which any unit in the subtrees of `units` reported a value, newest
@@ -597,28 +643,38 @@ impl Cube {
             .collect()
     }
 
-    /// The figures of the union of the subtrees of `units` for a period.
-    fn group_figures(&self, units: &[UnitSlot], slot: Slot, view: TreeView) -> Figures {
+    /// The figures of the union of the subtrees of `units` over `slots` (periods of one
+    /// type, in order): each period's totals as kept, then added up over the periods —
+    /// a `last` stock keeping the latest period's — and formulas computed last.
+    fn group_figures(&self, units: &[UnitSlot], slots: &[Slot], view: TreeView) -> Figures {
+        if slots.is_empty() {
+            return Figures::default();
+        }
         let tops = self.outermost(units);
         let width = self.measures.len();
+        let mut over_range = vec![Total::default(); width];
+        let mut picks: HashMap<u16, Own> = HashMap::new();
+        // One period's sums, reused for each.
         let mut sums = vec![Total::default(); width];
-        for u in &tops {
-            if self.nodes[u.0 as usize].upper {
-                if let Some(totals) = self.totals[view_index(view)].get(&(*u, slot)) {
-                    for (sum, t) in sums.iter_mut().zip(totals.iter()) {
-                        sum.merge(t);
-                    }
-                }
-            } else if view == TreeView::AsItWas || self.nodes[u.0 as usize].became.is_empty() {
-                for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
-                    sums[usize::from(i)].add(own, 1.0, 1.0);
+        for &slot in slots {
+            sums.fill(Total::default());
+            self.period_sums(&tops, slot, view, &mut sums);
+            for ((range, period), measure) in over_range.iter_mut().zip(&sums).zip(&self.measures) {
+                match measure.aggregation {
+                    // The slots are in order: a later period with a figure replaces an earlier.
+                    Aggregation::Last if period.count > 0 => *range = *period,
+                    Aggregation::Last => {}
+                    _ => range.merge(period),
                 }
             }
+            for (i, own) in self.min_max(&tops, slot, view) {
+                let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
+                pick(&mut picks, i, own, min);
+            }
         }
-        let picks = self.min_max(&tops, slot, view);
         let mut figures = BTreeMap::new();
         for (i, measure) in self.measures.iter().enumerate() {
-            let total = sums[i];
+            let total = over_range[i];
             let value = match measure.aggregation {
                 Aggregation::Sum | Aggregation::Last if total.count > 0 => Some(if total.fractional == 0 {
                     whole(total.sum)
@@ -651,6 +707,23 @@ impl Cube {
         Figures::from_map(figures)
     }
 
+    /// Adds the subtrees of `tops` for one period into `sums`, a total per measure.
+    fn period_sums(&self, tops: &[UnitSlot], slot: Slot, view: TreeView, sums: &mut [Total]) {
+        for u in tops {
+            if self.nodes[u.0 as usize].upper {
+                if let Some(totals) = self.totals[view_index(view)].get(&(*u, slot)) {
+                    for (sum, t) in sums.iter_mut().zip(totals.iter()) {
+                        sum.merge(t);
+                    }
+                }
+            } else if view == TreeView::AsItWas || self.nodes[u.0 as usize].became.is_empty() {
+                for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
+                    sums[usize::from(i)].add(own, 1.0, 1.0);
+                }
+            }
+        }
+    }
+
     /// The min and max indicators' figures over the subtrees of `tops`: picked from the
     /// own figure of every unit that adds into one of them, since a pick cannot be kept by
     /// differences.
@@ -681,23 +754,49 @@ impl Cube {
                     continue;
                 }
                 let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
-                picks
-                    .entry(i)
-                    .and_modify(|held| {
-                        let better = if min {
-                            own.value.total_cmp(&held.value).is_lt()
-                        } else {
-                            own.value.total_cmp(&held.value).is_gt()
-                        };
-                        if better {
-                            *held = own;
-                        }
-                    })
-                    .or_insert(own);
+                pick(&mut picks, i, own, min);
             }
         }
         picks
     }
+}
+
+/// Bảng tổng hợp của cụm theo khoảng kỳ — a cluster's figures over a range of periods:
+/// each member's (over its subtree) and the cluster's total.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterRangeRollup {
+    /// The cluster, as constituted in the year its caller chose.
+    pub cluster: Cluster,
+    /// The periods.
+    pub range: PeriodRange,
+    /// Each member with its figures, in the cluster's order.
+    pub members: Vec<(Unit, Figures)>,
+    /// The whole cluster's figures.
+    pub total: Figures,
+}
+
+/// The range's periods as slots, in order (at most [`crate::period_range::MOST_PERIODS`];
+/// a period outside 1945–2100 has none).
+fn slots_of(range: PeriodRange) -> Vec<Slot> {
+    range.periods().filter_map(Slot::of).collect()
+}
+
+/// Keeps in `picks` the lower (`min`) or higher of the figure held for indicator `i`
+/// and `own`.
+fn pick(picks: &mut HashMap<u16, Own>, i: u16, own: Own, min: bool) {
+    picks
+        .entry(i)
+        .and_modify(|held| {
+            let better = if min {
+                own.value.total_cmp(&held.value).is_lt()
+            } else {
+                own.value.total_cmp(&held.value).is_gt()
+            };
+            if better {
+                *held = own;
+            }
+        })
+        .or_insert(own);
 }
 
 /// A whole figure as `Value::Whole` when it fits, as the reference keeps it.

@@ -26,6 +26,14 @@ pub enum Error {
     /// A period code that is not DHIS2's.
     #[error("«{0}» không phải là kỳ báo cáo hợp lệ (ví dụ: 2022, 2022S1, 2022Q3, 202207)")]
     InvalidPeriod(String),
+    /// A range of periods (khoảng kỳ báo cáo) that breaks a rule: the reason names what.
+    #[error("«{range}» không phải là khoảng kỳ báo cáo hợp lệ: {reason}")]
+    InvalidPeriodRange {
+        /// The text given.
+        range: String,
+        /// What is wrong, naming the period at fault.
+        reason: String,
+    },
     /// A number that cannot be read.
     #[error(transparent)]
     Number(#[from] NumberError),

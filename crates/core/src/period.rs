@@ -38,7 +38,7 @@ pub enum PeriodType {
 }
 
 /// Years outside this range are almost certainly typing mistakes.
-const YEARS: std::ops::RangeInclusive<i32> = 1945..=2100;
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 1945..=2100;
 
 impl Period {
     /// Parses a DHIS2 period code (`2022`, `2022S1`, `2022Q3`, `202207`).
@@ -149,6 +149,19 @@ impl Period {
             Period::Quarter(y, q) => Period::Quarter(y, q - 1),
             Period::Month(y, 1) => Period::Month(y - 1, 12),
             Period::Month(y, m) => Period::Month(y, m - 1),
+        }
+    }
+
+    /// The period of the same type just after this one (`2022S2` → `2023S1`).
+    pub fn next(&self) -> Period {
+        match *self {
+            Period::Year(y) => Period::Year(y + 1),
+            Period::HalfYear(y, 2) => Period::HalfYear(y + 1, 1),
+            Period::HalfYear(y, h) => Period::HalfYear(y, h + 1),
+            Period::Quarter(y, 4) => Period::Quarter(y + 1, 1),
+            Period::Quarter(y, q) => Period::Quarter(y, q + 1),
+            Period::Month(y, 12) => Period::Month(y + 1, 1),
+            Period::Month(y, m) => Period::Month(y, m + 1),
         }
     }
 
@@ -296,6 +309,19 @@ mod tests {
         assert_eq!(p("2022Q1").previous(), p("2021Q4"));
         assert_eq!(p("202201").previous(), p("202112"));
         assert_eq!(p("2022S1").same_period_last_year(), p("2021S1"));
+    }
+
+    #[test]
+    fn next_periods_cross_year_boundaries_and_undo_previous() {
+        assert_eq!(p("2021S2").next(), p("2022S1"));
+        assert_eq!(p("2021Q4").next(), p("2022Q1"));
+        assert_eq!(p("202112").next(), p("202201"));
+        assert_eq!(p("2021").next(), p("2022"));
+        for code in [
+            "2022", "2022S1", "2022S2", "2022Q1", "2022Q4", "202201", "202207", "202212",
+        ] {
+            assert_eq!(p(code).next().previous(), p(code), "{code}");
+        }
     }
 
     proptest! {

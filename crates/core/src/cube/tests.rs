@@ -8,6 +8,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::indicator::tests::indicator;
 use crate::lineage::{ChangeKind, ChangeRequest, plan};
+use crate::period::PeriodType;
+use crate::period_range::PeriodRange;
 use crate::unit::Unit;
 use crate::value::DataValue;
 
@@ -368,4 +370,219 @@ fn today_s_tree_carries_each_predecessor_s_past_by_its_share() {
             }
         }
     });
+}
+
+// ---- Ranges of periods -------------------------------------------------------------
+
+/// The range of periods of one type (`kind` 0 years … 3 months) among 2021–2022 between
+/// the `a`-th and the `b`-th, whichever comes first.
+fn range_among(kind: usize, a: usize, b: usize) -> PeriodRange {
+    let wanted = [
+        PeriodType::Year,
+        PeriodType::HalfYear,
+        PeriodType::Quarter,
+        PeriodType::Month,
+    ][kind % 4];
+    let of_type: Vec<Period> = periods().into_iter().filter(|p| p.period_type() == wanted).collect();
+    let (a, b) = (a % of_type.len(), b % of_type.len());
+    PeriodRange::new(of_type[a.min(b)], of_type[a.max(b)]).unwrap()
+}
+
+/// What a range's figures must be, worked out naively from the raw values: for each
+/// period of the range, each unit's own figure as the plain reference's first step gives
+/// it; then by hand, over the units of `below` and the periods: sums added, the stock the
+/// sum of the latest period with any figure, the average of every (unit, period) figure,
+/// the lowest and highest of them, and the rate from the summed counts.
+fn naive_over_range(values: &[DataValue], below: &BTreeSet<&UnitCode>, range: PeriodRange) -> BTreeMap<String, f64> {
+    let catalog = catalog();
+    let code = |name: &str| IndicatorCode::parse(name).unwrap();
+    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+    let mut score = (0.0, 0u32);
+    for period in range.periods() {
+        let per_unit = crate::rollup::over_time(&catalog, period, values);
+        let mut stock_here: Option<f64> = None;
+        for figures in below.iter().filter_map(|u| per_unit.get(*u)) {
+            let number = |name: &str| figures.get(&code(name)).and_then(Value::as_f64);
+            for name in ["DEATHS", "CREMATIONS", "MONEY"] {
+                if let Some(x) = number(name) {
+                    *out.entry(name.into()).or_insert(0.0) += x;
+                }
+            }
+            if let Some(x) = number("STOCK") {
+                stock_here = Some(stock_here.unwrap_or(0.0) + x);
+            }
+            if let Some(x) = number("SCORE") {
+                score = (score.0 + x, score.1 + 1);
+            }
+            if let Some(x) = number("LOWEST") {
+                let low = out.entry("LOWEST".into()).or_insert(x);
+                *low = low.min(x);
+            }
+            if let Some(x) = number("HIGHEST") {
+                let high = out.entry("HIGHEST".into()).or_insert(x);
+                *high = high.max(x);
+            }
+        }
+        if let Some(stock) = stock_here {
+            out.insert("STOCK".into(), stock);
+        }
+    }
+    if score.1 > 0 {
+        out.insert("SCORE".into(), score.0 / f64::from(score.1));
+    }
+    if let (Some(deaths), Some(cremations)) = (out.get("DEATHS"), out.get("CREMATIONS"))
+        && *deaths != 0.0
+    {
+        out.insert("RATE".into(), 100.0 * cremations / deaths);
+    }
+    out
+}
+
+fn assert_same_numbers(engine: &Figures, expected: &BTreeMap<String, f64>, what: &str) {
+    let got: BTreeMap<String, f64> = engine
+        .iter()
+        .filter_map(|(code, v)| Some((code.to_string(), v.as_f64()?)))
+        .collect();
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{what}: the same indicators have figures"
+    );
+    for (name, x) in expected {
+        let g = got[name];
+        assert!((g - x).abs() <= 1e-9 * x.abs().max(1.0), "{what}: {name}: {g} ≠ {x}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_range_rolls_up_as_its_periods_added_up_by_hand_from_the_raw_values(
+        parents in prop::collection::vec(0usize..100, 1..10),
+        loaded in prop::collection::vec((0usize..20, 0usize..7, 0usize..38, 0i64..1000), 0..80),
+        ranges in prop::collection::vec((0usize..4, 0usize..24, 0usize..24), 1..4),
+        members in prop::collection::vec(0usize..20, 1..4),
+    ) {
+        let tree = tree(&parents);
+        let catalog = catalog();
+        let db = stored(loaded.iter().map(|c| data_value(tree.len(), *c)));
+        let values: Vec<DataValue> = db.values().cloned().collect();
+        let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
+        cube.load(values.iter().map(|v| as_number(&cube, v)).collect::<Vec<_>>());
+        let cluster = Cluster {
+            code: crate::code::ClusterCode::parse("CUM").unwrap(),
+            name: "Cụm thử".into(),
+            year: 2022,
+            members: members.iter().map(|m| unit_code(m % tree.len())).collect::<BTreeSet<_>>().into_iter().collect(),
+            chair: None,
+            deputy: None,
+            host: None,
+        };
+
+        for (kind, a, b) in ranges {
+            let range = range_among(kind, a, b);
+            for unit in tree.units() {
+                let below: BTreeSet<&UnitCode> = tree.subtree(&unit.code).into_iter().collect();
+                assert_same_numbers(
+                    &cube.unit_figures_over(&unit.code, range, TreeView::AsItWas),
+                    &naive_over_range(&values, &below, range),
+                    &format!("{} {range}", unit.code),
+                );
+            }
+            let rollup = cube.cluster_over(&tree, &cluster, range, TreeView::AsItWas);
+            let everyone: BTreeSet<&UnitCode> = cluster.members.iter().flat_map(|m| tree.subtree(m)).collect();
+            assert_same_numbers(&rollup.total, &naive_over_range(&values, &everyone, range), &format!("cluster {range}"));
+            prop_assert_eq!(rollup.members.len(), cluster.members.len());
+            for (member, figures) in &rollup.members {
+                let below: BTreeSet<&UnitCode> = tree.subtree(&member.code).into_iter().collect();
+                assert_same_numbers(figures, &naive_over_range(&values, &below, range), &format!("member {} {range}", member.code));
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_of_one_period_rolls_up_as_that_period(
+        parents in prop::collection::vec(0usize..100, 1..8),
+        loaded in prop::collection::vec((0usize..20, 0usize..7, 0usize..38, 0i64..1000), 0..60),
+    ) {
+        let tree = tree(&parents);
+        let catalog = catalog();
+        let db = stored(loaded.iter().map(|c| data_value(tree.len(), *c)));
+        let mut cube = Cube::new(&tree, &Lineage::default(), &catalog);
+        cube.load(db.values().map(|v| as_number(&cube, v)).collect::<Vec<_>>());
+        for unit in tree.units() {
+            for period in periods() {
+                prop_assert_eq!(
+                    cube.unit_figures_over(&unit.code, PeriodRange::single(period), TreeView::AsItWas),
+                    cube.unit_figures(&unit.code, period, TreeView::AsItWas)
+                );
+            }
+        }
+    }
+}
+
+/// A leaf below a root, with `numbers` (indicator, period code, value) loaded for the leaf.
+fn leaf_with(numbers: &[(&str, &str, i64)]) -> Cube {
+    let tree = tree(&[0]);
+    let mut cube = Cube::new(&tree, &Lineage::default(), &catalog());
+    let leaf = cube.unit_slot(&unit_code(1)).unwrap();
+    let loaded: Vec<_> = numbers
+        .iter()
+        .map(|(i, p, n)| {
+            let indicator = cube.indicator_slot(&IndicatorCode::parse(i).unwrap()).unwrap();
+            (leaf, indicator, Period::parse(p).unwrap(), *n as f64, true)
+        })
+        .collect();
+    cube.load(loaded);
+    cube
+}
+
+fn figure(cube: &Cube, range: &str, indicator: &str) -> Option<Value> {
+    let range = PeriodRange::parse(range).unwrap();
+    cube.unit_figures_over(&unit_code(0), range, TreeView::AsItWas)
+        .get(&IndicatorCode::parse(indicator).unwrap())
+        .cloned()
+}
+
+#[test]
+fn a_range_of_quarters_adds_each_quarter_and_a_stock_takes_the_latest_one_reported() {
+    let cube = leaf_with(&[
+        ("DEATHS", "2022Q1", 10),
+        ("DEATHS", "2022Q2", 20),
+        ("DEATHS", "2022Q3", 40),
+        ("DEATHS", "2022Q4", 80),
+        ("STOCK", "2022Q1", 5),
+        ("STOCK", "2022Q2", 7),
+        ("STOCK", "2022Q4", 9),
+    ]);
+    assert_eq!(figure(&cube, "2022Q1..2022Q3", "DEATHS"), Some(Value::Whole(70)));
+    // Q3 has no stock: the latest quarter of the range that has one is Q2.
+    assert_eq!(figure(&cube, "2022Q1..2022Q3", "STOCK"), Some(Value::Whole(7)));
+    assert_eq!(figure(&cube, "2022Q3..2022Q3", "STOCK"), None);
+}
+
+#[test]
+fn a_year_reported_whole_counts_once_in_a_range_of_years() {
+    let cube = leaf_with(&[
+        ("DEATHS", "2021", 100),
+        ("DEATHS", "2021S1", 30),
+        ("DEATHS", "2022S1", 5),
+        ("DEATHS", "2022S2", 6),
+    ]);
+    assert_eq!(figure(&cube, "2021..2022", "DEATHS"), Some(Value::Whole(111)));
+    // Half-years see only half-years: the year reported whole lies in none of them.
+    assert_eq!(figure(&cube, "2021S1..2022S2", "DEATHS"), Some(Value::Whole(41)));
+}
+
+#[test]
+fn a_rate_over_a_range_is_computed_from_the_range_s_sums_not_averaged() {
+    let cube = leaf_with(&[
+        ("DEATHS", "202201", 100),
+        ("CREMATIONS", "202201", 100),
+        ("DEATHS", "202202", 900),
+        ("CREMATIONS", "202202", 0),
+    ]);
+    // The months' rates are 100 % and 0 %; the range's is 100 of 1.000 deaths.
+    assert_eq!(figure(&cube, "202201..202202", "RATE"), Some(Value::Decimal(10.0)));
 }
