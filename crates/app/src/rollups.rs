@@ -1,11 +1,13 @@
 //! Tổng hợp số liệu — the rollup views, for the pages and the JSON API: a cluster's
 //! figures for a period (each member's subtree and the whole cluster, with who has
-//! reported), and a unit's figures over its subtree, each as the caller may see them.
+//! reported), and a unit's figures over its subtree, each as the caller may see them;
+//! and the same over a range of periods (`2025Q1..2025Q3`, see
+//! [`thidua_core::PeriodRange`]), which the engine adds up period by period.
 
-use thidua_core::cube::Cube;
+use thidua_core::cube::{ClusterRangeRollup, Cube};
 use thidua_core::lineage::TreeView;
 use thidua_core::rollup::{ClusterRollup, Figures};
-use thidua_core::{Catalog, Cluster, ClusterCode, Period, Unit, UnitCode};
+use thidua_core::{Catalog, Cluster, ClusterCode, Period, PeriodRange, Unit, UnitCode};
 use thidua_store::MemberStatus;
 
 use crate::clusters::{OpenCluster, ensure_can_view_unit};
@@ -22,13 +24,21 @@ async fn from_engine<T>(
     read: impl FnOnce(&Cube) -> T,
 ) -> Result<Option<T>, Error> {
     match app.engine() {
-        Some(engine) => Ok(Some(engine.read(app.store(), directory, |cube, _| read(cube)).await?)),
-        None if view == TreeView::Current => Ok(Some(
+        None if view == TreeView::AsItWas => Ok(None),
+        _ => Ok(Some(from_any_engine(app, directory, read).await?)),
+    }
+}
+
+/// Reads from the server's engine, or from one built for the answer (a command): what
+/// only the engine computes — today's tree, a range of several periods.
+async fn from_any_engine<T>(app: &App, directory: &Directory, read: impl FnOnce(&Cube) -> T) -> Result<T, Error> {
+    match app.engine() {
+        Some(engine) => engine.read(app.store(), directory, |cube, _| read(cube)).await,
+        None => {
             Engine::default()
                 .read(app.store(), directory, |cube, _| read(cube))
-                .await?,
-        )),
-        None => Ok(None),
+                .await
+        }
     }
 }
 
@@ -119,6 +129,66 @@ pub async fn unit_figures_in(
         period,
         &values,
     ))
+}
+
+/// A cluster's figures over a range of periods — each member's subtree and the total —
+/// with the cluster as constituted in the range's last year (the membership shown is the
+/// one whose figures are added up over every period of the range).
+pub async fn cluster_rollup_over(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    code: &ClusterCode,
+    range: PeriodRange,
+    view: TreeView,
+) -> Result<ClusterRangeRollup, Error> {
+    let year = range.last().year();
+    let cluster = directory
+        .cluster(code, year)
+        .ok_or_else(|| Error::NotFound(format!("cụm thi đua «{code}» chưa được lập cho năm {year}")))?;
+    cluster_rollup_over_of(app, directory, catalog, cluster, range, view).await
+}
+
+/// The figures of `cluster`'s members over a range of periods. A range of one period is
+/// answered as that period is; a longer one by the engine (one built for the answer
+/// when there is none, as for a command), which adds the periods up by its rules.
+pub async fn cluster_rollup_over_of(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    cluster: &Cluster,
+    range: PeriodRange,
+    view: TreeView,
+) -> Result<ClusterRangeRollup, Error> {
+    if range.is_single() {
+        let rollup = cluster_rollup_of(app, directory, catalog, cluster, range.first(), view).await?;
+        return Ok(ClusterRangeRollup {
+            cluster: rollup.cluster,
+            range,
+            members: rollup.members,
+            total: rollup.total,
+        });
+    }
+    from_any_engine(app, directory, |cube| {
+        cube.cluster_over(&directory.tree, cluster, range, view)
+    })
+    .await
+}
+
+/// A unit's figures over its subtree for a range of periods, under one view of the
+/// tree's history (a range of one period is answered as that period is).
+pub async fn unit_figures_over(
+    app: &App,
+    directory: &Directory,
+    catalog: &Catalog,
+    code: &UnitCode,
+    range: PeriodRange,
+    view: TreeView,
+) -> Result<Figures, Error> {
+    if range.is_single() {
+        return unit_figures_in(app, directory, catalog, code, range.first(), view).await;
+    }
+    from_any_engine(app, directory, |cube| cube.unit_figures_over(code, range, view)).await
 }
 
 /// The periods for which any unit in the subtrees of `units` has a value, newest first,
@@ -251,6 +321,117 @@ pub async fn unit(
         figures,
         catalog,
         with_data,
+        view,
+    })
+}
+
+/// A cluster's figures over a range of periods, as one caller may see them.
+#[derive(Debug, Clone)]
+pub struct ClusterRangeFigures {
+    /// The cluster as constituted in the range's last period (the period `open` shows),
+    /// and the years the caller may see.
+    pub open: OpenCluster,
+    /// Each member's figures over its subtree, and the cluster's total, over the range.
+    pub rollup: ClusterRangeRollup,
+    /// The indicators.
+    pub catalog: Catalog,
+    /// The view of the tree's history the figures are read under.
+    pub view: TreeView,
+}
+
+/// The figures of cluster `code` over the range `asked` (`2025Q1..2025Q3`, or one period
+/// code; absent, the latest period with data as [`cluster`] chooses it) under `view`,
+/// after the cluster's access check for the range's last year, whose membership is
+/// shown. A malformed range is refused before anything is looked up.
+pub async fn cluster_over(
+    app: &App,
+    caller: &Context,
+    code: &str,
+    asked: Option<&str>,
+    view: TreeView,
+) -> Result<ClusterRangeFigures, Error> {
+    let range = asked
+        .filter(|p| !p.trim().is_empty())
+        .map(PeriodRange::parse)
+        .transpose()?;
+    let Some(range) = range.filter(|r| !r.is_single()) else {
+        let shown = cluster(app, caller, code, range.map(|r| r.first().code()).as_deref(), view).await?;
+        let rollup = ClusterRangeRollup {
+            cluster: shown.rollup.cluster,
+            range: PeriodRange::single(shown.rollup.period),
+            members: shown.rollup.members,
+            total: shown.rollup.total,
+        };
+        return Ok(ClusterRangeFigures {
+            open: shown.open,
+            rollup,
+            catalog: shown.catalog,
+            view,
+        });
+    };
+    let open = crate::clusters::open(app, caller, code, Some(&range.last().code())).await?;
+    let catalog = app.store().catalog().await?;
+    let rollup = cluster_rollup_over_of(app, &caller.directory, &catalog, &open.cluster, range, view).await?;
+    Ok(ClusterRangeFigures {
+        open,
+        rollup,
+        catalog,
+        view,
+    })
+}
+
+/// A unit's figures over its subtree for a range of periods, as one caller may see them.
+#[derive(Debug, Clone)]
+pub struct UnitRangeFigures {
+    /// The unit.
+    pub unit: Unit,
+    /// The periods added up.
+    pub range: PeriodRange,
+    /// Its figures over its subtree and the range.
+    pub figures: Figures,
+    /// The indicators.
+    pub catalog: Catalog,
+    /// The view of the tree's history the figures are read under.
+    pub view: TreeView,
+}
+
+/// The figures of unit `code` over the range `asked` (one period code is a range of one;
+/// absent, as [`unit`] chooses by `default`) under `view`, after the unit's access check.
+/// A malformed range is refused before the unit is looked up.
+pub async fn unit_over(
+    app: &App,
+    caller: &Context,
+    code: &str,
+    asked: Option<&str>,
+    default: DefaultPeriod,
+    view: TreeView,
+) -> Result<UnitRangeFigures, Error> {
+    let range = asked
+        .filter(|p| !p.trim().is_empty())
+        .map(PeriodRange::parse)
+        .transpose()?;
+    let Some(range) = range.filter(|r| !r.is_single()) else {
+        let period = range.map(|r| r.first().code());
+        let shown = unit(app, caller, code, period.as_deref(), default, view).await?;
+        return Ok(UnitRangeFigures {
+            unit: shown.unit,
+            range: PeriodRange::single(shown.period),
+            figures: shown.figures,
+            catalog: shown.catalog,
+            view,
+        });
+    };
+    let not_found = || Error::NotFound(format!("không tìm thấy đơn vị «{code}»"));
+    let unit_code = UnitCode::parse(code).map_err(|_| not_found())?;
+    let unit = caller.directory.tree.get(&unit_code).cloned().ok_or_else(not_found)?;
+    ensure_can_view_unit(caller, &unit)?;
+    let catalog = app.store().catalog().await?;
+    let figures = unit_figures_over(app, &caller.directory, &catalog, &unit_code, range, view).await?;
+    Ok(UnitRangeFigures {
+        unit,
+        range,
+        figures,
+        catalog,
         view,
     })
 }

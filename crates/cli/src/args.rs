@@ -62,7 +62,7 @@ pub enum Command {
     /// Mã truy cập API của tài khoản: tạo, xem, thu hồi.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Tổng hợp số liệu của một cụm thi đua (hoặc một đơn vị) trong một kỳ.
+    /// Tổng hợp số liệu của một cụm thi đua (hoặc một đơn vị) trong một kỳ hoặc một khoảng kỳ.
     Rollup {
         /// Mã cụm thi đua, ví dụ HN-CUM2.
         #[arg(long, conflicts_with = "unit", required_unless_present = "unit")]
@@ -70,7 +70,9 @@ pub enum Command {
         /// Mã đơn vị: tổng hợp đơn vị và các đơn vị trực thuộc.
         #[arg(long)]
         unit: Option<String>,
-        /// Kỳ báo cáo: 2022, 2022S1, 2022Q3, 202207.
+        /// Kỳ báo cáo: 2022, 2022S1, 2022Q3, 202207; hoặc khoảng kỳ cùng loại, tối đa 120 kỳ:
+        /// 2025Q1..2025Q3, 2024S2..2026S1, 202501..202507, 2023..2025 (cụm lấy thành phần
+        /// của năm cuối khoảng).
         #[arg(long)]
         period: String,
         /// table: bảng cho người đọc; csv: unit,indicator,period,value cho chương trình.

@@ -10,6 +10,7 @@ mod dhis2;
 mod directory;
 mod engine;
 mod lineage;
+mod ranges;
 mod scoring;
 mod signers;
 mod todo;

@@ -1,12 +1,13 @@
-//! `thidua rollup`: a cluster's (or a unit's) figures for a period, as an aligned table
-//! for people or as long-format CSV for programs.
+//! `thidua rollup`: a cluster's (or a unit's) figures for a period or a range of periods
+//! (`--period 2025Q1..2025Q3`), as an aligned table for people or as long-format CSV for
+//! programs.
 
 use std::fmt::Write as _;
 
 use thidua_app::{App, rollups};
 use thidua_core::lineage::TreeView;
 use thidua_core::rollup::Figures;
-use thidua_core::{Catalog, ClusterCode, Indicator, Period, UnitCode, Value};
+use thidua_core::{Catalog, ClusterCode, Indicator, PeriodRange, UnitCode, Value};
 use thidua_store::Store;
 
 use crate::args::Format;
@@ -22,7 +23,7 @@ pub async fn run(
     format: Format,
     tree: &str,
 ) -> anyhow::Result<()> {
-    let period = Period::parse(period)?;
+    let period = PeriodRange::parse(period)?;
     let view = TreeView::parse(tree).ok_or_else(|| anyhow::anyhow!("--tree là period hoặc current"))?;
     let app = App::for_one_command(store.clone());
     let directory = app.directory().await?;
@@ -31,7 +32,7 @@ pub async fn run(
     let (title, columns) = match (cluster, unit) {
         (Some(code), _) => {
             let code = ClusterCode::parse(code)?;
-            let rollup = rollups::cluster_rollup_in(&app, &directory, &catalog, &code, period, view).await?;
+            let rollup = rollups::cluster_rollup_over(&app, &directory, &catalog, &code, period, view).await?;
             let mut columns: Vec<(String, String, Figures)> = rollup
                 .members
                 .into_iter()
@@ -47,7 +48,7 @@ pub async fn run(
                 .get(&code)
                 .cloned()
                 .ok_or_else(|| anyhow::anyhow!("không tìm thấy đơn vị «{code}»"))?;
-            let figures = rollups::unit_figures_in(&app, &directory, &catalog, &code, period, view).await?;
+            let figures = rollups::unit_figures_over(&app, &directory, &catalog, &code, period, view).await?;
             (
                 format!("{} ({})", unit.name, unit.code),
                 vec![(unit.code.to_string(), "Tổng hợp".to_owned(), figures)],
@@ -68,8 +69,9 @@ pub async fn run(
 }
 
 /// `unit,indicator,period,value`: plain digits, '.' as decimal mark, formula values to
-/// 2 decimals; indicators without data are left out.
-fn csv(catalog: &Catalog, period: Period, columns: &[(String, String, Figures)]) -> String {
+/// 2 decimals; indicators without data are left out. A range's `period` is its code,
+/// `2025Q1..2025Q3`.
+fn csv(catalog: &Catalog, period: PeriodRange, columns: &[(String, String, Figures)]) -> String {
     let mut out = String::from("unit,indicator,period,value\n");
     for (code, _, figures) in columns {
         for indicator in catalog.indicators() {
@@ -121,7 +123,7 @@ fn pad_right(s: &str, w: usize) -> String {
 }
 
 /// One table per indicator group: indicators down, units across, the total last.
-fn table(catalog: &Catalog, period: Period, title: &str, columns: &[(String, String, Figures)]) -> String {
+fn table(catalog: &Catalog, period: PeriodRange, title: &str, columns: &[(String, String, Figures)]) -> String {
     let mut out = format!("{title} — {}\n", period.label_vi());
     for (group, indicators) in catalog.groups() {
         let header: Vec<String> = ["Chỉ tiêu".to_owned(), "ĐVT".to_owned()]

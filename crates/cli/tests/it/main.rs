@@ -14,4 +14,5 @@ mod freshness;
 mod lineage;
 mod report_templates;
 mod review_parity;
+mod rollup_range;
 mod verify_ballot;

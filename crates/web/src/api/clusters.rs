@@ -38,15 +38,20 @@ pub(super) async fn list_clusters(
     ))
 }
 
-/// A cluster's rollup for a period.
+/// A cluster's rollup for a period or a range of periods.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ClusterRollupDto {
-    /// The cluster as constituted in the period's year.
+    /// The cluster as constituted in the period's year (a range's last year).
     cluster: ClusterDto,
-    /// DHIS2 period code.
+    /// DHIS2 period code, or the range's `FIRST..LAST` (`2025Q1..2025Q3`).
     period: String,
-    /// The period's Vietnamese name, e.g. "6 tháng đầu năm 2022".
+    /// The period's (or range's) Vietnamese name, e.g. "6 tháng đầu năm 2022",
+    /// "Từ quý I đến quý III năm 2025".
     period_label: String,
+    /// The range's first period (the period itself for one period).
+    period_from: String,
+    /// The range's last period (the period itself for one period).
+    period_to: String,
     /// The view of history: `period` (the tree as it was) or `current` (today's tree).
     tree: String,
     /// The view's Vietnamese name.
@@ -60,19 +65,21 @@ pub(crate) struct ClusterRollupDto {
 }
 
 /// Each member's figures and the cluster's total for a period (`?period=2022S1`;
-/// without it, the latest period with data), on the tree as it was then or, with
-/// `?tree=current`, on today's tree.
+/// without it, the latest period with data) or a range of periods of one type
+/// (`?period=2025Q1..2025Q3`: sums over the range, a stock its latest period's, rates
+/// computed on the sums; the cluster as constituted in the range's last year), on the
+/// tree as it was then or, with `?tree=current`, on today's tree.
 #[utoipa::path(
     get,
     path = "/api/v1/clusters/{code}/rollup",
     params(
         ("code" = String, Path, description = "Cluster code, e.g. HN-CUM2", example = "HN-CUM2"),
-        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100); empty or absent, the latest period with data", example = "2022S1", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$"),
+        ("period" = Option<String>, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100), or a range FIRST..LAST of periods of one type, first not after last, at most 120 periods: 2025Q1..2025Q3, 2024S2..2026S1, 202501..202507, 2023..2025; empty or absent, the latest period with data", example = "2025Q1..2025Q3", pattern = "^((194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?(\\.\\.(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?)?$"),
         ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in the period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$")
     ),
     responses(
         (status = 200, body = ClusterRollupDto),
-        (status = 400, description = "Bad period code, tree or path", body = ErrorBody),
+        (status = 400, description = "Bad period code or range (the message says what is wrong), tree or path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown cluster or year", body = ErrorBody)
@@ -86,12 +93,15 @@ pub(super) async fn cluster_rollup(
 ) -> Result<Json<ClusterRollupDto>, ApiError> {
     let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
-    let shown = rollups::cluster(&state.app, &caller, &code, query.period.as_deref(), view).await?;
-    let (cluster, period, rollup, catalog) = (&shown.open.cluster, shown.open.period, &shown.rollup, &shown.catalog);
+    let shown = rollups::cluster_over(&state.app, &caller, &code, query.period.as_deref(), view).await?;
+    let (cluster, rollup, catalog) = (&shown.open.cluster, &shown.rollup, &shown.catalog);
+    let range = rollup.range;
     Ok(Json(ClusterRollupDto {
         cluster: ClusterDto::from(cluster),
-        period: period.code(),
-        period_label: period.label_vi(),
+        period: range.code(),
+        period_label: range.label_vi(),
+        period_from: range.first().code(),
+        period_to: range.last().code(),
         tree: view.as_str().to_owned(),
         tree_label: view.label_vi().to_owned(),
         indicators: catalog.indicators().iter().map(IndicatorDto::from).collect(),

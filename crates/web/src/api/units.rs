@@ -17,13 +17,17 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/units/{code}/rollup", get(unit_rollup))
 }
 
-/// A unit's figures for a period.
+/// A unit's figures for a period or a range of periods.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct UnitRollupDto {
-    /// DHIS2 period code.
+    /// DHIS2 period code, or the range's `FIRST..LAST` (`2025Q1..2025Q3`).
     period: String,
-    /// The period's Vietnamese name.
+    /// The period's (or range's) Vietnamese name.
     period_label: String,
+    /// The range's first period (the period itself for one period).
+    period_from: String,
+    /// The range's last period (the period itself for one period).
+    period_to: String,
     /// The view of history: `period` (the tree as it was) or `current` (today's tree).
     tree: String,
     /// The view's Vietnamese name.
@@ -32,20 +36,21 @@ pub(crate) struct UnitRollupDto {
     unit: UnitFiguresDto,
 }
 
-/// The figures of a unit and everything below it, for a period, on the tree as it was
-/// then or, with `?tree=current`, on today's tree (a merged unit's past is its
-/// predecessors').
+/// The figures of a unit and everything below it, for a period or a range of periods of
+/// one type (`?period=2025Q1..2025Q3`: sums over the range, a stock its latest period's,
+/// rates computed on the sums), on the tree as it was then or, with `?tree=current`, on
+/// today's tree (a merged unit's past is its predecessors').
 #[utoipa::path(
     get,
     path = "/api/v1/units/{code}/rollup",
     params(
         ("code" = String, Path, description = "Unit code, e.g. HN-HADONG", example = "HN-HADONG"),
-        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100)", example = "2022S1", pattern = "^(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?$"),
+        ("period" = String, Query, description = "DHIS2 period code: 2022, 2022S1, 2022Q3, 202207 (years 1945 to 2100), or a range FIRST..LAST of periods of one type, first not after last, at most 120 periods: 2025Q1..2025Q3, 2024S2..2026S1, 202501..202507, 2023..2025", example = "2025Q1..2025Q3", pattern = "^(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?(\\.\\.(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)(S[12]|Q[1-4]|0[1-9]|1[0-2])?)?$"),
         ("tree" = Option<String>, Query, description = "Which tree history is read under: `period` (the default) the tree as it was in the period; `current` today's tree, where a merged unit's past is the sum of its predecessors' and a split unit's past is shared by the split's weights (or stays with the old unit when the split has none)", example = "current", pattern = "^(period|current)?$")
     ),
     responses(
         (status = 200, body = UnitRollupDto),
-        (status = 400, description = "Missing or bad period code, a bad tree, or a bad path", body = ErrorBody),
+        (status = 400, description = "Missing or bad period code or range (the message says what is wrong), a bad tree, or a bad path", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the user's part of the hierarchy", body = ErrorBody),
         (status = 404, description = "Unknown unit", body = ErrorBody)
@@ -59,7 +64,7 @@ pub(super) async fn unit_rollup(
 ) -> Result<Json<UnitRollupDto>, ApiError> {
     let view = tree_view(query.tree.as_deref())?;
     let caller = state.app.context(user.principal()).await?;
-    let shown = rollups::unit(
+    let shown = rollups::unit_over(
         &state.app,
         &caller,
         &code,
@@ -68,10 +73,12 @@ pub(super) async fn unit_rollup(
         view,
     )
     .await?;
-    let (unit, period, figures, catalog) = (&shown.unit, shown.period, &shown.figures, &shown.catalog);
+    let (unit, range, figures, catalog) = (&shown.unit, shown.range, &shown.figures, &shown.catalog);
     Ok(Json(UnitRollupDto {
-        period: period.code(),
-        period_label: period.label_vi(),
+        period: range.code(),
+        period_label: range.label_vi(),
+        period_from: range.first().code(),
+        period_to: range.last().code(),
         tree: view.as_str().to_owned(),
         tree_label: view.label_vi().to_owned(),
         unit: UnitFiguresDto {

@@ -9,6 +9,7 @@
 
 mod access;
 mod admin;
+mod api_ranges;
 mod awards;
 mod awards_ux;
 mod ballot;
