@@ -72,12 +72,13 @@ impl PeriodRange {
     /// Parses `FIRST..LAST` (`2025Q1..2025Q3`), `từ FIRST đến LAST`, or a single period
     /// code. The message of a refusal names the end or the rule at fault.
     pub fn parse(raw: &str) -> Result<PeriodRange, Error> {
-        let text = raw.trim();
-        let Some((first, last)) = split(text) else {
-            return Period::parse(text).map(PeriodRange::single);
+        // NFC with whitespace collapsed, so "từ" typed decomposed or with two spaces reads.
+        let text = crate::text::nfc(raw);
+        let Some((first, last)) = split(&text) else {
+            return Period::parse(&text).map(PeriodRange::single);
         };
         let refuse = |reason: String| Error::InvalidPeriodRange {
-            range: text.to_owned(),
+            range: text.clone(),
             reason,
         };
         let end = |code: &str, which: &str| -> Result<Period, Error> {
@@ -286,6 +287,11 @@ mod tests {
         assert_eq!(range("từ 2025Q1 đến 2025Q3"), range("2025Q1..2025Q3"));
         assert_eq!(range("Từ 2024 đến 2025"), range("2024..2025"));
         assert_eq!(range(" 2025Q1 .. 2025Q3 "), range("2025Q1..2025Q3"));
+        // Decomposed, as some keyboards type it, and with a doubled space.
+        assert_eq!(
+            range("tu\u{31b}\u{300}  2025Q1 \u{111}e\u{302}\u{301}n 2025Q3"),
+            range("2025Q1..2025Q3")
+        );
     }
 
     #[test]
