@@ -749,12 +749,15 @@ impl Cube {
             {
                 continue;
             }
-            for (i, own) in own_figures(&self.measures, &self.numbers[u.0 as usize], slot) {
+            // Only the min and max indicators' own figures: a range asks this per period.
+            for (i, keys, values) in by_indicator(&self.numbers[u.0 as usize]) {
                 if !wanted.contains(&i) {
                     continue;
                 }
-                let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
-                pick(&mut picks, i, own, min);
+                let aggregation = self.measures[usize::from(i)].aggregation;
+                if let Some(own) = own_figure(aggregation, keys, values, slot) {
+                    pick(&mut picks, i, own, aggregation == Aggregation::Min);
+                }
             }
         }
         picks
