@@ -164,9 +164,6 @@ pub struct Published {
     pub article: i64,
 }
 
-/// Issues and publishes the review of `cluster` for `period` as the caller: its number
-/// in the register and its article on the news page, in one transaction. `signer` is the
-/// caller's name, which signs the article when the conference record names no author.
 /// Why a report cannot be issued yet: the year's signer is not recorded.
 pub fn unsigned_message(cluster: &Cluster) -> String {
     format!(
@@ -175,6 +172,10 @@ pub fn unsigned_message(cluster: &Cluster) -> String {
     )
 }
 
+/// Issues and publishes the review of `cluster` for `period` as the caller: its number
+/// in the register and its article on the news page, in one transaction. `signer` is the
+/// caller's name, which signs the article when the conference record names no author.
+/// Refused while the year's signer has no name ([`unsigned_message`]).
 pub async fn publish(
     app: &App,
     caller: &Context,
@@ -184,14 +185,14 @@ pub async fn publish(
 ) -> Result<Published, Error> {
     if !caller.access().can_publish_review(cluster) {
         return Err(Error::Forbidden(format!(
-            "chỉ cụm trưởng của {} năm {} mới đăng báo cáo",
+            "Chỉ cụm trưởng của {} năm {} mới đăng báo cáo",
             cluster.name, cluster.year
         )));
     }
     // An issued report carries its signer: one without a name under it is not issued.
-    if !crate::signers::of(app, cluster)
+    if crate::signers::of(app, cluster)
         .await?
-        .is_some_and(|s| !s.chair.name.trim().is_empty())
+        .is_none_or(|s| s.chair.name.trim().is_empty())
     {
         return Err(Error::Invalid(unsigned_message(cluster)));
     }
