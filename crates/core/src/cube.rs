@@ -645,7 +645,8 @@ impl Cube {
 
     /// The figures of the union of the subtrees of `units` over `slots` (periods of one
     /// type, in order): each period's totals as kept, then added up over the periods —
-    /// a `last` stock keeping the latest period's — and formulas computed last.
+    /// a `last` stock each unit's latest figure ([`Cube::last_over`]) — and formulas
+    /// computed last.
     fn group_figures(&self, units: &[UnitSlot], slots: &[Slot], view: TreeView) -> Figures {
         if slots.is_empty() {
             return Figures::default();
@@ -670,6 +671,16 @@ impl Cube {
             for (i, own) in self.min_max(&tops, slot, view) {
                 let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
                 pick(&mut picks, i, own, min);
+            }
+        }
+        if slots.len() > 1 {
+            // Over several periods a stock is each unit's latest figure, added up — not
+            // the latest period's total, which would drop a unit that skipped it.
+            let lasts = self.last_over(&tops, slots, view);
+            for (i, measure) in self.measures.iter().enumerate() {
+                if measure.aggregation == Aggregation::Last {
+                    over_range[i] = lasts.get(&(i as u16)).copied().unwrap_or_default();
+                }
             }
         }
         let mut figures = BTreeMap::new();
@@ -722,6 +733,53 @@ impl Cube {
                 }
             }
         }
+    }
+
+    /// The `last` stocks over `slots` (several periods of one type, in order) for the
+    /// subtrees of `tops`: each unit's own latest figure in the range, where it added
+    /// then, summed — as a single period takes each unit's latest inside it, and as
+    /// DHIS2's last-value aggregation sums each organisation unit's last value. Read from
+    /// every unit's numbers, since a latest-per-unit cannot be kept as a subtree total.
+    fn last_over(&self, tops: &[UnitSlot], slots: &[Slot], view: TreeView) -> HashMap<u16, Total> {
+        let mut out: HashMap<u16, Total> = HashMap::new();
+        let wanted: Vec<u16> = self
+            .measures
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.aggregation == Aggregation::Last)
+            .map(|(i, _)| i as u16)
+            .collect();
+        if wanted.is_empty() {
+            return out;
+        }
+        let tops: BTreeSet<UnitSlot> = tops.iter().copied().collect();
+        for u in (0..self.nodes.len()).map(|i| UnitSlot(i as u32)) {
+            if self.numbers[u.0 as usize].keys.is_empty() {
+                continue;
+            }
+            for (i, keys, values) in by_indicator(&self.numbers[u.0 as usize]) {
+                if !wanted.contains(&i) {
+                    continue;
+                }
+                let latest = slots
+                    .iter()
+                    .rev()
+                    .find_map(|&slot| own_figure(Aggregation::Last, keys, values, slot).map(|own| (slot, own)));
+                let Some((slot, own)) = latest else {
+                    continue;
+                };
+                let share: f64 = self
+                    .reach(view, u, slot)
+                    .iter()
+                    .filter(|(r, share)| *share > 0.0 && tops.contains(r))
+                    .map(|(_, share)| share)
+                    .sum();
+                if share > 0.0 {
+                    out.entry(i).or_default().add(own, 1.0, share);
+                }
+            }
+        }
+        out
     }
 
     /// The min and max indicators' figures over the subtrees of `tops`: picked from the

@@ -390,18 +390,18 @@ fn range_among(kind: usize, a: usize, b: usize) -> PeriodRange {
 
 /// What a range's figures must be, worked out naively from the raw values: for each
 /// period of the range, each unit's own figure as the plain reference's first step gives
-/// it; then by hand, over the units of `below` and the periods: sums added, the stock the
-/// sum of the latest period with any figure, the average of every (unit, period) figure,
+/// it; then by hand, over the units of `below` and the periods: sums added, the stock
+/// each unit's latest figure in the range added up, the average of every (unit, period) figure,
 /// the lowest and highest of them, and the rate from the summed counts.
 fn naive_over_range(values: &[DataValue], below: &BTreeSet<&UnitCode>, range: PeriodRange) -> BTreeMap<String, f64> {
     let catalog = catalog();
     let code = |name: &str| IndicatorCode::parse(name).unwrap();
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     let mut score = (0.0, 0u32);
+    let mut latest_stock: BTreeMap<&UnitCode, f64> = BTreeMap::new();
     for period in range.periods() {
         let per_unit = crate::rollup::over_time(&catalog, period, values);
-        let mut stock_here: Option<f64> = None;
-        for figures in below.iter().filter_map(|u| per_unit.get(*u)) {
+        for (unit, figures) in below.iter().filter_map(|u| Some((*u, per_unit.get(*u)?))) {
             let number = |name: &str| figures.get(&code(name)).and_then(Value::as_f64);
             for name in ["DEATHS", "CREMATIONS", "MONEY"] {
                 if let Some(x) = number(name) {
@@ -409,7 +409,7 @@ fn naive_over_range(values: &[DataValue], below: &BTreeSet<&UnitCode>, range: Pe
                 }
             }
             if let Some(x) = number("STOCK") {
-                stock_here = Some(stock_here.unwrap_or(0.0) + x);
+                latest_stock.insert(unit, x);
             }
             if let Some(x) = number("SCORE") {
                 score = (score.0 + x, score.1 + 1);
@@ -423,9 +423,9 @@ fn naive_over_range(values: &[DataValue], below: &BTreeSet<&UnitCode>, range: Pe
                 *high = high.max(x);
             }
         }
-        if let Some(stock) = stock_here {
-            out.insert("STOCK".into(), stock);
-        }
+    }
+    if !latest_stock.is_empty() {
+        out.insert("STOCK".into(), latest_stock.values().sum());
     }
     if score.1 > 0 {
         out.insert("SCORE".into(), score.0 / f64::from(score.1));
@@ -585,4 +585,29 @@ fn a_rate_over_a_range_is_computed_from_the_range_s_sums_not_averaged() {
     ]);
     // The months' rates are 100 % and 0 %; the range's is 100 of 1.000 deaths.
     assert_eq!(figure(&cube, "202201..202202", "RATE"), Some(Value::Decimal(10.0)));
+}
+
+#[test]
+fn a_unit_that_skipped_the_range_s_last_period_still_counts_with_its_latest_stock() {
+    let tree = tree(&[0, 0]);
+    let mut cube = Cube::new(&tree, &Lineage::default(), &catalog());
+    let stock = cube.indicator_slot(&IndicatorCode::parse("STOCK").unwrap()).unwrap();
+    let (one, two) = (
+        cube.unit_slot(&unit_code(1)).unwrap(),
+        cube.unit_slot(&unit_code(2)).unwrap(),
+    );
+    let quarter = |q: &str| Period::parse(q).unwrap();
+    cube.load(vec![
+        (one, stock, quarter("2022Q1"), 5.0, true),
+        (one, stock, quarter("2022Q2"), 7.0, true),
+        (two, stock, quarter("2022Q1"), 3.0, true),
+    ]);
+
+    // Unit 2 did not report Q2: its Q1 stock is still its latest.
+    assert_eq!(figure(&cube, "2022Q1..2022Q2", "STOCK"), Some(Value::Whole(10)));
+    assert_eq!(
+        figure(&cube, "2022S1..2022S1", "STOCK"),
+        Some(Value::Whole(10)),
+        "the same as the half-year made of those quarters"
+    );
 }
