@@ -42,6 +42,10 @@ pub struct ValuesImport {
     pub overwrite_accepted: bool,
 }
 
+/// Units written by one statement: 7 parameters each, under SQLite's 32.766 and
+/// PostgreSQL's 65.535 a statement.
+const UNITS_PER_INSERT: usize = 500;
+
 fn rejected(errors: Vec<RowError>) -> StoreError {
     StoreError::Rejected(errors)
 }
@@ -53,26 +57,55 @@ impl Store {
         let existing = load_unit_tree(&mut *tx).await?;
         let rows = import::read_units(text, &existing).map_err(rejected)?;
         let mut ids = id_map(&mut *tx, Table::Unit).await?;
-        for unit in parents_first(&rows) {
-            let parent_id = unit.parent.as_ref().and_then(|p| ids.get(p.as_str()).copied());
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO unit (code, name, search_key, kind, parent_id, valid_from, valid_to)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
-                     kind = excluded.kind, parent_id = excluded.parent_id,
-                     valid_from = excluded.valid_from, valid_to = excluded.valid_to
-                 RETURNING id",
-            )
-            .bind(unit.code.as_str())
-            .bind(&unit.name)
-            .bind(search_key(&unit.name))
-            .bind(&unit.kind)
-            .bind(parent_id)
-            .bind(unit.valid_from.map(|d| d.to_string()))
-            .bind(unit.valid_to.map(|d| d.to_string()))
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.insert(unit.code.to_string(), id);
+        // Several units a statement, a level of the tree at a time so every parent has its
+        // id before its children are written: one round trip a row took 54 s for the
+        // national tree's 33.356 units on PostgreSQL.
+        for level in parents_first(&rows) {
+            for chunk in level.chunks(UNITS_PER_INSERT) {
+                let mut sql = String::from(
+                    "INSERT INTO unit (code, name, search_key, kind, parent_id, valid_from, valid_to) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('(');
+                    for c in 0..7 {
+                        if c > 0 {
+                            sql.push(',');
+                        }
+                        // Anonymous parameters on SQLite, whose lookup of numbered ones is
+                        // quadratic in a statement's parameters (see import::bulk).
+                        match self.backend() {
+                            crate::Backend::Sqlite => sql.push('?'),
+                            crate::Backend::Postgres => sql.push_str(&format!("${}", i * 7 + c + 1)),
+                        }
+                    }
+                    sql.push(')');
+                }
+                sql.push_str(
+                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
+                         kind = excluded.kind, parent_id = excluded.parent_id,
+                         valid_from = excluded.valid_from, valid_to = excluded.valid_to
+                     RETURNING code, id",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for unit in chunk {
+                    let parent_id = unit.parent.as_ref().and_then(|p| ids.get(p.as_str()).copied());
+                    query = query
+                        .bind(unit.code.as_str())
+                        .bind(&unit.name)
+                        .bind(search_key(&unit.name))
+                        .bind(&unit.kind)
+                        .bind(parent_id)
+                        .bind(unit.valid_from.map(|d| d.to_string()))
+                        .bind(unit.valid_to.map(|d| d.to_string()));
+                }
+                for row in query.fetch_all(&mut *tx).await? {
+                    use sqlx::Row;
+                    ids.insert(row.try_get("code")?, row.try_get("id")?);
+                }
+            }
         }
         tx.commit().await?;
         Ok(ImportSummary { rows: rows.len() })
@@ -255,9 +288,10 @@ pub(crate) async fn write_values<'a>(
     Ok(written)
 }
 
-/// The file's units ordered so that a parent given in the same file comes before its
-/// children (the tree was already checked for cycles, so depth is finite).
-fn parents_first(rows: &[Line<Unit>]) -> Vec<&Unit> {
+/// The file's units in levels, by their depth in the file's own tree, so that a parent
+/// given in the same file is in a level before its children's (the tree was already
+/// checked for cycles, so depth is finite); within a level, in the file's order.
+fn parents_first(rows: &[Line<Unit>]) -> Vec<Vec<&Unit>> {
     let in_file: BTreeMap<&str, &Unit> = rows.iter().map(|l| (l.row.code.as_str(), &l.row)).collect();
     let depth = |unit: &Unit| {
         let mut d = 0usize;
@@ -271,7 +305,9 @@ fn parents_first(rows: &[Line<Unit>]) -> Vec<&Unit> {
         }
         d
     };
-    let mut units: Vec<&Unit> = rows.iter().map(|l| &l.row).collect();
-    units.sort_by_key(|u| depth(u));
-    units
+    let mut levels: BTreeMap<usize, Vec<&Unit>> = BTreeMap::new();
+    for line in rows {
+        levels.entry(depth(&line.row)).or_default().push(&line.row);
+    }
+    levels.into_values().collect()
 }

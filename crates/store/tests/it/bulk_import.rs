@@ -16,6 +16,7 @@ thidua_store::on_both_backends!(
     text_with_tabs_quotes_and_newlines_reads_back_as_written,
     a_second_import_audits_each_replaced_figure_and_nothing_else,
     no_staging_table_is_left_behind,
+    a_large_first_load_and_its_correction_audit_as_a_small_one_and_keep_the_keys,
 );
 
 const UNITS: usize = 600;
@@ -241,4 +242,63 @@ async fn no_staging_table_is_left_behind(backend: Backend) {
     };
     let left: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
     assert_eq!(left, 0);
+}
+
+/// 600 units × 9 indicators × 20 half-years = 108.000 rows: above the size from which a
+/// PostgreSQL load lifts data_value's foreign keys for its INSERT (and, the first time,
+/// over periods with nothing stored, inserts without `ON CONFLICT`).
+fn large_file() -> String {
+    let mut text = String::from("unit,indicator,period,value\n");
+    for year in 2016..2026 {
+        for half in [1, 2] {
+            for u in 0..UNITS {
+                for i in 0..9 {
+                    text.push_str(&format!("X{u:04},C{i},{year}S{half},{}\n", u + i));
+                }
+            }
+        }
+    }
+    text
+}
+
+async fn a_large_first_load_and_its_correction_audit_as_a_small_one_and_keep_the_keys(backend: Backend) {
+    let Some((db, store)) = catalog(backend).await else {
+        return;
+    };
+    let text = large_file();
+    assert_eq!(import(&store, &text).await.unwrap(), 108_000);
+    assert_eq!(
+        total(&store, S1).await,
+        ((0..UNITS as i64).map(|u| 9 * u + 36).sum(), 0.0, 5400)
+    );
+    let after_first = store.verify_audit().await.unwrap().events;
+    assert_eq!(after_first, 12_000, "one entry per form: 600 units × 20 half-years");
+
+    let corrected = text.replacen("X0003,C2,2025S1,5\n", "X0003,C2,2025S1,6\n", 1);
+    assert_ne!(corrected, text);
+    assert_eq!(import(&store, &corrected).await.unwrap(), 108_000);
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.events, after_first + 1, "only the changed figure is audited");
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(total(&store, S1).await.2, 5400, "replaced, not added");
+
+    if backend == Backend::Postgres {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url_text).await.unwrap();
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = 'data_value'::regclass AND contype = 'f' ORDER BY conname",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            keys,
+            [
+                "FOREIGN KEY (indicator_id) REFERENCES indicator(id)",
+                "FOREIGN KEY (unit_id) REFERENCES unit(id)"
+            ],
+            "the foreign keys are back after the loads"
+        );
+    }
 }
