@@ -3,8 +3,10 @@
 //! into a staging table — multi-row prepared INSERTs into a temporary table on SQLite,
 //! `COPY … FROM STDIN` on PostgreSQL — while the next batch is read. The whole-file
 //! checks then run as set-based SQL over the staged rows (settled forms, changed
-//! figures, the validation rules), and one `INSERT … SELECT … ON CONFLICT` moves them
-//! into `data_value`, all in the import's one transaction: a file with any bad row
+//! figures, the validation rules), and one `INSERT … SELECT` (with `ON CONFLICT` when the
+//! file's periods hold values already; on PostgreSQL, for a large load, with data_value's
+//! foreign keys dropped and added back around it) moves them into `data_value`, all in
+//! the import's one transaction: a file with any bad row
 //! writes nothing, and every bad row is named (the first [`MAX_LISTED`], the rest
 //! counted).
 //!
