@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::lcg::Lcg;
 use sqlx::Row;
 use thidua_app::App;
 use thidua_core::{Period, UnitCode};
@@ -33,20 +34,6 @@ const REPORTED: [(&str, bool); 4] = [
     ("FAMILIES", true),
     ("FUNDS", false),
 ];
-
-/// A small deterministic generator: every run checks the same cases, and a failure names
-/// its seed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
 
 fn periods() -> Vec<Period> {
     let mut out = Vec::new();

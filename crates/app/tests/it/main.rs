@@ -9,6 +9,7 @@
 mod dhis2;
 mod directory;
 mod engine;
+mod lcg;
 mod lineage;
 mod ranges;
 mod scoring;

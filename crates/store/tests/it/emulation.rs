@@ -197,16 +197,19 @@ async fn of_two_editors_saving_from_the_same_version_at_once_exactly_one_wins(ba
         ok(thidua_core::emulation::CriteriaSet::from_file(file).map_err(StoreError::from))
     };
     let actor = Actor::system("test");
+    // Both drafts change the set: a save of an unchanged set writes nothing and would
+    // let the other pass.
+    assert!(opened.set.bonus_cap() != pts(4.5) && opened.set.bonus_cap() != pts(5.5));
 
     let seen = opened.stamp();
     let (a, b) = tokio::join!(
-        store.save_criteria_since(&actor, edited(4.0), &seen),
-        store.save_criteria_since(&actor, edited(5.0), &seen),
+        store.save_criteria_since(&actor, edited(4.5), &seen),
+        store.save_criteria_since(&actor, edited(5.5), &seen),
     );
 
     let won = match (a, b) {
-        (Ok(_), Err(StoreError::Changed { .. })) => 4.0,
-        (Err(StoreError::Changed { .. }), Ok(_)) => 5.0,
+        (Ok(_), Err(StoreError::Changed { .. })) => 4.5,
+        (Err(StoreError::Changed { .. }), Ok(_)) => 5.5,
         other => panic!("exactly one save wins: {other:?}"),
     };
     let now = ok(store.criteria("district", 2022).await);
