@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::lcg::Lcg;
+use crate::fixtures::{INDICATORS, Lcg};
 use sqlx::Row;
 use thidua_app::App;
 use thidua_core::{Period, UnitCode};
@@ -18,14 +18,6 @@ thidua_store::on_both_backends!(
     a_value_written_through_one_process_is_in_the_other_s_next_rollup,
     a_rollup_after_no_change_reads_no_value,
 );
-
-const INDICATORS: &str = "code,name,measure,value_type,aggregation,formula,group
-DEATHS,Số đám tang,ca,integer,sum,,Nếp sống
-CREMATIONS,Số ca hỏa táng,ca,integer,sum,,Nếp sống
-RATE,Tỷ lệ hỏa táng,%,percent,ratio,100 * CREMATIONS / DEATHS,Nếp sống
-FAMILIES,Số gia đình văn hóa,hộ,integer,last,,Nếp sống
-FUNDS,Quỹ (triệu đồng),triệu đồng,number,sum,,Quỹ
-";
 
 /// The indicators added up (not the rate), and whether each takes the latest.
 const REPORTED: [(&str, bool); 4] = [

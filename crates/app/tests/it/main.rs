@@ -9,7 +9,7 @@
 mod dhis2;
 mod directory;
 mod engine;
-mod lcg;
+mod fixtures;
 mod lineage;
 mod ranges;
 mod scoring;

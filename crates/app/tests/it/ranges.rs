@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::lcg::Lcg;
+use crate::fixtures::{INDICATORS, Lcg};
 use sqlx::Row;
 use thidua_app::App;
 use thidua_core::lineage::TreeView;
@@ -21,14 +21,6 @@ thidua_store::on_both_backends!(
     a_cluster_s_range_sums_each_member_and_the_whole_cluster_as_plain_sql,
     a_range_s_stock_is_its_latest_period_s_and_its_rate_comes_from_its_sums,
 );
-
-const INDICATORS: &str = "code,name,measure,value_type,aggregation,formula,group
-DEATHS,Số đám tang,ca,integer,sum,,Nếp sống
-CREMATIONS,Số ca hỏa táng,ca,integer,sum,,Nếp sống
-RATE,Tỷ lệ hỏa táng,%,percent,ratio,100 * CREMATIONS / DEATHS,Nếp sống
-FAMILIES,Số gia đình văn hóa,hộ,integer,last,,Nếp sống
-FUNDS,Quỹ (triệu đồng),triệu đồng,number,sum,,Quỹ
-";
 
 /// The indicators written at random.
 const REPORTED: [&str; 4] = ["DEATHS", "CREMATIONS", "FAMILIES", "FUNDS"];

@@ -146,15 +146,17 @@ impl Store {
         .await?
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("version")?, r.try_get("definition")?)))
         .transpose()?;
+        if let Some((id, _, _)) = &current {
+            // Lock the current version's row first: a concurrent saver of the criteria,
+            // and a score sheet being saved against it, hold the same lock until they
+            // commit, so the stamp and the sheets counted below are what they left.
+            sqlx::query("UPDATE criteria_set SET version = version WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(seen) = seen {
-            if let Some((id, _, _)) = &current {
-                // Lock first (a concurrent saver holds the same lock until it commits),
-                // then read what is current now: a version inserted meanwhile shows.
-                sqlx::query("UPDATE criteria_set SET version = version WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            // Read what is current now, after the lock: a version inserted meanwhile shows.
             let now: Option<String> = sqlx::query(
                 "SELECT version, created_at FROM criteria_set WHERE level = $1 AND year = $2 ORDER BY version DESC LIMIT 1",
             )
@@ -201,12 +203,7 @@ impl Store {
                 });
             }
             Some((id, version, _)) => {
-                // Lock the version's row first: a score sheet being saved against it holds
-                // the same lock, so the count below sees every sheet that will exist.
-                sqlx::query("UPDATE criteria_set SET version = version WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                // The row is locked (above): the count sees every sheet that will exist.
                 let sheets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM score_sheet WHERE criteria_set_id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
