@@ -28,8 +28,8 @@
 //! A range of periods ([`PeriodRange`], `2025Q1..2025Q3`) is answered from the same
 //! totals, one period after another: sums and averages add every period's totals (each
 //! period computed as above, so a year reported whole is still counted once), a `last`
-//! stock keeps the latest period in the range for which the group has a figure, min and
-//! max pick across the periods, and formulas are computed once, on the range's figures.
+//! stock is each unit's latest figure in the range, added up, min and max pick across
+//! the periods, and formulas are computed once, on the range's figures.
 //!
 //! Text values are not rolled up: there is nothing to add.
 
@@ -550,8 +550,8 @@ impl Cube {
 
     /// The figures of `unit` over its subtree for a range of periods: each period as
     /// [`Cube::unit_figures`] computes it, then sums and averages over every period, a
-    /// `last` stock the latest period's that has a figure, min and max picked across the
-    /// periods, and formulas computed on the result.
+    /// `last` stock each unit's latest figure in the range added up, min and max picked
+    /// across the periods, and formulas computed on the result.
     pub fn unit_figures_over(&self, unit: &UnitCode, range: PeriodRange, view: TreeView) -> Figures {
         match self.unit_slot(unit) {
             Some(u) => self.group_figures(&[u], &slots_of(range), view),
@@ -660,13 +660,9 @@ impl Cube {
         for &slot in slots {
             sums.fill(Total::default());
             self.period_sums(&tops, slot, view, &mut sums);
-            for ((range, period), measure) in over_range.iter_mut().zip(&sums).zip(&self.measures) {
-                match measure.aggregation {
-                    // The slots are in order: a later period with a figure replaces an earlier.
-                    Aggregation::Last if period.count > 0 => *range = *period,
-                    Aggregation::Last => {}
-                    _ => range.merge(period),
-                }
+            // A stock's merge matters for one period only; over several it is replaced below.
+            for (range, period) in over_range.iter_mut().zip(&sums) {
+                range.merge(period);
             }
             for (i, own) in self.min_max(&tops, slot, view) {
                 let min = self.measures[usize::from(i)].aggregation == Aggregation::Min;
