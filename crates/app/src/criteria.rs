@@ -1009,9 +1009,7 @@ async fn changed_by(app: &App, stored: &StoredCriteria) -> Result<Changed, Error
         Err(StoreError::NotFound { .. }) => stored.created_by.clone(),
         Err(e) => return Err(e.into()),
     };
-    let at = chrono::DateTime::parse_from_rfc3339(&stored.created_at)
-        .map(|t| thidua_core::period::format_datetime_vi(t.with_timezone(&chrono::Local).naive_local()))
-        .unwrap_or_else(|_| stored.created_at.clone());
+    let at = crate::forms::moment_vi(&stored.created_at);
     Ok(Changed {
         by,
         at,

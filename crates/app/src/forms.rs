@@ -22,6 +22,14 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// A stored RFC 3339 moment as people read it, in the installation's time zone:
+/// "25/7/2022 14:05"; a text that is not one is shown as it is.
+pub fn moment_vi(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| thidua_core::period::format_datetime_vi(t.with_timezone(&chrono::Local).naive_local()))
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
 /// A unit's form for a period as one caller may use it.
 #[derive(Debug, Clone)]
 pub struct OpenForm {

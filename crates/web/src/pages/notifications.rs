@@ -40,9 +40,7 @@ struct NotificationsPage {
 
 /// "25/7/2022 14:05", in the installation's time zone.
 fn when(created_at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(created_at)
-        .map(|t| t.with_timezone(&chrono::Local).format("%-d/%-m/%Y %H:%M").to_string())
-        .unwrap_or_else(|_| created_at.to_owned())
+    thidua_app::forms::moment_vi(created_at)
 }
 
 fn line(n: Notification) -> Line {

@@ -20,7 +20,6 @@ use axum::Router;
 use axum::routing::{get, post};
 use thidua_core::emulation::Points;
 use thidua_core::emulation::scoring::{ScoreStep, Section};
-use thidua_core::period::format_date_vi;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -43,12 +42,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// A stored RFC 3339 moment as people read it: "25/7/2022 14:05", local time.
 pub(super) fn when_vi(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            let local = t.with_timezone(&chrono::Local);
-            format!("{} {}", format_date_vi(local.date_naive()), local.format("%H:%M"))
-        })
-        .unwrap_or_else(|_| at.to_owned())
+    thidua_app::forms::moment_vi(at)
 }
 
 fn pts(p: Option<Points>) -> String {
