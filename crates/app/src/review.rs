@@ -104,6 +104,11 @@ impl Review {
         }
     }
 
+    /// Whether the year's signer has a name: an issued review carries it.
+    pub fn is_signed(&self) -> bool {
+        self.signers.as_ref().is_some_and(|s| !s.chair.name.trim().is_empty())
+    }
+
     /// The review's entry in the cluster's register.
     pub fn key(&self) -> DocumentKey {
         document_key(&self.cluster.code, self.period)
@@ -189,14 +194,11 @@ pub async fn publish(
             cluster.name, cluster.year
         )));
     }
+    let review = Arc::new(Review::load(app, &caller.directory, cluster, period).await?);
     // An issued report carries its signer: one without a name under it is not issued.
-    if crate::signers::of(app, cluster)
-        .await?
-        .is_none_or(|s| s.chair.name.trim().is_empty())
-    {
+    if !review.is_signed() {
         return Err(Error::Invalid(unsigned_message(cluster)));
     }
-    let review = Arc::new(Review::load(app, &caller.directory, cluster, period).await?);
     let text = render(app, review.clone(), template(app, &cluster.code).await?).await?;
     let conference = review.conference.as_ref();
     // The body without the document's two heading lines: the article has its own title.

@@ -125,11 +125,8 @@ async fn report_page(
         .map(|n| thidua_report::document::number_line(Some(n), REVIEW_SYMBOL))
         .unwrap_or_default();
     let principal = user.principal();
-    let signed = thidua_app::signers::of(&state.app, &cluster)
-        .await?
-        .is_some_and(|s| !s.chair.name.trim().is_empty());
     Ok(ReportPage {
-        unsigned: if signed {
+        unsigned: if data.is_signed() {
             String::new()
         } else {
             review::unsigned_message(&cluster)
