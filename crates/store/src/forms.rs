@@ -553,7 +553,7 @@ impl Store {
                 comment: None,
             })
             .collect();
-        write_values(tx, official.iter()).await?;
+        write_values(tx, self.backend(), official.iter()).await?;
         for (code, value) in &form.values {
             if before.get(code) != Some(value) {
                 audit.record(

@@ -62,27 +62,11 @@ impl Store {
         // national tree's 33.356 units on PostgreSQL.
         for level in parents_first(&rows) {
             for chunk in level.chunks(UNITS_PER_INSERT) {
-                let mut sql = String::from(
-                    "INSERT INTO unit (code, name, search_key, kind, parent_id, valid_from, valid_to) VALUES ",
+                // Anonymous parameters on SQLite (Backend::params says why).
+                let mut sql = format!(
+                    "INSERT INTO unit (code, name, search_key, kind, parent_id, valid_from, valid_to) VALUES {}",
+                    self.backend().row_params(chunk.len(), 7)
                 );
-                for i in 0..chunk.len() {
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    sql.push('(');
-                    for c in 0..7 {
-                        if c > 0 {
-                            sql.push(',');
-                        }
-                        // Anonymous parameters on SQLite, whose lookup of numbered ones is
-                        // quadratic in a statement's parameters (see import::bulk).
-                        match self.backend() {
-                            crate::Backend::Sqlite => sql.push('?'),
-                            crate::Backend::Postgres => sql.push_str(&format!("${}", i * 7 + c + 1)),
-                        }
-                    }
-                    sql.push(')');
-                }
                 sql.push_str(
                     " ON CONFLICT (code) DO UPDATE SET name = excluded.name, search_key = excluded.search_key,
                          kind = excluded.kind, parent_id = excluded.parent_id,
@@ -245,6 +229,7 @@ macro_rules! upsert_value {
 /// Writes values, replacing any stored for the same unit, indicator and period.
 pub(crate) async fn write_values<'a>(
     tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
     values: impl Iterator<Item = &'a DataValue>,
 ) -> Result<usize, StoreError> {
     let units: BTreeMap<String, i64> = id_map(&mut **tx, Table::Unit).await?;
@@ -284,7 +269,7 @@ pub(crate) async fn write_values<'a>(
         changed.insert((*unit_id, v.period));
         written += 1;
     }
-    crate::values::record_changes(tx, &changed).await?;
+    crate::values::record_changes(tx, backend, &changed).await?;
     Ok(written)
 }
 

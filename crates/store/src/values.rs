@@ -142,6 +142,7 @@ pub struct ValueChanges {
 /// the audit trail's and the two are always taken in the same order.
 pub(crate) async fn record_changes(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
     pairs: &std::collections::BTreeSet<(i64, Period)>,
 ) -> Result<(), StoreError> {
     if pairs.is_empty() {
@@ -155,14 +156,10 @@ pub(crate) async fn record_changes(
     const PER_STATEMENT: usize = 300;
     let pairs: Vec<&(i64, Period)> = pairs.iter().collect();
     for chunk in pairs.chunks(PER_STATEMENT) {
-        let mut sql = String::from("INSERT INTO value_change (generation, unit_id, period) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 3;
-            sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
-        }
+        let sql = format!(
+            "INSERT INTO value_change (generation, unit_id, period) VALUES {}",
+            backend.row_params(chunk.len(), 3)
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (unit_id, period) in chunk {
             query = query.bind(generation).bind(*unit_id).bind(period.code());
@@ -246,11 +243,11 @@ impl Store {
         let mut out = Vec::new();
         for (period, units) in by_period {
             for chunk in units.chunks(UNITS_PER_STATEMENT) {
-                let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
                 let sql = format!(
                     "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
-                     WHERE period = $1 AND unit_id IN ({})",
-                    placeholders.join(", ")
+                     WHERE period = {} AND unit_id IN ({})",
+                    self.backend().params(1, 1),
+                    self.backend().params(2, chunk.len())
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(period.code());
                 for unit_id in chunk {

@@ -471,7 +471,7 @@ impl Store {
         }
         sqlx::query("DROP TABLE import_settled").execute(&mut **tx).await?;
         let pairs: BTreeSet<(i64, Period)> = outcome.pairs.keys().copied().collect();
-        crate::values::record_changes(tx, &pairs).await?;
+        crate::values::record_changes(tx, self.backend(), &pairs).await?;
         Ok(ImportSummary {
             rows: usize::try_from(outcome.rows).map_err(StoreError::corrupt)?,
         })
@@ -721,17 +721,12 @@ async fn insert_chunk(
     chunk: &[Staged],
     texts: &mut PeriodTexts,
 ) -> Result<(), StoreError> {
-    // Anonymous `?` parameters, not `$n`: sqlx looks up each numbered parameter's name,
-    // which SQLite finds by a linear scan — quadratic in a statement's parameters, and at
-    // 10.000 of them it was all the import's time (5.000 rows/s). This statement is
-    // SQLite's alone, so it need not read the same on PostgreSQL.
-    let mut sql = format!("INSERT INTO import_stage ({STAGE_COLUMNS}) VALUES ");
-    for i in 0..chunk.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?,?)");
-    }
+    // Anonymous `?` parameters (Backend::params says why): at 10.000 numbered ones a
+    // statement, their lookup was all the import's time (5.000 rows/s).
+    let sql = format!(
+        "INSERT INTO import_stage ({STAGE_COLUMNS}) VALUES {}",
+        crate::Backend::Sqlite.row_params(chunk.len(), 8)
+    );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for row in chunk {
         let code = texts.of(row.period).clone();
