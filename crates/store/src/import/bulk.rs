@@ -5,7 +5,8 @@
 //! checks then run as set-based SQL over the staged rows (settled forms, changed
 //! figures, the validation rules), and one `INSERT … SELECT` (with `ON CONFLICT` when the
 //! file's periods hold values already; on PostgreSQL, for a large load, with data_value's
-//! foreign keys dropped and added back around it) moves them into `data_value`, all in
+//! foreign keys — and, for a first load, its indexes — dropped and added back around
+//! it) moves them into `data_value`, all in
 //! the import's one transaction: a file with any bad row
 //! writes nothing, and every bad row is named (the first [`MAX_LISTED`], the rest
 //! counted).
@@ -409,11 +410,13 @@ impl Store {
         }
 
         // On PostgreSQL a large load lifts data_value's foreign keys for the statement and
-        // puts them back, which checks every row at once (docs/decisions.md, "Bulk values
-        // import: the large load on PostgreSQL").
+        // puts them back, which checks every row at once, and a load into periods with
+        // nothing stored at least as large as the table builds its indexes after the
+        // INSERT instead of during it (docs/decisions.md, "Bulk values import: the large
+        // load on PostgreSQL").
         let lifted = match self.backend() {
-            Backend::Postgres => lift_foreign_keys(tx, outcome.rows).await?,
-            Backend::Sqlite => Vec::new(),
+            Backend::Postgres => lift(tx, outcome.rows, any_stored).await?,
+            Backend::Sqlite => Lifted::default(),
         };
         sqlx::query(
             "CREATE TEMP TABLE import_period (period TEXT PRIMARY KEY, period_start TEXT NOT NULL,
@@ -434,7 +437,7 @@ impl Store {
             .bind(now)
             .execute(&mut **tx)
             .await?;
-        restore_foreign_keys(tx, &lifted).await?;
+        restore(tx, &lifted).await?;
         sqlx::query("DROP TABLE import_period").execute(&mut **tx).await?;
 
         audit::append(tx, self.key(), &events).await?;
@@ -829,15 +832,29 @@ const LIFT_FROM_ROWS: u64 = 100_000;
 /// here), where the per-row checks cost about 8 µs a loaded row.
 const LIFT_SHARE: i64 = 8;
 
+/// What a large load took off `data_value` for its INSERT, to put back after it.
+#[derive(Debug, Default)]
+struct Lifted {
+    /// The foreign keys: name and definition (`FOREIGN KEY (unit_id) REFERENCES …`).
+    keys: Vec<(String, String)>,
+    /// The statements that build the indexes again, the primary key's included.
+    indexes: Vec<String>,
+}
+
 /// On PostgreSQL, for a load of `rows` large against what `data_value` holds, drops the
-/// table's foreign keys inside the import's transaction and gives their names and
-/// definitions, for [`restore_foreign_keys`]; otherwise nothing. Each key's trigger would
-/// otherwise look the unit and the indicator up row by row — 60% of the final INSERT's
-/// time at 3 million rows — where adding the key back checks every row in one join.
-/// `ALTER TABLE` holds data_value's exclusive lock until the import commits.
-async fn lift_foreign_keys(tx: &mut Transaction<'static, Any>, rows: u64) -> Result<Vec<(String, String)>, StoreError> {
+/// table's foreign keys inside the import's transaction, and — when the load's periods
+/// hold nothing (`any_stored` false: no `ON CONFLICT` needs the primary key) and it brings
+/// at least as many rows as the table holds — its indexes too, primary key included; it
+/// gives what [`restore`] needs to put them back. Each key's trigger would otherwise look
+/// the unit and the indicator up row by row — 60% of the final INSERT's time at 3 million
+/// rows — where adding the key back checks every row in one join; and each row inserted
+/// into an index of tens of millions of entries is a random page write (68.052 values/s
+/// at 100 million values), where building the index sorts once. `ALTER TABLE` and `DROP
+/// INDEX` hold data_value's exclusive lock until the import commits.
+async fn lift(tx: &mut Transaction<'static, Any>, rows: u64, any_stored: bool) -> Result<Lifted, StoreError> {
+    let mut lifted = Lifted::default();
     if rows < LIFT_FROM_ROWS {
-        return Ok(Vec::new());
+        return Ok(lifted);
     }
     // reltuples is the planner's estimate (-1 before the table was first analysed); the
     // size on disk at 80 bytes a row bounds it from below.
@@ -847,8 +864,9 @@ async fn lift_foreign_keys(tx: &mut Transaction<'static, Any>, rows: u64) -> Res
     )
     .fetch_one(&mut **tx)
     .await?;
-    if i64::try_from(rows).unwrap_or(i64::MAX).saturating_mul(LIFT_SHARE) < held {
-        return Ok(Vec::new());
+    let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+    if rows.saturating_mul(LIFT_SHARE) < held {
+        return Ok(lifted);
     }
     let keys = sqlx::query(
         "SELECT conname::TEXT AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
@@ -856,7 +874,6 @@ async fn lift_foreign_keys(tx: &mut Transaction<'static, Any>, rows: u64) -> Res
     )
     .fetch_all(&mut **tx)
     .await?;
-    let mut lifted = Vec::with_capacity(keys.len());
     for key in &keys {
         let (name, definition): (String, String) = (key.try_get("name")?, key.try_get("definition")?);
         sqlx::query(AssertSqlSafe(format!(
@@ -864,21 +881,60 @@ async fn lift_foreign_keys(tx: &mut Transaction<'static, Any>, rows: u64) -> Res
         )))
         .execute(&mut **tx)
         .await?;
-        lifted.push((name, definition));
+        lifted.keys.push((name, definition));
+    }
+    if any_stored || rows < held {
+        return Ok(lifted);
+    }
+    // A constraint's index (the primary key) is dropped and added back as the
+    // constraint; any other by its own definition (`CREATE INDEX … ON … USING btree …`).
+    let indexes = sqlx::query(
+        "SELECT i.relname::TEXT AS name, pg_get_indexdef(x.indexrelid) AS definition,
+             c.conname::TEXT AS constraint_name, pg_get_constraintdef(c.oid) AS constraint_definition
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+         LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+         WHERE x.indrelid = 'data_value'::regclass ORDER BY x.indisprimary DESC, i.relname",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for index in &indexes {
+        let (drop, build) = match index.try_get::<Option<String>, _>("constraint_name")? {
+            Some(constraint) => {
+                let definition: String = index.try_get("constraint_definition")?;
+                (
+                    format!("ALTER TABLE data_value DROP CONSTRAINT \"{constraint}\""),
+                    format!("ALTER TABLE data_value ADD CONSTRAINT \"{constraint}\" {definition}"),
+                )
+            }
+            None => {
+                let name: String = index.try_get("name")?;
+                (format!("DROP INDEX \"{name}\""), index.try_get("definition")?)
+            }
+        };
+        sqlx::query(AssertSqlSafe(drop)).execute(&mut **tx).await?;
+        lifted.indexes.push(build);
     }
     Ok(lifted)
 }
 
-/// Puts back the foreign keys [`lift_foreign_keys`] dropped, under their names; a row
-/// naming no unit or indicator fails the import here, whole.
-async fn restore_foreign_keys(
-    tx: &mut Transaction<'static, Any>,
-    lifted: &[(String, String)],
-) -> Result<(), StoreError> {
-    if lifted.is_empty() {
+/// Puts back what [`lift`] took off, under the same names: the indexes first (a sort of
+/// the whole table each, given memory for it in this transaction only; a duplicate key
+/// fails the import here, whole), then the foreign keys (a row naming no unit or
+/// indicator fails it too).
+async fn restore(tx: &mut Transaction<'static, Any>, lifted: &Lifted) -> Result<(), StoreError> {
+    if !lifted.indexes.is_empty() {
+        sqlx::query("SET LOCAL maintenance_work_mem = '512MB'")
+            .execute(&mut **tx)
+            .await?;
+        for build in &lifted.indexes {
+            sqlx::query(AssertSqlSafe(build.clone())).execute(&mut **tx).await?;
+        }
+    }
+    if lifted.keys.is_empty() {
         return Ok(());
     }
     let adds: Vec<String> = lifted
+        .keys
         .iter()
         .map(|(name, definition)| format!("ADD CONSTRAINT \"{name}\" {definition}"))
         .collect();

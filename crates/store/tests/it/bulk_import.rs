@@ -246,7 +246,8 @@ async fn no_staging_table_is_left_behind(backend: Backend) {
 
 /// 600 units × 9 indicators × 20 half-years = 108.000 rows: above the size from which a
 /// PostgreSQL load lifts data_value's foreign keys for its INSERT (and, the first time,
-/// over periods with nothing stored, inserts without `ON CONFLICT`).
+/// over periods with nothing stored, inserts without `ON CONFLICT` and builds the
+/// indexes after the INSERT).
 fn large_file() -> String {
     let mut text = String::from("unit,indicator,period,value\n");
     for year in 2016..2026 {
@@ -299,6 +300,21 @@ async fn a_large_first_load_and_its_correction_audit_as_a_small_one_and_keep_the
                 "FOREIGN KEY (unit_id) REFERENCES unit(id)"
             ],
             "the foreign keys are back after the loads"
+        );
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index
+             WHERE indrelid = 'data_value'::regclass ORDER BY indexrelid::regclass::text",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "CREATE INDEX data_value_period ON public.data_value USING btree (period_start, period_end)",
+                "CREATE UNIQUE INDEX data_value_pkey ON public.data_value USING btree (unit_id, indicator_id, period)",
+            ],
+            "the indexes are there after the loads (the first, into an empty table, builds them after its INSERT), under their names"
         );
     }
 }
