@@ -3,12 +3,15 @@
 //! table and grows with the country; they change a few times a year. So each process
 //! keeps them in memory and, per request, asks the database one number: the directory's
 //! version, which the database itself raises (by trigger) with every write of a unit, a
-//! cluster or a membership, whichever process or tool makes it. Only a new number reloads.
+//! cluster, a membership or an indicator, whichever process or tool makes it. Only a new
+//! number reloads. The indicators' catalog is kept with them for the same reason: every
+//! rollup reads it, and reading it from the database was a query and a parse of every
+//! formula per request.
 
 use std::sync::{Arc, RwLock};
 
 use thidua_core::lineage::Lineage;
-use thidua_core::{Access, Cluster, ClusterCode, Principal, UnitTree};
+use thidua_core::{Access, Catalog, Cluster, ClusterCode, Principal, UnitTree};
 use thidua_store::Store;
 
 use crate::Error;
@@ -22,6 +25,9 @@ pub struct Directory {
     pub clusters: Vec<Cluster>,
     /// Every reorganisation of the units, for the two views of history.
     pub lineage: Lineage,
+    /// Danh mục chỉ tiêu — the indicators, formulas parsed; shared, since every rollup
+    /// view hands it on with its figures.
+    pub catalog: Arc<Catalog>,
     /// The database's directory version these were loaded at (or after).
     version: i64,
 }
@@ -93,11 +99,13 @@ impl DirectoryCache {
         // Loaded after `version` was read, so at least as new as it. A write landing
         // between the two raises the version again, and the next request reloads: what is
         // kept is never older than the number it is kept under.
-        let (tree, clusters, lineage) = tokio::try_join!(store.unit_tree(), store.clusters(), store.lineage())?;
+        let (tree, clusters, lineage, catalog) =
+            tokio::try_join!(store.unit_tree(), store.clusters(), store.lineage(), store.catalog())?;
         let directory = Arc::new(Directory {
             tree,
             clusters,
             lineage,
+            catalog: Arc::new(catalog),
             version,
         });
         *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(directory.clone());

@@ -32,8 +32,8 @@ type Number = (IndicatorSlot, f64, bool);
 /// The cube and what it is as of.
 struct Held {
     cube: Cube,
-    /// The catalog the cube adds up by.
-    catalog: Catalog,
+    /// The catalog the cube adds up by (the directory's).
+    catalog: std::sync::Arc<Catalog>,
     /// The values' generation it reflects.
     generation: i64,
     /// The directory's version it was built on.
@@ -135,7 +135,8 @@ impl Engine {
     /// Builds the cube from every value stored, off the async threads for the adding up.
     async fn rebuild(&self, store: &Store, directory: &Directory) -> Result<(), Error> {
         let directory_version = directory.version();
-        let (catalog, (unit_ids, indicator_ids)) = tokio::try_join!(store.catalog(), store.ids())?;
+        let catalog = directory.catalog.clone();
+        let (unit_ids, indicator_ids) = store.ids().await?;
         let mut cube = Cube::new(&directory.tree, &directory.lineage, &catalog);
         let units: HashMap<i64, UnitSlot> = unit_ids
             .iter()

@@ -4,6 +4,8 @@
 //! and the same over a range of periods (`2025Q1..2025Q3`, see
 //! [`thidua_core::PeriodRange`]), which the engine adds up period by period.
 
+use std::sync::Arc;
+
 use thidua_core::cube::{ClusterRangeRollup, Cube};
 use thidua_core::lineage::TreeView;
 use thidua_core::rollup::{ClusterRollup, Figures};
@@ -218,7 +220,7 @@ pub struct ClusterFigures {
     /// Each member's figures over its subtree, and the cluster's total.
     pub rollup: ClusterRollup,
     /// The indicators.
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     /// The periods the cluster's members have figures for, newest first.
     pub with_data: Vec<Period>,
     /// The view of the tree's history the figures are read under.
@@ -235,16 +237,28 @@ pub async fn cluster(
     view: TreeView,
 ) -> Result<ClusterFigures, Error> {
     let open = crate::clusters::open(app, caller, code, period).await?;
-    let store = app.store();
-    let (catalog, with_data) = tokio::try_join!(
-        async { Ok::<_, Error>(store.catalog().await?) },
-        periods_with_values_in(app, &caller.directory, &open.cluster.members, view)
-    )?;
-    let rollup = cluster_rollup_in(app, &caller.directory, &catalog, &open.cluster.code, open.period, view).await?;
+    let directory = &caller.directory;
+    let members = &open.cluster.members;
+    // One read of the engine for both (each read asks the database for the values'
+    // generation; the JSON API answers in about a millisecond, so a round trip counts).
+    let read = from_engine(app, directory, view, |cube| {
+        (
+            cube.periods_with_values(members, view),
+            cube.cluster(&directory.tree, &open.cluster, open.period, view),
+        )
+    })
+    .await?;
+    let (with_data, rollup) = match read {
+        Some(both) => both,
+        None => (
+            app.store().periods_with_values(members).await?,
+            cluster_rollup_of(app, directory, &directory.catalog, &open.cluster, open.period, view).await?,
+        ),
+    };
     Ok(ClusterFigures {
         open,
         rollup,
-        catalog,
+        catalog: directory.catalog.clone(),
         with_data,
         view,
     })
@@ -269,7 +283,7 @@ pub struct UnitFigures {
     /// Its figures over its subtree.
     pub figures: Figures,
     /// The indicators.
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     /// The periods the unit's subtree has figures for, newest first.
     pub with_data: Vec<Period>,
     /// The view of the tree's history the figures are read under.
@@ -301,25 +315,39 @@ pub async fn unit(
     if asked.is_none() && default == DefaultPeriod::Required {
         return Err(Error::Invalid("thiếu tham số period (ví dụ: ?period=2022S1)".into()));
     }
-    let unit = caller.directory.tree.get(&unit_code).cloned().ok_or_else(not_found)?;
+    let directory = &caller.directory;
+    let unit = directory.tree.get(&unit_code).cloned().ok_or_else(not_found)?;
     ensure_can_view_unit(caller, &unit)?;
-    let store = app.store();
-    let (catalog, with_data) = tokio::try_join!(
-        async { Ok::<_, Error>(store.catalog().await?) },
-        periods_with_values_in(app, &caller.directory, std::slice::from_ref(&unit_code), view),
-    )?;
-    let period = asked.unwrap_or_else(|| {
-        with_data
-            .first()
-            .copied()
-            .unwrap_or_else(|| Period::half_year_of(today()))
-    });
-    let figures = unit_figures_in(app, &caller.directory, &catalog, &unit_code, period, view).await?;
+    let latest_or_now = |with_data: &[Period]| {
+        asked.unwrap_or_else(|| {
+            with_data
+                .first()
+                .copied()
+                .unwrap_or_else(|| Period::half_year_of(today()))
+        })
+    };
+    let units = std::slice::from_ref(&unit_code);
+    // One read of the engine for both, as for a cluster.
+    let read = from_engine(app, directory, view, |cube| {
+        let with_data = cube.periods_with_values(units, view);
+        let period = latest_or_now(&with_data);
+        (with_data, period, cube.unit_figures(&unit_code, period, view))
+    })
+    .await?;
+    let (with_data, period, figures) = match read {
+        Some(all) => all,
+        None => {
+            let with_data = app.store().periods_with_values(units).await?;
+            let period = latest_or_now(&with_data);
+            let figures = unit_figures_in(app, directory, &directory.catalog, &unit_code, period, view).await?;
+            (with_data, period, figures)
+        }
+    };
     Ok(UnitFigures {
         unit,
         period,
         figures,
-        catalog,
+        catalog: directory.catalog.clone(),
         with_data,
         view,
     })
@@ -334,7 +362,7 @@ pub struct ClusterRangeFigures {
     /// Each member's figures over its subtree, and the cluster's total, over the range.
     pub rollup: ClusterRangeRollup,
     /// The indicators.
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     /// The view of the tree's history the figures are read under.
     pub view: TreeView,
 }
@@ -370,7 +398,7 @@ pub async fn cluster_over(
         });
     };
     let open = crate::clusters::open(app, caller, code, Some(&range.last().code())).await?;
-    let catalog = app.store().catalog().await?;
+    let catalog = caller.directory.catalog.clone();
     let rollup = cluster_rollup_over_of(app, &caller.directory, &catalog, &open.cluster, range, view).await?;
     Ok(ClusterRangeFigures {
         open,
@@ -390,7 +418,7 @@ pub struct UnitRangeFigures {
     /// Its figures over its subtree and the range.
     pub figures: Figures,
     /// The indicators.
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     /// The view of the tree's history the figures are read under.
     pub view: TreeView,
 }
@@ -425,7 +453,7 @@ pub async fn unit_over(
     let unit_code = UnitCode::parse(code).map_err(|_| not_found())?;
     let unit = caller.directory.tree.get(&unit_code).cloned().ok_or_else(not_found)?;
     ensure_can_view_unit(caller, &unit)?;
-    let catalog = app.store().catalog().await?;
+    let catalog = caller.directory.catalog.clone();
     let figures = unit_figures_over(app, &caller.directory, &catalog, &unit_code, range, view).await?;
     Ok(UnitRangeFigures {
         unit,

@@ -115,15 +115,6 @@ impl Store {
             .collect()
     }
 
-    /// How many of a person's notifications are unread: one indexed count, for the header.
-    pub async fn unread_notifications(&self, user: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM notification WHERE user_id = $1 AND read_at IS NULL")
-            .bind(user)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
-    }
-
     /// Marks every notification of `user` read (only theirs).
     pub async fn mark_notifications_read(&self, user: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE notification SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")

@@ -454,6 +454,7 @@ impl Store {
         Ok(TokenCheck::Valid(Session {
             user,
             csrf_token: random_token()?,
+            unread: 0,
         }))
     }
 }

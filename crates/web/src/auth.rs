@@ -135,11 +135,10 @@ async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<CurrentU
     let Some(s) = state.store.session(&token).await? else {
         return Ok(None);
     };
-    let unread = state.store.unread_notifications(s.user.id).await?;
     Ok(Some(CurrentUser {
         user: s.user,
         csrf: s.csrf_token,
-        unread,
+        unread: s.unread,
     }))
 }
 
@@ -225,7 +224,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 TokenCheck::Valid(s) => Ok(ApiUser(CurrentUser {
                     user: s.user,
                     csrf: s.csrf_token,
-                    unread: 0,
+                    unread: s.unread,
                 })),
                 TokenCheck::Expired { name, last_day } => Err(ApiError(AppError::BadToken(format!(
                     "Mã truy cập API «{name}» đã hết hạn: chỉ dùng được đến hết ngày {}. \
