@@ -10,7 +10,10 @@ use common::TestApp;
 use common::statements::record_statements;
 use thidua_store::Backend;
 
-common::on_both_backends!(a_request_reads_the_unit_tree_only_after_a_change_to_it);
+common::on_both_backends!(
+    a_request_reads_the_unit_tree_only_after_a_change_to_it,
+    a_rollup_through_the_api_asks_only_for_the_session_and_the_two_versions,
+);
 
 /// Whether one of `statements` loads the unit tree (every unit with its parent's code).
 /// Only asserted absent: a count may fall short on SQLite (see the app crate's test).
@@ -55,4 +58,31 @@ async fn a_request_reads_the_unit_tree_only_after_a_change_to_it(backend: Backen
     assert!(body.contains("huyện Mê Linh"));
     let again = home_statements(&app).await;
     assert!(!loads_the_tree(&again), "and then kept: {again:#?}");
+}
+
+/// A rollup answers in about a millisecond at national scale, so each round trip counts:
+/// once warm, a signed-in API rollup reads its session (with the account and the unread
+/// count), the directory's version and the values' generation — not the indicators,
+/// which the directory keeps, nor the unread notifications apart.
+async fn a_rollup_through_the_api_asks_only_for_the_session_and_the_two_versions(backend: Backend) {
+    let Some(app) = TestApp::with_demo(backend).await else {
+        return;
+    };
+    for uri in [
+        "/api/v1/clusters/HN-CUM2/rollup?period=2022S1",
+        "/api/v1/units/HN/rollup?period=2022S1",
+    ] {
+        let (status, _, body) = app.get_as(Some("thanhpho"), uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        let ((status, _, body), statements) = record_statements(app.get_as(Some("thanhpho"), uri)).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert!(!statements.is_empty(), "statements are counted");
+        assert!(
+            statements.len() <= 3 && !statements.iter().any(|s| s.contains("FROM indicator")),
+            "{uri}: {statements:#?}"
+        );
+        if backend == Backend::Postgres {
+            assert_eq!(statements.len(), 3, "{uri}: {statements:#?}");
+        }
+    }
 }
