@@ -223,8 +223,19 @@ fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-const USER_COLUMNS: &str = "SELECT a.id, a.username, a.display_name, a.role, u.code AS unit, a.disabled
-     FROM app_user a LEFT JOIN unit u ON u.id = a.unit_id";
+/// The columns `user_from_row` reads, over `app_user a LEFT JOIN unit u`: a macro, so
+/// that the session's query selects them with its own and both stay `&'static str`.
+macro_rules! user_fields {
+    () => {
+        "a.id, a.username, a.display_name, a.role, u.code AS unit, a.disabled"
+    };
+}
+
+const USER_COLUMNS: &str = concat!(
+    "SELECT ",
+    user_fields!(),
+    " FROM app_user a LEFT JOIN unit u ON u.id = a.unit_id"
+);
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
@@ -864,13 +875,14 @@ impl Store {
         // One statement for the session, its account and the unread count: every request
         // signed in with a cookie makes it, and each round trip costs (the JSON API's
         // rollups answer in about a millisecond).
-        let row = sqlx::query(
-            "SELECT a.id, a.username, a.display_name, a.role, u.code AS unit, a.disabled,
-                    s.csrf_token, s.expires_at,
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_fields!(),
+            ", s.csrf_token, s.expires_at,
                     (SELECT COUNT(*) FROM notification n WHERE n.user_id = a.id AND n.read_at IS NULL) AS unread
-             FROM user_session s JOIN app_user a ON a.id = s.user_id LEFT JOIN unit u ON u.id = a.unit_id
-             WHERE s.token_hash = $1 AND a.disabled = 0",
-        )
+                 FROM user_session s JOIN app_user a ON a.id = s.user_id LEFT JOIN unit u ON u.id = a.unit_id
+                 WHERE s.token_hash = $1 AND a.disabled = 0"
+        ))
         .bind(token_hash(token))
         .fetch_optional(self.pool())
         .await?;
