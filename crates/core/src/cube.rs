@@ -397,9 +397,12 @@ impl Cube {
             held.values.shrink_to_fit();
             self.values += held.keys.len();
             let unit = UnitSlot(u as u32);
-            let owns = own_figures_all(&self.measures, &self.numbers[u]);
-            for (slot, indicator, own) in owns {
-                self.add_up(unit, slot, indicator, own, 1.0);
+            let mut owns = own_figures_all(&self.measures, &self.numbers[u]);
+            // A period at a time: the units it adds into are walked once for all its
+            // indicators, not once per indicator.
+            owns.sort_by_key(|(slot, _, _)| *slot);
+            for period in owns.chunk_by(|a, b| a.0 == b.0) {
+                self.add_up_load(unit, period);
             }
             let reported = reported_counts(&self.numbers[u]);
             for (slot, n) in reported {
@@ -521,6 +524,29 @@ impl Cube {
                 entry[usize::from(indicator)].add(own, sign, share);
                 if sign < 0.0 && entry.iter().all(|t| t.count == 0) {
                     totals.remove(&(u, slot));
+                }
+            }
+        }
+    }
+
+    /// Adds a unit's own figures for one period — (period, indicator, figure), every one
+    /// of the same period — to the totals of every unit it adds into, in both views: what
+    /// [`Cube::add_up`] does one indicator at a time, for a load.
+    fn add_up_load(&mut self, unit: UnitSlot, owns: &[(Slot, u16, Own)]) {
+        let Some(&(slot, _, _)) = owns.first() else {
+            return;
+        };
+        let width = self.measures.len();
+        for view in [TreeView::AsItWas, TreeView::Current] {
+            for (u, share) in self.reach(view, unit, slot) {
+                if !self.nodes[u.0 as usize].upper {
+                    continue;
+                }
+                let entry = self.totals[view_index(view)]
+                    .entry((u, slot))
+                    .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
+                for (_, indicator, own) in owns {
+                    entry[usize::from(*indicator)].add(*own, 1.0, share);
                 }
             }
         }
@@ -942,41 +968,44 @@ fn own_figures_all(measures: &[Measure], held: &Numbers) -> Vec<(Slot, u16, Own)
 /// indicator (sorted by period): a number inside a longer one also inside `period` is
 /// dropped; the rest combine by the aggregation.
 fn own_figure(aggregation: Aggregation, keys: &[u32], values: &[f64], period: Slot) -> Option<Own> {
-    let inside: Vec<(Slot, bool, f64)> = keys
-        .iter()
-        .zip(values)
-        .map(|(k, v)| (key_slot(*k), key_whole(*k), *v))
-        .filter(|(s, _, _)| period.contains(*s))
-        .collect();
-    let taken: Vec<&(Slot, bool, f64)> = inside
-        .iter()
-        .filter(|(s, _, _)| !inside.iter().any(|(o, _, _)| o != s && o.contains(*s)))
-        .collect();
-    if taken.is_empty() {
-        return None;
-    }
-    let all_whole = taken.iter().all(|(_, w, _)| *w);
+    // Only numbers of the period's own year can lie inside it, and the keys are sorted by
+    // period, so the search narrows to that year's run first: a unit with ten years of
+    // history asks this for every period of every year at a rebuild. Nothing is
+    // collected — the run holds at most one number per period of a year.
+    let year = period.year();
+    let from = keys.partition_point(|k| key_slot(*k).year() < year);
+    let to = from + keys[from..].partition_point(|k| key_slot(*k).year() == year);
+    let (keys, values) = (&keys[from..to], &values[from..to]);
+    let inside = || {
+        keys.iter()
+            .zip(values)
+            .map(|(k, v)| (key_slot(*k), key_whole(*k), *v))
+            .filter(move |(s, _, _)| period.contains(*s))
+    };
+    let taken = || inside().filter(move |(s, _, _)| !inside().any(|(o, _, _)| o != *s && o.contains(*s)));
+    taken().next()?;
+    let all_whole = taken().all(|(_, w, _)| w);
     match aggregation {
         Aggregation::Sum => Some(Own {
-            value: taken.iter().map(|(_, _, v)| v).sum(),
+            value: taken().map(|(_, _, v)| v).sum(),
             whole: all_whole,
         }),
-        Aggregation::Last => taken
-            .iter()
+        Aggregation::Last => taken()
             .max_by_key(|(s, _, _)| s.months().1)
-            .map(|(_, w, v)| Own { value: *v, whole: *w }),
-        Aggregation::Average => Some(Own {
-            value: taken.iter().map(|(_, _, v)| v).sum::<f64>() / taken.len() as f64,
-            whole: false,
-        }),
-        Aggregation::Min => taken
-            .iter()
+            .map(|(_, w, v)| Own { value: v, whole: w }),
+        Aggregation::Average => {
+            let (sum, n) = taken().fold((0.0, 0usize), |(sum, n), (_, _, v)| (sum + v, n + 1));
+            Some(Own {
+                value: sum / n as f64,
+                whole: false,
+            })
+        }
+        Aggregation::Min => taken()
             .min_by(|a, b| a.2.total_cmp(&b.2))
-            .map(|(_, w, v)| Own { value: *v, whole: *w }),
-        Aggregation::Max => taken
-            .iter()
+            .map(|(_, w, v)| Own { value: v, whole: w }),
+        Aggregation::Max => taken()
             .max_by(|a, b| a.2.total_cmp(&b.2))
-            .map(|(_, w, v)| Own { value: *v, whole: *w }),
+            .map(|(_, w, v)| Own { value: v, whole: w }),
         Aggregation::Ratio => None,
     }
 }
