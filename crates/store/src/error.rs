@@ -65,6 +65,9 @@ pub enum StoreError {
     /// The database itself failed.
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
+    /// The SQLite file failed on the engine's own read of every number (crate::scan).
+    #[error("lỗi cơ sở dữ liệu SQLite: {0}")]
+    SqliteRead(#[from] rusqlite::Error),
 }
 
 fn rejected_message(errors: &[RowError]) -> String {

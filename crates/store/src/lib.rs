@@ -20,6 +20,7 @@ mod migrate;
 mod news;
 mod notifications;
 mod register;
+mod scan;
 mod search;
 mod secret;
 mod signers;

@@ -61,6 +61,11 @@ impl DatabaseUrl {
         crate::ServerKey::load_or_create(&crate::secret::default_key_path(self.sqlite_file.as_deref()))
     }
 
+    /// The SQLite file, when the database is one (not `:memory:`).
+    pub(crate) fn sqlite_file(&self) -> Option<&str> {
+        self.sqlite_file.as_deref()
+    }
+
     /// The full URL, password included: only for connecting.
     pub(crate) fn expose(&self) -> &str {
         &self.url

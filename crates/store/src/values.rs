@@ -263,9 +263,15 @@ impl Store {
 
     /// Every stored number, handed to `each` as it is read (never all held at once), with
     /// the generation they are as of. One read transaction, so the numbers and the
-    /// generation agree.
+    /// generation agree; a SQLite file and PostgreSQL are read past the `Any` driver
+    /// (crate::scan), an in-memory SQLite database through it.
     pub async fn each_number(&self, mut each: impl FnMut(StoredNumber)) -> Result<i64, StoreError> {
         use futures_util::TryStreamExt;
+        match (self.backend(), self.url().sqlite_file()) {
+            (crate::Backend::Sqlite, Some(file)) => return crate::scan::sqlite_file(file, each).await,
+            (crate::Backend::Postgres, _) => return crate::scan::postgres(self.url().expose(), each).await,
+            (crate::Backend::Sqlite, None) => {}
+        }
         let mut tx = self.pool().begin().await?;
         let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
             .fetch_one(&mut *tx)

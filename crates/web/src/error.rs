@@ -93,6 +93,7 @@ impl From<StoreError> for AppError {
             StoreError::UnsupportedUrl(_)
             | StoreError::Corrupt(_)
             | StoreError::Database(_)
+            | StoreError::SqliteRead(_)
             | StoreError::KeyFile { .. }
             | StoreError::KeyMismatch => AppError::Internal(e.to_string()),
         }
