@@ -19,7 +19,7 @@ use thidua_core::Period;
 
 use crate::error::StoreError;
 use crate::store::parse_stored;
-use crate::values::StoredNumber;
+use crate::values::{GENERATION, StoredNumber};
 
 /// Numbers handed from the reading thread at once.
 const BATCH: usize = 16_384;
@@ -88,7 +88,7 @@ fn read_sqlite(path: &str, out: &tokio::sync::mpsc::Sender<Vec<StoredNumber>>) -
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // One read transaction: in WAL mode it sees one snapshot of the file throughout.
     conn.execute_batch("BEGIN")?;
-    let generation: i64 = conn.query_row("SELECT generation FROM value_generation WHERE id = 1", [], |r| r.get(0))?;
+    let generation: i64 = conn.query_row(GENERATION, [], |r| r.get(0))?;
     let mut statement = conn.prepare(NUMBERS)?;
     let mut rows = statement.raw_query();
     let mut periods = Periods::default();
@@ -128,9 +128,7 @@ pub(crate) async fn postgres(url: &str, mut each: impl FnMut(StoredNumber)) -> R
     sqlx::query("SET LOCAL extra_float_digits = 1")
         .execute(&mut *tx)
         .await?;
-    let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
+    let generation: i64 = sqlx::query_scalar(GENERATION).fetch_one(&mut *tx).await?;
     let mut periods = Periods::default();
     {
         let mut stream = tx.copy_out_raw(&format!("COPY ({NUMBERS}) TO STDOUT")).await?;

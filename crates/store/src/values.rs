@@ -109,6 +109,9 @@ impl Store {
     }
 }
 
+/// The values' generation: raised once by every transaction that writes values.
+pub(crate) const GENERATION: &str = "SELECT generation FROM value_generation WHERE id = 1";
+
 /// A reported number as the rollup engine keeps it: the database's ids, the period, and
 /// the value (text values are not added up and are left out).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,20 +191,14 @@ fn stored_number(row: &sqlx::any::AnyRow) -> Result<Option<StoredNumber>, StoreE
 impl Store {
     /// The values' generation now: raised by every transaction that writes values.
     pub async fn value_generation(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(sqlx::query_scalar(GENERATION).fetch_one(self.pool()).await?)
     }
 
     /// The (unit, period) pairs written after generation `since`, up to `limit` of them.
     pub async fn value_changes_since(&self, since: i64, limit: usize) -> Result<ValueChanges, StoreError> {
         use sqlx::Row;
         let mut tx = self.pool().begin().await?;
-        let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let generation: i64 = sqlx::query_scalar(GENERATION).fetch_one(&mut *tx).await?;
         let rows = sqlx::query(
             "SELECT DISTINCT unit_id, period FROM value_change WHERE generation > $1 AND generation <= $2 LIMIT $3",
         )
@@ -273,9 +270,7 @@ impl Store {
             (crate::Backend::Sqlite, None) => {}
         }
         let mut tx = self.pool().begin().await?;
-        let generation: i64 = sqlx::query_scalar("SELECT generation FROM value_generation WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let generation: i64 = sqlx::query_scalar(GENERATION).fetch_one(&mut *tx).await?;
         {
             let mut rows = sqlx::query(
                 "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
