@@ -15,6 +15,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The allocator `thidua` runs with (crates/cli/src/main.rs), for the in-process server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::args::{Args, Command};
 
 fn main() -> ExitCode {

@@ -8,6 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// A JSON rollup builds and frees a thousand small strings (docs/decisions.md, "mimalloc").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = args::Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
