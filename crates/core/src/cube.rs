@@ -402,7 +402,7 @@ impl Cube {
             // indicators, not once per indicator.
             owns.sort_by_key(|(slot, _, _)| *slot);
             for period in owns.chunk_by(|a, b| a.0 == b.0) {
-                self.add_up_load(unit, period);
+                self.add_up(unit, period, 1.0);
             }
             let reported = reported_counts(&self.numbers[u]);
             for (slot, n) in reported {
@@ -455,11 +455,11 @@ impl Cube {
                     .map(move |(i, o)| (*p, i, o))
             })
             .collect();
-        for (p, i, own) in before {
-            self.add_up(unit, p, i, own, -1.0);
+        for own in &before {
+            self.add_up(unit, std::slice::from_ref(own), -1.0);
         }
-        for (p, i, own) in after {
-            self.add_up(unit, p, i, own, 1.0);
+        for own in &after {
+            self.add_up(unit, std::slice::from_ref(own), 1.0);
         }
         self.add_reported(unit, slot, new_count as i64 - old_count as i64);
     }
@@ -508,9 +508,13 @@ impl Cube {
         out
     }
 
-    /// Adds (or, with `sign` -1, takes away) a unit's own figure to the totals of every
-    /// unit it adds into, in both views.
-    fn add_up(&mut self, unit: UnitSlot, slot: Slot, indicator: u16, own: Own, sign: f64) {
+    /// Adds (or, with `sign` -1, takes away) a unit's own figures for one period —
+    /// (period, indicator, figure), every one of the same period — to the totals of every
+    /// unit it adds into, in both views: the units above are walked once for all of them.
+    fn add_up(&mut self, unit: UnitSlot, owns: &[(Slot, u16, Own)], sign: f64) {
+        let Some(&(slot, _, _)) = owns.first() else {
+            return;
+        };
         let width = self.measures.len();
         for view in [TreeView::AsItWas, TreeView::Current] {
             for (u, share) in self.reach(view, unit, slot) {
@@ -521,32 +525,11 @@ impl Cube {
                 let entry = totals
                     .entry((u, slot))
                     .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
-                entry[usize::from(indicator)].add(own, sign, share);
+                for (_, indicator, own) in owns {
+                    entry[usize::from(*indicator)].add(*own, sign, share);
+                }
                 if sign < 0.0 && entry.iter().all(|t| t.count == 0) {
                     totals.remove(&(u, slot));
-                }
-            }
-        }
-    }
-
-    /// Adds a unit's own figures for one period — (period, indicator, figure), every one
-    /// of the same period — to the totals of every unit it adds into, in both views: what
-    /// [`Cube::add_up`] does one indicator at a time, for a load.
-    fn add_up_load(&mut self, unit: UnitSlot, owns: &[(Slot, u16, Own)]) {
-        let Some(&(slot, _, _)) = owns.first() else {
-            return;
-        };
-        let width = self.measures.len();
-        for view in [TreeView::AsItWas, TreeView::Current] {
-            for (u, share) in self.reach(view, unit, slot) {
-                if !self.nodes[u.0 as usize].upper {
-                    continue;
-                }
-                let entry = self.totals[view_index(view)]
-                    .entry((u, slot))
-                    .or_insert_with(|| vec![Total::default(); width].into_boxed_slice());
-                for (_, indicator, own) in owns {
-                    entry[usize::from(*indicator)].add(*own, 1.0, share);
                 }
             }
         }

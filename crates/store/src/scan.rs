@@ -43,28 +43,6 @@ impl Periods {
     }
 }
 
-/// The number of a row: the whole value when there is one, else the decimal.
-fn number(
-    unit_id: i64,
-    indicator_id: i64,
-    period: Period,
-    whole: Option<i64>,
-    decimal: Option<f64>,
-) -> Option<StoredNumber> {
-    let (value, whole) = match (whole, decimal) {
-        (Some(n), _) => (n as f64, true),
-        (None, Some(x)) => (x, false),
-        (None, None) => return None,
-    };
-    Some(StoredNumber {
-        unit_id,
-        indicator_id,
-        period,
-        value,
-        whole,
-    })
-}
-
 /// Every number of the SQLite file at `path`, handed to `each` in batches, and the
 /// generation they are as of.
 pub(crate) async fn sqlite_file(path: &str, mut each: impl FnMut(StoredNumber)) -> Result<i64, StoreError> {
@@ -96,7 +74,13 @@ fn read_sqlite(path: &str, out: &tokio::sync::mpsc::Sender<Vec<StoredNumber>>) -
     while let Some(row) = rows.next()? {
         let code = row.get_ref(2)?.as_str().map_err(StoreError::corrupt)?;
         let period = periods.get(code)?;
-        batch.extend(number(row.get(0)?, row.get(1)?, period, row.get(3)?, row.get(4)?));
+        batch.extend(StoredNumber::of(
+            row.get(0)?,
+            row.get(1)?,
+            period,
+            row.get(3)?,
+            row.get(4)?,
+        ));
         if batch.len() == BATCH
             && out
                 .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
@@ -160,7 +144,7 @@ fn each_copied(line: &[u8], periods: &mut Periods, each: &mut impl FnMut(StoredN
         .map(str::parse::<f64>)
         .transpose()
         .map_err(|_| bad())?;
-    let number = number(
+    let number = StoredNumber::of(
         unit.parse().map_err(|_| bad())?,
         indicator.parse().map_err(|_| bad())?,
         periods.get(period)?,

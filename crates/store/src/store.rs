@@ -2,9 +2,10 @@
 //! write transaction, and the row helpers every aggregate's module shares. Queries are
 //! written once in SQL that SQLite and PostgreSQL both accept (`$n` parameters, `ON
 //! CONFLICT`, recursive CTEs), run through sqlx's `Any` driver; only the migrations
-//! differ per backend, and the parameters of statements built with many of them
-//! (`Backend::params`: anonymous `?` on SQLite). Each aggregate's queries live in its own module (`catalog`,
-//! `values`, `search`, `forms`, `accounts`, `register`, `news`, `templates`, …).
+//! differ per backend, the parameters of statements built with many of them
+//! (`Backend::params`: anonymous `?` on SQLite), and the engine's read of every number
+//! (`scan`). Each aggregate's queries live in its own module (`catalog`, `values`,
+//! `search`, `forms`, `accounts`, `register`, `news`, `templates`, …).
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -172,20 +172,41 @@ pub(crate) async fn record_changes(
     Ok(())
 }
 
+impl StoredNumber {
+    /// The number of a data_value row: its whole value when it has one, else its decimal;
+    /// `None` for a row with neither (a text value).
+    pub(crate) fn of(
+        unit_id: i64,
+        indicator_id: i64,
+        period: Period,
+        whole: Option<i64>,
+        decimal: Option<f64>,
+    ) -> Option<StoredNumber> {
+        let (value, whole) = match (whole, decimal) {
+            (Some(n), _) => (n as f64, true),
+            (None, Some(x)) => (x, false),
+            (None, None) => return None,
+        };
+        Some(StoredNumber {
+            unit_id,
+            indicator_id,
+            period,
+            value,
+            whole,
+        })
+    }
+}
+
+/// The number of a row read through `Any` ([`StoredNumber::of`]).
 fn stored_number(row: &sqlx::any::AnyRow) -> Result<Option<StoredNumber>, StoreError> {
     use sqlx::Row;
-    let (value, whole) = match crate::store::value_from_columns(row)? {
-        Some(thidua_core::Value::Whole(n)) => (n as f64, true),
-        Some(thidua_core::Value::Decimal(x)) => (x, false),
-        Some(thidua_core::Value::Text(_)) | None => return Ok(None),
-    };
-    Ok(Some(StoredNumber {
-        unit_id: row.try_get("unit_id")?,
-        indicator_id: row.try_get("indicator_id")?,
-        period: parse_stored(Period::parse(&row.try_get::<String, _>("period")?))?,
-        value,
-        whole,
-    }))
+    Ok(StoredNumber::of(
+        row.try_get("unit_id")?,
+        row.try_get("indicator_id")?,
+        parse_stored(Period::parse(&row.try_get::<String, _>("period")?))?,
+        row.try_get("value_int")?,
+        row.try_get("value_real")?,
+    ))
 }
 
 impl Store {
@@ -241,7 +262,7 @@ impl Store {
         for (period, units) in by_period {
             for chunk in units.chunks(UNITS_PER_STATEMENT) {
                 let sql = format!(
-                    "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
+                    "SELECT unit_id, indicator_id, period, value_int, value_real FROM data_value
                      WHERE period = {} AND unit_id IN ({})",
                     self.backend().params(1, 1),
                     self.backend().params(2, chunk.len())
@@ -260,31 +281,15 @@ impl Store {
 
     /// Every stored number, handed to `each` as it is read (never all held at once), with
     /// the generation they are as of. One read transaction, so the numbers and the
-    /// generation agree; a SQLite file and PostgreSQL are read past the `Any` driver
-    /// (crate::scan), an in-memory SQLite database through it.
-    pub async fn each_number(&self, mut each: impl FnMut(StoredNumber)) -> Result<i64, StoreError> {
-        use futures_util::TryStreamExt;
+    /// generation agree. Read past the `Any` driver (crate::scan); an in-memory SQLite
+    /// database has no file to read, and no store opens on one (each pooled connection
+    /// would be a database of its own).
+    pub async fn each_number(&self, each: impl FnMut(StoredNumber)) -> Result<i64, StoreError> {
         match (self.backend(), self.url().sqlite_file()) {
-            (crate::Backend::Sqlite, Some(file)) => return crate::scan::sqlite_file(file, each).await,
-            (crate::Backend::Postgres, _) => return crate::scan::postgres(self.url().expose(), each).await,
-            (crate::Backend::Sqlite, None) => {}
+            (crate::Backend::Sqlite, Some(file)) => crate::scan::sqlite_file(file, each).await,
+            (crate::Backend::Postgres, _) => crate::scan::postgres(self.url().expose(), each).await,
+            (crate::Backend::Sqlite, None) => Err(StoreError::UnsupportedUrl(self.url().to_string())),
         }
-        let mut tx = self.pool().begin().await?;
-        let generation: i64 = sqlx::query_scalar(GENERATION).fetch_one(&mut *tx).await?;
-        {
-            let mut rows = sqlx::query(
-                "SELECT unit_id, indicator_id, period, value_int, value_real, value_text FROM data_value
-                 WHERE value_int IS NOT NULL OR value_real IS NOT NULL",
-            )
-            .fetch(&mut *tx);
-            while let Some(row) = rows.try_next().await? {
-                if let Some(number) = stored_number(&row)? {
-                    each(number);
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(generation)
     }
 
     /// The ids of the units and the indicators, by code.
